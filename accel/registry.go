@@ -1,0 +1,137 @@
+package accel
+
+import (
+	"fmt"
+	"net/url"
+	"sort"
+	"strings"
+)
+
+// Spec is a parsed backend spec: `noop`, `sim:h100-sxm`, `sim:inf2?chips=12`,
+// `nvml:0`, `http://host:8000/v1`.
+type Spec struct {
+	Raw    string     // as written
+	Scheme string     // noop, sim, nvml, http, https
+	Target string     // the profile, device, or (for URLs) the whole URL
+	Params url.Values // options after '?' (not for URLs, whose query is their own)
+}
+
+// ParseSpec splits a spec into scheme, target and parameters. It checks only the
+// shape; whether the target exists is the opener's business.
+func ParseSpec(s string) (Spec, error) {
+	sp := Spec{Raw: s, Params: url.Values{}}
+	if s == "" {
+		return sp, &SpecError{Spec: s, Reason: "empty spec"}
+	}
+	if strings.TrimSpace(s) != s {
+		return sp, &SpecError{Spec: s, Reason: "spec has leading or trailing spaces"}
+	}
+	if i := strings.Index(s, "://"); i >= 0 {
+		u, err := url.Parse(s)
+		if err != nil {
+			return sp, &SpecError{Spec: s, Reason: "not a URL: " + err.Error()}
+		}
+		if u.Host == "" {
+			return sp, &SpecError{Spec: s, Reason: "URL has no host"}
+		}
+		sp.Scheme, sp.Target = strings.ToLower(u.Scheme), s
+		return sp, nil
+	}
+	head, query, hasQuery := strings.Cut(s, "?")
+	scheme, target, _ := strings.Cut(head, ":")
+	sp.Scheme, sp.Target = scheme, target
+	if scheme == "" {
+		return sp, &SpecError{Spec: s, Reason: "no scheme before ':'"}
+	}
+	if hasQuery {
+		q, err := url.ParseQuery(query)
+		if err != nil {
+			return sp, &SpecError{Spec: s, Reason: "bad options after '?': " + err.Error()}
+		}
+		sp.Params = q
+	}
+	return sp, nil
+}
+
+// Options are the settings a backend is opened with, shared by every kind.
+type Options struct {
+	Model     string // model fixture id (simulated devices size KV cache by it)
+	Precision string // numeric format
+	Realtime  bool   // simulated devices: sleep in wall-clock time instead of virtual time
+	Seed      uint64 // for synthetic prompts and any randomness in the backend
+	// Settings holds backend-specific options by name (an endpoint's API key
+	// variable, extra headers...); each backend documents the keys it reads.
+	Settings map[string]string
+}
+
+// Opener opens the backends of one or more schemes.
+type Opener interface {
+	// Schemes lists the spec schemes this opener handles.
+	Schemes() []string
+	// Targets lists the specs it can open, for help and error messages
+	// (e.g. "sim:h100-sxm"); nil when targets are free-form, like URLs.
+	Targets() []string
+	// Open opens the backend a spec names. Errors about the spec wrap ErrBadSpec.
+	Open(spec Spec, o Options) (Backend, error)
+}
+
+// Registry opens backends from spec strings. It holds no global state: the
+// program builds one with the openers it links in.
+type Registry struct {
+	bySchema map[string]Opener
+	order    []Opener
+}
+
+// NewRegistry returns a registry of the given openers. Two openers claiming one
+// scheme is a programming error and panics.
+func NewRegistry(openers ...Opener) *Registry {
+	r := &Registry{bySchema: map[string]Opener{}}
+	for _, o := range openers {
+		for _, s := range o.Schemes() {
+			if _, dup := r.bySchema[s]; dup {
+				panic(fmt.Sprintf("accel: scheme %q registered twice", s))
+			}
+			r.bySchema[s] = o
+		}
+		r.order = append(r.order, o)
+	}
+	return r
+}
+
+// Schemes lists the schemes the registry can open, sorted.
+func (r *Registry) Schemes() []string {
+	out := make([]string, 0, len(r.bySchema))
+	for s := range r.bySchema {
+		out = append(out, s)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Targets lists every spec that can be named exactly, in opener order.
+func (r *Registry) Targets() []string {
+	var out []string
+	for _, o := range r.order {
+		out = append(out, o.Targets()...)
+	}
+	return out
+}
+
+// Open parses spec and opens the backend it names.
+func (r *Registry) Open(spec string, o Options) (Backend, error) {
+	sp, err := ParseSpec(spec)
+	if err != nil {
+		return nil, err
+	}
+	op, ok := r.bySchema[sp.Scheme]
+	if !ok {
+		valid := r.Targets()
+		for _, s := range r.Schemes() {
+			if s == "http" || s == "https" {
+				valid = append(valid, s+"://HOST:PORT/v1")
+			}
+		}
+		return nil, &SpecError{Spec: spec, Reason: fmt.Sprintf("unknown scheme %q", sp.Scheme), Valid: valid}
+	}
+	return op.Open(sp, o)
+}

@@ -1,0 +1,70 @@
+package sim
+
+import (
+	_ "embed"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+)
+
+//go:embed profiles.json
+var profilesJSON []byte
+
+// Profile is one simulated chip: datasheet figures, each with its source.
+type Profile struct {
+	ID     string `json:"id"`
+	Name   string `json:"name"`
+	Vendor string `json:"vendor"`
+	// TFLOPS16 is the dense 16-bit (BF16/FP16) rate per chip.
+	TFLOPS16 float64 `json:"tflops16"`
+	// TFLOPS8 is the dense 8-bit rate (FP8 where FP8 is true, else INT8 TOPS).
+	TFLOPS8 float64 `json:"tflops8"`
+	FP8     bool    `json:"fp8"`
+	// MemoryBytes is the memory the chip (or, for an NPU, the accelerator) can use.
+	MemoryBytes   int64   `json:"memory_bytes"`
+	BandwidthGBps float64 `json:"bandwidth_gbps"`
+	TDPW          float64 `json:"tdp_w"`
+	IdleW         float64 `json:"idle_w"`
+	// LinkGBps and LinkLatencyUS describe the chip-to-chip interconnect used by
+	// tensor-parallel all-reduces.
+	LinkGBps      float64 `json:"link_gbps"`
+	LinkLatencyUS float64 `json:"link_latency_us"`
+	// DefaultPrecision is the precision the chip is used with in practice, when
+	// that is not bf16 (NPUs run LLMs with 4-bit weights).
+	DefaultPrecision string `json:"default_precision,omitempty"`
+	// Sources names where each figure above came from, by JSON field name.
+	Sources map[string]string `json:"sources"`
+}
+
+// Profiles returns every simulated profile, in the embedded file's order.
+func Profiles() []Profile {
+	var doc struct {
+		Profiles []Profile `json:"profiles"`
+	}
+	if err := json.Unmarshal(profilesJSON, &doc); err != nil {
+		panic("sim: embedded profiles.json: " + err.Error())
+	}
+	return doc.Profiles
+}
+
+// ProfileIDs lists the profile ids in the embedded file's order.
+func ProfileIDs() []string {
+	var ids []string
+	for _, p := range Profiles() {
+		ids = append(ids, p.ID)
+	}
+	return ids
+}
+
+// LookupProfile finds a profile by id; the error lists the valid ids.
+func LookupProfile(id string) (Profile, error) {
+	for _, p := range Profiles() {
+		if p.ID == id {
+			return p, nil
+		}
+	}
+	ids := ProfileIDs()
+	sort.Strings(ids)
+	return Profile{}, fmt.Errorf("unknown profile %q; valid: %s", id, strings.Join(ids, ", "))
+}

@@ -1,0 +1,172 @@
+// Command inferbench benchmarks inference on real and simulated accelerators.
+//
+// Subcommands: run, profiles, version (and more as they land); `inferbench help`
+// lists them and `inferbench CMD --help` shows each one's flags and examples.
+//
+// Exit codes: 0 ok, 1 runtime error, 2 bad usage or bad input, 3 a comparison
+// or threshold found a regression.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+
+	"github.com/spf13/pflag"
+)
+
+// Exit codes.
+const (
+	exitOK         = 0
+	exitRuntime    = 1
+	exitUsage      = 2
+	exitRegression = 3
+)
+
+// version is the tool version, set at build time with
+// -ldflags "-X main.version=v1.2.3"; "dev" otherwise.
+var version = "dev"
+
+// command is one subcommand.
+type command struct {
+	name    string
+	summary string
+	run     func(ctx context.Context, env *env, args []string) error
+}
+
+// env is what a subcommand may touch: its streams and environment. Tests run
+// subcommands with their own env.
+type env struct {
+	stdout, stderr io.Writer
+	getenv         func(string) string
+}
+
+// usageError marks bad usage or bad input: exit code 2.
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
+
+// usagef returns a usage error.
+func usagef(format string, args ...any) error { return usageError{fmt.Errorf(format, args...)} }
+
+// exitError carries a specific exit code with its message.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e exitError) Error() string { return e.err.Error() }
+func (e exitError) Unwrap() error { return e.err }
+
+func commands() []command {
+	cs := []command{
+		{"run", "benchmark backends with a workload and scenario; write a JSON report", runCmd},
+		{"profiles", "list simulated accelerator profiles with their specs and sources", profilesCmd},
+		{"version", "print the version", versionCmd},
+	}
+	cs = append(cs, moreCommands()...)
+	sort.SliceStable(cs, func(i, j int) bool { return cs[i].name < cs[j].name })
+	return cs
+}
+
+func main() {
+	e := &env{stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv}
+	os.Exit(mainWithEnv(context.Background(), e, os.Args[1:]))
+}
+
+// mainWithEnv runs one invocation and returns its exit code.
+func mainWithEnv(ctx context.Context, e *env, args []string) int {
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		if len(args) > 1 {
+			return mainWithEnv(ctx, e, []string{args[1], "--help"})
+		}
+		printUsage(e.stdout)
+		if len(args) == 0 {
+			return exitUsage
+		}
+		return exitOK
+	}
+	for _, c := range commands() {
+		if c.name == args[0] {
+			return exitCode(e, c.run(ctx, e, args[1:]))
+		}
+	}
+	var names []string
+	for _, c := range commands() {
+		names = append(names, c.name)
+	}
+	fmt.Fprintf(e.stderr, "inferbench: unknown command %q; valid: %s\n", args[0], strings.Join(names, ", "))
+	return exitUsage
+}
+
+// exitCode prints err and maps it to an exit code.
+func exitCode(e *env, err error) int {
+	if err == nil {
+		return exitOK
+	}
+	if errors.Is(err, pflag.ErrHelp) {
+		return exitOK
+	}
+	fmt.Fprintf(e.stderr, "inferbench: %v\n", err)
+	var ee exitError
+	if errors.As(err, &ee) {
+		return ee.code
+	}
+	var ue usageError
+	if errors.As(err, &ue) {
+		return exitUsage
+	}
+	return exitRuntime
+}
+
+func printUsage(w io.Writer) {
+	fmt.Fprint(w, `inferbench: how fast, how steady, how costly and how power-hungry is a model
+on this hardware, and did it get worse since last night?
+
+Usage:
+  inferbench COMMAND [flags]
+
+Commands:
+`)
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
+	}
+	fmt.Fprint(w, `
+Examples:
+  inferbench run                                  # every simulated profile, default workload
+  inferbench run --backend sim:h100-sxm --backend sim:inf2 -o r.json
+  inferbench profiles
+
+Run 'inferbench COMMAND --help' for a command's flags.
+Exit codes: 0 ok, 1 runtime error, 2 bad usage or input, 3 regression found.
+`)
+}
+
+// newFlags returns a flag set that reports errors instead of exiting, with a
+// usage text that ends in examples.
+func newFlags(e *env, name, synopsis, examples string) *pflag.FlagSet {
+	fs := pflag.NewFlagSet(name, pflag.ContinueOnError)
+	fs.SortFlags = false
+	fs.SetOutput(e.stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(e.stdout, "Usage: inferbench %s %s\n\nFlags:\n%s\nExamples:\n%s", name, synopsis, fs.FlagUsages(), examples)
+	}
+	return fs
+}
+
+// parseFlags parses args; a parse error is a usage error.
+func parseFlags(fs *pflag.FlagSet, args []string) error {
+	fs.SetOutput(io.Discard) // we print the error once, ourselves
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, pflag.ErrHelp) {
+			return err
+		}
+		return usagef("%s: %v (see 'inferbench %s --help')", fs.Name(), err, fs.Name())
+	}
+	return nil
+}

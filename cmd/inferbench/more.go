@@ -1,0 +1,7 @@
+package main
+
+// moreCommands lists the subcommands beyond run, profiles and version. Each
+// lives in its own file; add it here.
+func moreCommands() []command {
+	return []command{}
+}

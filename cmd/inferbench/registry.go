@@ -1,0 +1,12 @@
+package main
+
+import (
+	"github.com/inferbench/inferbench/accel"
+	"github.com/inferbench/inferbench/accel/noop"
+	"github.com/inferbench/inferbench/accel/sim"
+)
+
+// newRegistry returns the registry of every backend this build links in.
+func newRegistry() *accel.Registry {
+	return accel.NewRegistry(noop.Opener{}, sim.Opener{})
+}

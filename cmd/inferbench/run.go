@@ -1,0 +1,160 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/inferbench/inferbench/accel"
+	"github.com/inferbench/inferbench/accel/sim"
+	"github.com/inferbench/inferbench/bench"
+	"github.com/inferbench/inferbench/fixtures"
+	"github.com/inferbench/inferbench/report"
+)
+
+// runFlags are `inferbench run`'s settings.
+type runFlags struct {
+	backends     []string
+	model        string
+	precision    string
+	workload     string
+	inputTokens  int
+	outputTokens int
+	scenario     string
+	concurrency  int
+	rate         float64
+	duration     time.Duration
+	requests     int64
+	warmup       time.Duration
+	seed         uint64
+	out          string
+	format       string
+	realtime     bool
+}
+
+const runExamples = `  inferbench run                                   # every simulated profile, chat workload
+  inferbench run --backend sim:h100-sxm --backend sim:l4 -o r.json
+  inferbench run --backend sim:inf2?chips=12 --model llama-2-7b --input-tokens 128 --output-tokens 256
+  inferbench run --backend noop --concurrency 2 --duration 5s
+`
+
+func runCmd(ctx context.Context, e *env, args []string) error {
+	var f runFlags
+	fs := newFlags(e, "run", "[flags]", runExamples)
+	fs.StringArrayVar(&f.backends, "backend", nil, "backend spec, repeatable: noop, sim:PROFILE[?chips=N] (default: every simulated profile)")
+	fs.StringVar(&f.model, "model", "", "model id (default: the workload's model, llama-3.1-8b)")
+	fs.StringVar(&f.precision, "precision", "bf16", "numeric format: fp16, bf16, fp8, int8, w4a16 (NPUs default to w4a16 unless set)")
+	fs.StringVar(&f.workload, "workload", fixtures.DefaultWorkload, "embedded workload: prompt and completion length distributions")
+	fs.IntVar(&f.inputTokens, "input-tokens", 0, "fixed prompt length instead of the workload's distribution")
+	fs.IntVar(&f.outputTokens, "output-tokens", 0, "fixed completion length instead of the workload's distribution")
+	fs.StringVar(&f.scenario, "scenario", string(bench.Closed), "how requests are issued: closed")
+	fs.IntVar(&f.concurrency, "concurrency", 8, "closed loop: requests in flight")
+	fs.Float64Var(&f.rate, "rate", 0, "open loop: requests per second")
+	fs.DurationVar(&f.duration, "duration", 60*time.Second, "stop issuing after this long (virtual time on sim: backends)")
+	fs.Int64Var(&f.requests, "requests", 0, "stop after this many requests (0: no limit)")
+	fs.DurationVar(&f.warmup, "warmup", 0, "exclude requests sent during this first stretch")
+	fs.Uint64Var(&f.seed, "seed", 1, "seed for every random choice; same seed, same plan")
+	fs.StringVarP(&f.out, "output", "o", "inferbench-report.json", "write the JSON report here")
+	fs.StringVar(&f.format, "format", "text", "what to print on stdout: text or json")
+	fs.BoolVar(&f.realtime, "realtime", false, "simulated devices sleep in wall-clock time instead of running in virtual time")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usagef("run takes no arguments, got %q", fs.Args())
+	}
+	if f.format != "text" && f.format != "json" {
+		return usagef("--format %q: want text or json", f.format)
+	}
+	wl, err := fixtures.LookupWorkload(f.workload)
+	if err != nil {
+		return usageError{err}
+	}
+	if f.model == "" {
+		f.model = wl.Model
+	}
+	if f.inputTokens < 0 || f.outputTokens < 0 {
+		return usagef("--input-tokens %d, --output-tokens %d: want positive lengths", f.inputTokens, f.outputTokens)
+	}
+	lengths := bench.FromWorkload(f.seed, wl)
+	if f.inputTokens > 0 || f.outputTokens > 0 {
+		in, out := f.inputTokens, f.outputTokens
+		if in == 0 {
+			in = int(wl.Input.Median)
+		}
+		if out == 0 {
+			out = int(wl.Output.Median)
+		}
+		lengths = bench.Fixed(f.seed, in, out)
+	}
+	sc, err := bench.ParseScenario(f.scenario)
+	if err != nil {
+		return usageError{err}
+	}
+	cfg := bench.Config{
+		Scenario: sc, Concurrency: f.concurrency, Rate: f.rate, Duration: f.duration,
+		Requests: f.requests, Warmup: f.warmup, Seed: f.seed, Model: f.model,
+		Precision: f.precision, Lengths: lengths,
+	}
+	if err := cfg.Validate(); err != nil {
+		return usageError{err}
+	}
+	if len(f.backends) == 0 {
+		for _, id := range sim.ProfileIDs() {
+			f.backends = append(f.backends, "sim:"+id)
+		}
+	}
+	precision := ""
+	if fs.Changed("precision") {
+		precision = f.precision
+	}
+
+	// Open every backend before sending any load: a bad spec fails fast.
+	reg := newRegistry()
+	var backends []accel.Backend
+	defer func() {
+		for _, b := range backends {
+			b.Close()
+		}
+	}()
+	for _, spec := range f.backends {
+		b, err := reg.Open(spec, accel.Options{Model: f.model, Precision: precision, Realtime: f.realtime, Seed: f.seed})
+		if err != nil {
+			return usageError{err}
+		}
+		backends = append(backends, b)
+	}
+
+	rep := report.New(version, report.Config{
+		Backends: f.backends, Model: f.model, Precision: f.precision, Workload: wl.ID,
+		InputTokens: f.inputTokens, OutputTokens: f.outputTokens, Scenario: string(sc),
+		Concurrency: f.concurrency, Rate: f.rate, Duration: f.duration.String(), Requests: f.requests,
+		Warmup: f.warmup.String(), Realtime: f.realtime, Seed: f.seed,
+	})
+	for _, b := range backends {
+		c := cfg
+		c.Precision = b.Info().Precision
+		res, err := bench.Run(ctx, b, c)
+		if err != nil {
+			return fmt.Errorf("%s: %w", b.Info().ID, err)
+		}
+		run, err := report.FromBench(b.Info(), wl.ID, res)
+		if err != nil {
+			return fmt.Errorf("%s: %w", b.Info().ID, err)
+		}
+		rep.Runs = append(rep.Runs, run)
+	}
+	if err := report.WriteFileAtomic(f.out, rep.Encode); err != nil {
+		return err
+	}
+	var w io.Writer = e.stdout
+	if f.format == "json" {
+		return rep.Encode(w)
+	}
+	if err := report.WriteText(w, rep); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stderr, "wrote %s (%d runs)\n", f.out, len(rep.Runs))
+	return nil
+}

@@ -1,0 +1,16 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+)
+
+func versionCmd(_ context.Context, e *env, args []string) error {
+	fs := newFlags(e, "version", "", "  inferbench version\n")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "inferbench %s (%s, %s/%s)\n", version, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	return nil
+}

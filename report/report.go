@@ -1,0 +1,239 @@
+// Package report holds the report schema (inferbench.report/v1), the contract
+// between machines: one JSON document per invocation, with one run per backend.
+// It turns a bench.Result into a Run (percentile summaries with confidence
+// intervals, throughput, energy), and renders reports for people.
+//
+// Units: every duration summary is in milliseconds (fields end in _ms), rates
+// are per second, energy in joules and power in watts. Percentiles are read from
+// HDR histograms at 3 significant digits (0.1% value resolution); their 95%
+// confidence intervals are order-statistic bounds (binomial, normal
+// approximation) on the same histogram.
+package report
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/HdrHistogram/hdrhistogram-go"
+
+	"github.com/inferbench/inferbench/accel"
+)
+
+// Schema is the schema id this package writes. Readers accept any minor change
+// of major version 1 and ignore fields they do not know.
+const Schema = "inferbench.report/v1"
+
+// Report is one invocation's results.
+type Report struct {
+	Schema      string    `json:"schema"`
+	Created     time.Time `json:"created"`
+	Tool        Tool      `json:"tool"`
+	Host        Host      `json:"host"`
+	Config      Config    `json:"config"`
+	Runs        []Run     `json:"runs"`
+	Interrupted bool      `json:"interrupted,omitempty"`
+}
+
+// Tool names the program that wrote the report.
+type Tool struct {
+	Version string `json:"version"`
+	Go      string `json:"go"`
+}
+
+// Host describes the machine the harness ran on.
+type Host struct {
+	OS    string `json:"os"`
+	Arch  string `json:"arch"`
+	CPU   string `json:"cpu"`
+	Cores int    `json:"cores"`
+}
+
+// Config is the exact configuration of the invocation (secrets redacted).
+type Config struct {
+	Backends     []string `json:"backends"`
+	Model        string   `json:"model"`
+	Precision    string   `json:"precision,omitempty"`
+	Workload     string   `json:"workload,omitempty"`
+	InputTokens  int      `json:"input_tokens,omitempty"`
+	OutputTokens int      `json:"output_tokens,omitempty"`
+	Scenario     string   `json:"scenario"`
+	Concurrency  int      `json:"concurrency,omitempty"`
+	Rate         float64  `json:"rate,omitempty"`
+	Duration     string   `json:"duration,omitempty"`
+	Requests     int64    `json:"requests,omitempty"`
+	Warmup       string   `json:"warmup,omitempty"`
+	Realtime     bool     `json:"realtime,omitempty"`
+	Seed         uint64   `json:"seed"`
+}
+
+// Run is one backend's results.
+type Run struct {
+	Backend    Backend    `json:"backend"`
+	Workload   Workload   `json:"workload"`
+	Scenario   Scenario   `json:"scenario"`
+	Counts     Counts     `json:"counts"`
+	DurationS  float64    `json:"duration_s"`
+	Throughput Throughput `json:"throughput"`
+	Latency    Summary    `json:"latency_ms"`
+	TTFT       Summary    `json:"ttft_ms"`
+	TPOT       Summary    `json:"tpot_ms"`
+	ITL        Summary    `json:"itl_ms"`
+	Service    *Summary   `json:"service_ms,omitempty"`
+	Lag        *Summary   `json:"schedule_lag_ms,omitempty"`
+	// Histograms holds each summary's HDR histogram (nanoseconds), compressed
+	// and base64-encoded, so reports can be merged and re-queried exactly.
+	Histograms map[string]string `json:"histograms"`
+	Energy     *Energy           `json:"energy,omitempty"`
+}
+
+// Backend identifies what was measured.
+type Backend struct {
+	ID   string     `json:"id"`
+	Kind accel.Kind `json:"kind"`
+	Info accel.Info `json:"info"`
+}
+
+// Workload is the request mix.
+type Workload struct {
+	Name             string  `json:"name,omitempty"`
+	Model            string  `json:"model"`
+	Precision        string  `json:"precision"`
+	MeanInputTokens  float64 `json:"mean_input_tokens"`
+	MeanOutputTokens float64 `json:"mean_output_tokens"`
+	// OutputTokensCounted says how output tokens were counted: exact, usage or chunks.
+	OutputTokensCounted accel.TokenCount `json:"output_tokens_counted,omitempty"`
+}
+
+// Scenario is how the load was issued.
+type Scenario struct {
+	Name        string  `json:"name"`
+	Concurrency int     `json:"concurrency,omitempty"`
+	Rate        float64 `json:"rate,omitempty"`
+	Virtual     bool    `json:"virtual_time"`
+}
+
+// Counts are the request tallies after warm-up.
+type Counts struct {
+	Requests      int64             `json:"requests"`
+	Completed     int64             `json:"completed"`
+	Errors        int64             `json:"errors"`
+	Dropped       int64             `json:"dropped"`
+	ErrorsByClass map[string]int64  `json:"errors_by_class,omitempty"`
+	ErrorExamples map[string]string `json:"error_examples,omitempty"`
+	// Clamped counts values outside the histogram range, recorded at its bounds.
+	Clamped int64 `json:"clamped,omitempty"`
+}
+
+// Throughput is completed work per second of the measurement window.
+type Throughput struct {
+	RequestsPerS     float64 `json:"requests_per_s"`
+	OutputTokensPerS float64 `json:"output_tokens_per_s"`
+	InputTokensPerS  float64 `json:"input_tokens_per_s"`
+}
+
+// Energy is what the device used during the run.
+type Energy struct {
+	Joules               float64 `json:"joules"`
+	JoulesPerRequest     float64 `json:"joules_per_request"`
+	JoulesPerOutputToken float64 `json:"joules_per_output_token"`
+	AvgPowerW            float64 `json:"avg_power_w"`
+	PeakPowerW           float64 `json:"peak_power_w"`
+	// Source says where the figures came from: "simulated" (power model) or
+	// "nvml" (the GPU's counters).
+	Source string `json:"source"`
+}
+
+// ErrSchema is wrapped by every error about a document that is not a readable
+// report: corrupt JSON, a missing or unknown schema.
+var ErrSchema = errors.New("not a readable inferbench report")
+
+// Decode reads a report, tolerating unknown fields. A document that is not JSON,
+// has no schema, or has a major version other than 1 is an error wrapping
+// ErrSchema.
+func Decode(r io.Reader) (*Report, error) {
+	var rep Report
+	dec := json.NewDecoder(r)
+	if err := dec.Decode(&rep); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrSchema, err)
+	}
+	if rep.Schema == "" {
+		return nil, fmt.Errorf("%w: no \"schema\" field (want %q)", ErrSchema, Schema)
+	}
+	if !strings.HasPrefix(rep.Schema, "inferbench.report/v1") || (len(rep.Schema) > len(Schema) && rep.Schema[len(Schema)] != '.') {
+		return nil, fmt.Errorf("%w: schema %q: this build reads %s", ErrSchema, rep.Schema, Schema)
+	}
+	return &rep, nil
+}
+
+// ReadFile decodes the report in a file; the error names the file.
+func ReadFile(path string) (*Report, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	rep, err := Decode(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return rep, nil
+}
+
+// Encode writes r as indented JSON.
+func (r *Report) Encode(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(r)
+}
+
+// New starts a report for this host and tool.
+func New(version string, cfg Config) *Report {
+	return &Report{
+		Schema: Schema, Created: time.Now().UTC().Truncate(time.Second),
+		Tool: Tool{Version: version, Go: runtime.Version()},
+		Host: ThisHost(), Config: cfg,
+	}
+}
+
+// ThisHost describes the machine the program runs on.
+func ThisHost() Host {
+	h := Host{OS: runtime.GOOS, Arch: runtime.GOARCH, Cores: runtime.NumCPU()}
+	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for _, line := range strings.Split(string(b), "\n") {
+			if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
+				h.CPU = strings.TrimSpace(v)
+				break
+			}
+		}
+	}
+	return h
+}
+
+// EncodeHist compresses a histogram for the report.
+func EncodeHist(h *hdrhistogram.Histogram) (string, error) {
+	b, err := h.Encode(hdrhistogram.V2CompressedEncodingCookieBase)
+	if err != nil {
+		return "", err
+	}
+	return base64.StdEncoding.EncodeToString(b), nil
+}
+
+// DecodeHist reads a histogram written by EncodeHist.
+func DecodeHist(s string) (*hdrhistogram.Histogram, error) {
+	b, err := base64.StdEncoding.DecodeString(s)
+	if err != nil {
+		return nil, fmt.Errorf("histogram: %w", err)
+	}
+	h, err := hdrhistogram.Decode(b)
+	if err != nil {
+		return nil, fmt.Errorf("histogram: %w", err)
+	}
+	return h, nil
+}

@@ -1,0 +1,53 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strconv"
+	"text/tabwriter"
+)
+
+// WriteText writes the runs as an aligned table, ranked by output tokens per
+// second (fastest first), so the best backend for the workload is on top.
+func WriteText(w io.Writer, r *Report) error {
+	runs := make([]Run, len(r.Runs))
+	copy(runs, r.Runs)
+	sort.SliceStable(runs, func(i, j int) bool {
+		return runs[i].Throughput.OutputTokensPerS > runs[j].Throughput.OutputTokensPerS
+	})
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "rank\tbackend\tchips\tprecision\treq/s\tout tok/s\tp50 ms\tp99 ms\tTTFT p99 ms\tTPOT p50 ms\tJ/token\terrors\t")
+	for i, run := range runs {
+		chips := run.Backend.Info.Chips
+		if chips == 0 {
+			chips = 1
+		}
+		jpt := "-"
+		if run.Energy != nil && run.Energy.JoulesPerOutputToken > 0 {
+			jpt = fmt.Sprintf("%.3g", run.Energy.JoulesPerOutputToken)
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t\n",
+			i+1, run.Backend.ID, chips, run.Workload.Precision,
+			num(run.Throughput.RequestsPerS), num(run.Throughput.OutputTokensPerS),
+			num(run.Latency.P50), num(run.Latency.P99), num(run.TTFT.P99), num(run.TPOT.P50),
+			jpt, run.Counts.Errors)
+	}
+	return tw.Flush()
+}
+
+// num formats a figure with three significant digits, in plain notation.
+func num(v float64) string {
+	switch {
+	case v == 0:
+		return "0"
+	case v >= 1000:
+		return strconv.FormatFloat(v, 'f', 0, 64)
+	case v >= 100:
+		return strconv.FormatFloat(v, 'f', 1, 64)
+	case v >= 10:
+		return strconv.FormatFloat(v, 'f', 2, 64)
+	default:
+		return strconv.FormatFloat(v, 'g', 3, 64)
+	}
+}
