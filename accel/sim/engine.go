@@ -7,56 +7,50 @@ import (
 	"github.com/inferbench/inferbench/accel"
 )
 
-// seq is one request on the simulated device.
-type seq struct {
-	req        accel.Request
-	arrived    time.Duration
-	firstToken time.Duration
-	lastToken  time.Duration
-	produced   int  // output tokens so far
-	prefilled  bool // prompt processed
-	reserved   float64
-}
-
-// engine serves requests with iteration-level continuous batching in virtual
-// time: each step runs one decode token for every running sequence plus the
-// prefill of newly admitted ones, bounded by KV-cache capacity. It is driven by
-// one goroutine and never sleeps.
+// engine is the discrete-event, virtual-time server: it asks the driver for
+// arrivals, steps the batcher, and advances its clock by each step's predicted
+// time. One goroutine, no sleeping, no randomness: the same driver gives the
+// same results on any machine. In steady state it allocates nothing per request:
+// seq records are recycled and the queue reuses its array.
 type engine struct {
-	dev *Device
+	b   batcher
+	d   accel.Driver
+	gap accel.GapRecorder
 
-	now     time.Duration
-	queue   []*seq // arrived, waiting for KV capacity (FIFO)
-	running []*seq
-	free    []*seq // recycled seq objects
-	kvUsed  float64
+	now  time.Duration
+	free []*seq
+	res  accel.Result
 
-	// energy accounting
+	// accounting
 	joules float64
 	peakW  float64
-
-	res accel.Result
+	busy   time.Duration // time spent stepping
+	steps  int64
+	// phase accounting for predictions: time of steps that only prefill or only
+	// decode, and their roofline times, so a caller can say what bound each phase.
+	prefill, decode phaseStats
 }
 
-func newEngine(dev *Device) *engine { return &engine{dev: dev} }
+// phaseStats sums the steps of one kind.
+type phaseStats struct {
+	steps             int64
+	time, comp, mem   time.Duration
+	decodeSeqsInSteps int64
+}
+
+func newEngine(dev *Device) *engine { return &engine{b: batcher{dev: dev}} }
 
 func (e *engine) alloc() *seq {
 	if n := len(e.free); n > 0 {
 		s := e.free[n-1]
 		e.free = e.free[:n-1]
 		*s = seq{}
+		s.req = &s.own
 		return s
 	}
-	return &seq{}
-}
-
-// tokensFor is the KV reservation of a request: its whole context at the end.
-func tokensFor(r *accel.Request) float64 {
-	b := r.Batch
-	if b < 1 {
-		b = 1
-	}
-	return float64(b * (r.InputTokens + r.OutputTokens))
+	s := &seq{}
+	s.req = &s.own
+	return s
 }
 
 // idle advances the clock to t with the device idle.
@@ -64,20 +58,21 @@ func (e *engine) idle(t time.Duration) {
 	if t <= e.now {
 		return
 	}
-	w := e.dev.Power(0)
+	w := e.b.dev.Power(0)
 	e.joules += w * (t - e.now).Seconds()
-	if w > e.peakW {
-		e.peakW = w
-	}
+	e.peakW = max(e.peakW, w)
 	e.now = t
 }
 
 // run drives d until it ends and every request has finished.
 func (e *engine) run(ctx context.Context, d accel.Driver) error {
+	e.d = d
+	if g, ok := d.(accel.GapRecorder); ok {
+		e.gap = g
+	}
 	var (
 		pending    = e.alloc()
 		pendingAt  time.Duration
-		status     = accel.NextWait
 		havePend   bool
 		driverDone bool
 	)
@@ -85,127 +80,89 @@ func (e *engine) run(ctx context.Context, d accel.Driver) error {
 		if havePend || driverDone {
 			return
 		}
-		pendingAt, status = d.Next(e.now, &pending.req)
+		at, status := d.Next(e.now, pending.req)
 		switch status {
 		case accel.NextReady:
-			havePend = true
-			if pendingAt < e.now {
-				pendingAt = e.now
-			}
+			havePend, pendingAt = true, max(at, e.now)
 		case accel.NextEnd:
 			driverDone = true
 		}
+		// NextWait: ask again after the next step.
 	}
-	if g, ok := d.(accel.GapRecorder); ok {
-		e.res.Gaps = g
-	}
-	steps := 0
-	for {
-		if steps++; steps&1023 == 0 && ctx.Err() != nil {
+	for i := 0; ; i++ {
+		if i&1023 == 0 && ctx.Err() != nil {
 			return ctx.Err()
 		}
 		ask()
-		// Admit every arrival due by now.
 		for havePend && pendingAt <= e.now {
 			pending.arrived = pendingAt
-			e.queue = append(e.queue, pending)
+			e.b.prepare(pending)
+			e.b.push(pending)
 			pending, havePend = e.alloc(), false
 			ask()
 		}
-		e.admit(d)
-		if len(e.running) == 0 {
+		e.b.admit(e.now, e)
+		if len(e.b.running) == 0 {
 			if havePend {
 				e.idle(pendingAt)
 				continue
 			}
-			// admit takes or rejects the queue's head when the device is empty, so
-			// nothing is waiting here: the run is over.
+			// admit takes or rejects the queue's head when the device is empty,
+			// so nothing waits here: the run is over.
 			return nil
 		}
-		e.step(d)
-		if status == accel.NextWait {
-			status = accel.NextReady // ask again after completions
-		}
+		e.step()
 	}
 }
 
-// admit moves queued requests onto the device while their KV reservation fits;
-// a request that cannot fit even on an empty device is rejected.
-func (e *engine) admit(d accel.Driver) {
-	for len(e.queue) > 0 {
-		s := e.queue[0]
-		need := tokensFor(&s.req)
-		if need > e.dev.kvCapacity {
-			e.queue = e.queue[1:]
-			e.res.Reset()
-			e.res.Class = accel.ClassRejected
-			d.Done(&s.req, &e.res, s.arrived, e.now)
-			e.free = append(e.free, s)
-			continue
-		}
-		if e.kvUsed+need > e.dev.kvCapacity {
-			return
-		}
-		e.queue = e.queue[1:]
-		s.reserved = need
-		e.kvUsed += need
-		e.running = append(e.running, s)
-	}
-}
-
-// step runs one iteration over the running batch and retires finished requests.
-func (e *engine) step(d accel.Driver) {
-	var st Step
-	for _, s := range e.running {
-		b := max(s.req.Batch, 1)
-		if !s.prefilled {
-			st.PrefillTokens += b * s.req.InputTokens
-			st.PrefillSeqs += b
-			st.PrefillAttn += float64(b) * float64(s.req.InputTokens) * float64(s.req.InputTokens)
-		} else {
-			st.DecodeSeqs += b
-			st.DecodeCtx += float64(b * (s.req.InputTokens + s.produced))
-		}
-	}
-	c := e.dev.Cost(st)
-	w := e.dev.Power(c.Utilization)
+// step runs one iteration of the batch and advances the clock.
+func (e *engine) step() {
+	st := e.b.plan()
+	c := e.b.dev.Cost(st)
+	w := e.b.dev.Power(c.Utilization)
 	e.joules += w * c.Time.Seconds()
-	if w > e.peakW {
-		e.peakW = w
-	}
+	e.peakW = max(e.peakW, w)
 	e.now += c.Time
-	kept := e.running[:0]
-	for _, s := range e.running {
-		if !s.prefilled {
-			s.prefilled = true
-			s.firstToken = e.now
-			if s.req.OutputTokens > 0 {
-				s.produced = 1 // prefill yields the first token
-			}
-		} else {
-			s.produced++
-			if e.res.Gaps != nil {
-				e.res.Gaps.RecordGap(c.Time)
-			}
-		}
-		s.lastToken = e.now
-		if s.produced >= s.req.OutputTokens {
-			e.finish(d, s)
-			continue
-		}
-		kept = append(kept, s)
+	e.busy += c.Time
+	e.steps++
+	switch {
+	case st.DecodeSeqs == 0 && st.PrefillTokens > 0:
+		e.prefill.add(c, 0)
+	case st.DecodeSeqs > 0 && st.PrefillTokens == 0:
+		e.decode.add(c, st.DecodeSeqs)
 	}
-	clear(e.running[len(kept):])
-	e.running = kept
+	e.b.commit(e.now, e)
 }
 
-func (e *engine) finish(d accel.Driver, s *seq) {
-	e.kvUsed -= s.reserved
+func (p *phaseStats) add(c StepCost, seqs int) {
+	p.steps++
+	p.time += c.Time
+	p.comp += c.ComputeTime
+	p.mem += c.MemoryTime
+	p.decodeSeqsInSteps += int64(seqs)
+}
+
+// handler: report to the driver.
+
+func (e *engine) reject(s *seq, now time.Duration, _ float64) {
+	e.res.Reset()
+	e.res.Class = accel.ClassRejected
+	e.d.Done(s.req, &e.res, s.arrived, now)
+	e.free = append(e.free, s)
+}
+
+func (e *engine) token(s *seq, i int, now time.Duration) {
+	if i > 0 && e.gap != nil {
+		e.gap.RecordGap(now - s.lastToken)
+	}
+}
+
+func (e *engine) finish(s *seq, now time.Duration) {
 	e.res.Reset()
 	e.res.TTFT = s.firstToken - s.arrived
-	e.res.Latency = s.lastToken - s.arrived
-	e.res.OutputTokens = s.produced * max(s.req.Batch, 1)
+	e.res.Latency = now - s.arrived
+	e.res.OutputTokens = s.produced * s.mult
 	e.res.Counted = accel.CountedExact
-	d.Done(&s.req, &e.res, s.arrived, e.now)
+	e.d.Done(s.req, &e.res, s.arrived, now)
 	e.free = append(e.free, s)
 }

@@ -30,6 +30,19 @@ type Profile struct {
 	// tensor-parallel all-reduces.
 	LinkGBps      float64 `json:"link_gbps"`
 	LinkLatencyUS float64 `json:"link_latency_us"`
+	// EffCompute (η_c) and EffMemory (η_m) are the fractions of peak FLOPS and
+	// peak bandwidth a real software stack reaches on this chip. They are not
+	// datasheet figures: each carries where it came from in Sources, and the
+	// calibration test checks them against published measurements.
+	EffCompute float64 `json:"eff_compute"`
+	EffMemory  float64 `json:"eff_memory"`
+	// StepOverheadUS is the fixed cost of one model iteration (launch,
+	// scheduling, sampling, host sync), independent of its size.
+	StepOverheadUS float64 `json:"step_overhead_us"`
+	// FirstTokenOverheadUS is a fixed cost added to an iteration in which some
+	// decoder request finishes its prompt (host-side setup of the first token).
+	// Zero on stacks where the first token simply falls out of the prefill step.
+	FirstTokenOverheadUS float64 `json:"first_token_overhead_us"`
 	// DefaultPrecision is the precision the chip is used with in practice, when
 	// that is not bf16 (NPUs run LLMs with 4-bit weights).
 	DefaultPrecision string `json:"default_precision,omitempty"`

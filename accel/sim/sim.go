@@ -6,7 +6,12 @@
 //
 // By default a simulated backend runs in virtual time (accel.Virtual): the load
 // generator drives it without sleeping, deterministically. With Options.Realtime
-// it sleeps through its predicted times instead, for serving and watching.
+// it serves concurrent Infer calls on one shared engine that sleeps through its
+// predicted step times instead, for serving and watching.
+//
+// The model is documented on Device.Cost; every figure it uses that is not a
+// datasheet number is a named field or constant with its source, and the
+// calibration test (Calibrate) checks the whole against published measurements.
 package sim
 
 import (
@@ -20,23 +25,36 @@ import (
 	"github.com/inferbench/inferbench/fixtures"
 )
 
-// Backend is a simulated device.
+// Backend is a simulated device. In virtual time (the default) the load
+// generator drives it through Drive. Infer serves requests in wall-clock time
+// on one shared engine per backend, so concurrent calls batch together exactly
+// as Drive's requests do; the engine's goroutine starts with the first Infer
+// and stops at Close.
 type Backend struct {
 	dev      *Device
 	info     accel.Info
 	realtime bool
 
-	mu     sync.Mutex // guards energy in real-time mode
+	mu     sync.Mutex // guards energy, rt and closed
 	energy accel.Energy
+	rt     *rtEngine
+	closed bool
+	calls  sync.Pool // *rtCall, reused across Infer calls
+	// last holds the statistics of the most recent Drive.
+	last DriveStats
 }
 
 var (
 	_ accel.Virtual     = (*Backend)(nil)
 	_ accel.EnergyMeter = (*Backend)(nil)
+	_ accel.Backend     = (*Realtime)(nil)
 )
 
 // New opens a simulated device for a profile, model and precision. chips 0 means
 // the fewest chips that hold the model; precision "" means the profile's usual one.
+// realtime only changes what Info says and what Opener hands out (a Realtime,
+// which the load generator cannot drive in virtual time); Infer always runs in
+// wall-clock time and Drive always in virtual time.
 func New(profile string, chips int, model, precision string, realtime bool) (*Backend, error) {
 	p, err := LookupProfile(profile)
 	if err != nil {
@@ -56,6 +74,9 @@ func New(profile string, chips int, model, precision string, realtime bool) (*Ba
 	if err != nil {
 		return nil, err
 	}
+	if chips < 0 {
+		return nil, fmt.Errorf("chips %d: want 0 (fewest that hold the model) or more", chips)
+	}
 	if chips == 0 {
 		chips = MinChips(p, m, prec)
 	}
@@ -73,7 +94,11 @@ func New(profile string, chips int, model, precision string, realtime bool) (*Ba
 		Chips: chips, Precision: prec.Name,
 		PeakTFLOPS16: p.TFLOPS16, PeakTFLOPS8: p.TFLOPS8, MemoryBytes: p.MemoryBytes,
 		MemBandwidthGBps: p.BandwidthGBps, TDPWatts: p.TDPW,
-		Extra: map[string]string{"model": m.ID, "mode": map[bool]string{false: "virtual", true: "realtime"}[realtime]},
+		Extra: map[string]string{
+			"model":              m.ID,
+			"mode":               map[bool]string{false: "virtual", true: "realtime"}[realtime],
+			"kv_capacity_tokens": strconv.FormatFloat(dev.kvCapacity, 'f', 0, 64),
+		},
 	}
 	return b, nil
 }
@@ -84,88 +109,147 @@ func (b *Backend) Device() *Device { return b.dev }
 // Info describes the simulated device.
 func (b *Backend) Info() accel.Info { return b.info }
 
-// Close does nothing.
-func (b *Backend) Close() error { return nil }
+// Close stops the real-time engine, failing any call still in flight with
+// accel.ClassCanceled. It is safe to call more than once.
+func (b *Backend) Close() error {
+	b.mu.Lock()
+	rt := b.rt
+	b.closed = true
+	b.mu.Unlock()
+	if rt != nil {
+		select {
+		case <-rt.quit:
+		default:
+			close(rt.quit)
+		}
+		<-rt.exited
+	}
+	return nil
+}
 
-// Energy reports the energy the simulated device used so far.
+// Energy reports the energy the simulated device used so far: every Drive's
+// account plus the real-time engine's, idle time included.
 func (b *Backend) Energy() accel.Energy {
 	b.mu.Lock()
+	e, rt := b.energy, b.rt
+	b.mu.Unlock()
+	if rt != nil {
+		r := rt.energy()
+		e.Joules += r.Joules
+		e.Elapsed += r.Elapsed
+		e.PeakW = max(e.PeakW, r.PeakW)
+	}
+	return e
+}
+
+// DriveStats describes the most recent Drive: how busy the device was and what
+// bounded each phase.
+type DriveStats struct {
+	Elapsed   time.Duration // virtual time from start to the last completion
+	Busy      time.Duration // time spent stepping
+	Steps     int64
+	PeakBatch int // most sequences on the device at once
+	Joules    float64
+	PeakW     float64
+	// PrefillBound and DecodeBound name what limited steps that only prefilled
+	// or only decoded ("compute" or "memory"); "" when there were none.
+	PrefillBound, DecodeBound string
+	// MeanDecodeStep is the mean duration of decode-only steps.
+	MeanDecodeStep time.Duration
+}
+
+// LastDrive returns the statistics of the most recent Drive.
+func (b *Backend) LastDrive() DriveStats {
+	b.mu.Lock()
 	defer b.mu.Unlock()
-	return b.energy
+	return b.last
 }
 
 // Drive serves d's requests in virtual time with continuous batching.
 func (b *Backend) Drive(ctx context.Context, d accel.Driver) error {
 	e := newEngine(b.dev)
 	err := e.run(ctx, d)
+	st := DriveStats{
+		Elapsed: e.now, Busy: e.busy, Steps: e.steps, PeakBatch: e.b.peak,
+		Joules: e.joules, PeakW: e.peakW,
+		PrefillBound: e.prefill.bound(), DecodeBound: e.decode.bound(),
+	}
+	if e.decode.steps > 0 {
+		st.MeanDecodeStep = e.decode.time / time.Duration(e.decode.steps)
+	}
 	b.mu.Lock()
 	b.energy.Joules += e.joules
 	b.energy.Elapsed += e.now
 	b.energy.PeakW = max(b.energy.PeakW, e.peakW)
+	b.last = st
 	b.mu.Unlock()
 	return err
 }
 
-// Infer serves one request in real time, sleeping through its predicted prefill
-// and decode steps and calling req.OnToken as each token is produced. Each call
-// is priced as if alone on the device.
+func (p *phaseStats) bound() string {
+	switch {
+	case p.steps == 0:
+		return ""
+	case p.comp > p.mem:
+		return "compute"
+	default:
+		return "memory"
+	}
+}
+
+// Infer serves one request in wall-clock time on the backend's shared engine:
+// it queues behind and batches with every other call in flight, blocks until
+// its last token, calls req.OnToken(i) from the engine goroutine as token i is
+// produced (it must be cheap, and is never called after Infer returns), records
+// each inter-token gap in res.Gaps, and returns accel.ClassCanceled when ctx is
+// done first or the backend is closed, accel.ClassRejected when the request can
+// never fit the KV cache.
 func (b *Backend) Infer(ctx context.Context, req *accel.Request, res *accel.Result) error {
-	bs := max(req.Batch, 1)
-	if tokensFor(req) > b.dev.kvCapacity {
-		res.Class = accel.ClassRejected
-		return accel.Errorf(accel.ClassRejected, "%d tokens of context do not fit the KV cache (%.0f tokens)", int(tokensFor(req)), b.dev.kvCapacity)
-	}
-	start := time.Now()
-	t := time.NewTimer(0)
-	defer t.Stop()
-	<-t.C
-	wait := func(d time.Duration, util float64) error {
-		t.Reset(d)
-		select {
-		case <-ctx.Done():
-			res.Class = accel.ClassCanceled
-			return accel.Errorf(accel.ClassCanceled, "%v", ctx.Err())
-		case <-t.C:
-		}
-		w := b.dev.Power(util)
-		b.mu.Lock()
-		b.energy.Joules += w * d.Seconds()
-		b.energy.Elapsed += d
-		b.energy.PeakW = max(b.energy.PeakW, w)
+	b.mu.Lock()
+	if b.closed {
 		b.mu.Unlock()
-		return nil
+		res.Class = accel.ClassCanceled
+		return accel.Errorf(accel.ClassCanceled, "request %d: simulated device %s is closed", req.Seq, b.info.ID)
 	}
-	c := b.dev.Cost(Step{PrefillTokens: bs * req.InputTokens, PrefillSeqs: bs, PrefillAttn: float64(bs) * float64(req.InputTokens*req.InputTokens)})
-	if err := wait(c.Time, c.Utilization); err != nil {
-		return err
+	if b.rt == nil {
+		b.rt = startRT(b.dev)
 	}
-	res.TTFT = time.Since(start)
-	last := start.Add(res.TTFT)
-	if req.OutputTokens > 0 {
-		res.OutputTokens = 1
-		if req.OnToken != nil {
-			req.OnToken(0)
-		}
-	}
-	for i := 1; i < req.OutputTokens; i++ {
-		c := b.dev.Cost(Step{DecodeSeqs: bs, DecodeCtx: float64(bs * (req.InputTokens + i))})
-		if err := wait(c.Time, c.Utilization); err != nil {
-			return err
-		}
-		now := time.Now()
-		if res.Gaps != nil {
-			res.Gaps.RecordGap(now.Sub(last))
-		}
-		last = now
-		res.OutputTokens++
-		if req.OnToken != nil {
-			req.OnToken(i)
-		}
-	}
-	res.Latency = time.Since(start)
-	res.OutputTokens *= bs
-	res.Counted = accel.CountedExact
-	return nil
+	rt := b.rt
+	b.mu.Unlock()
+	return rt.infer(ctx, &b.calls, req, res)
+}
+
+// Realtime is a simulated device that only serves in wall-clock time: what
+// Opener returns with Options.Realtime, so the load generator sends it real
+// concurrent calls instead of driving it in virtual time.
+type Realtime struct{ b *Backend }
+
+// Realtime returns a view of b without Drive.
+func (b *Backend) Realtime() *Realtime { return &Realtime{b: b} }
+
+// Info describes the device.
+func (r *Realtime) Info() accel.Info { return r.b.Info() }
+
+// Infer serves one request in wall-clock time; see Backend.Infer.
+func (r *Realtime) Infer(ctx context.Context, req *accel.Request, res *accel.Result) error {
+	return r.b.Infer(ctx, req, res)
+}
+
+// Close stops the engine.
+func (r *Realtime) Close() error { return r.b.Close() }
+
+// Energy reports the energy used so far.
+func (r *Realtime) Energy() accel.Energy { return r.b.Energy() }
+
+// Device returns the simulated configuration.
+func (r *Realtime) Device() *Device { return r.b.dev }
+
+// Backend returns the underlying simulated device.
+func (r *Realtime) Backend() *Backend { return r.b }
+
+// describe names the configuration for error messages.
+func (d *Device) describe() string {
+	return fmt.Sprintf("%d× %s serving %s at %s", d.Chips, d.Profile.ID, d.Model.ID, d.Precision.Name)
 }
 
 // Opener opens `sim:<profile>[?chips=N]`.
@@ -204,5 +288,12 @@ func (o Opener) Open(s accel.Spec, opts accel.Options) (accel.Backend, error) {
 			return nil, &accel.SpecError{Spec: s.Raw, Reason: fmt.Sprintf("unknown option %q", k), Valid: []string{"chips=N"}}
 		}
 	}
-	return New(s.Target, chips, opts.Model, opts.Precision, opts.Realtime)
+	b, err := New(s.Target, chips, opts.Model, opts.Precision, opts.Realtime)
+	if err != nil {
+		return nil, err
+	}
+	if opts.Realtime {
+		return b.Realtime(), nil
+	}
+	return b, nil
 }

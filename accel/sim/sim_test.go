@@ -92,7 +92,7 @@ func TestRoofline(t *testing.T) {
 	if dec.MemoryTime <= dec.ComputeTime {
 		t.Errorf("batch-1 decode: memory %v <= compute %v", dec.MemoryTime, dec.ComputeTime)
 	}
-	pre := d.Cost(sim.Step{PrefillTokens: 4096, PrefillSeqs: 1, PrefillAttn: 4096 * 4096})
+	pre := d.Cost(sim.Step{PrefillTokens: 4096, PromptsDone: 1, PrefillPairs: 4096 * 4097 / 2})
 	if pre.ComputeTime <= pre.MemoryTime {
 		t.Errorf("4k prefill: compute %v <= memory %v", pre.ComputeTime, pre.MemoryTime)
 	}
