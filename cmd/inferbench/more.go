@@ -4,6 +4,10 @@ package main
 // lives in its own file; add it here.
 func moreCommands() []command {
 	return []command{
+		{"baseline", "promote a report to baseline, atomically (--force to replace)", baselineCmd},
+		{"simulate", "predict one configuration on a simulated accelerator (latency, throughput, bound, energy)", simulateCmd},
+		{"calibrate", "compare the simulator with published measurements; exit 1 when a case is off", calibrateCmd},
+		{"serve", "serve the OpenAI API from a simulated device in real time (streaming, /metrics, faults)", serveCmd},
 		{"suite", "run a suite file (backends × workloads × scenarios) into one report", suiteCmd},
 	}
 }

@@ -12,7 +12,7 @@ import (
 
 func profilesCmd(_ context.Context, e *env, args []string) error {
 	fs := newFlags(e, "profiles", "[--format text|json] [--sources]", `  inferbench profiles
-  inferbench profiles --sources          # where every figure comes from
+  inferbench profiles --sources          # where every figure (and efficiency) comes from
   inferbench profiles --format json | jq '.[] | {id, bandwidth_gbps}'
 `)
 	format := fs.String("format", "text", "output format: text or json")
@@ -31,14 +31,15 @@ func profilesCmd(_ context.Context, e *env, args []string) error {
 		return usagef("--format %q: want text or json", *format)
 	}
 	tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "id\tname\t16-bit TFLOPS\t8-bit TFLOPS\tmemory GB\tbandwidth GB/s\tTDP W\tlink GB/s\tdefault precision")
+	fmt.Fprintln(tw, "id\tname\t16-bit TFLOPS\t8-bit TFLOPS\tmemory GB\tbandwidth GB/s\tTDP W\tidle W\tlink GB/s\tlink µs\tη_c\tη_m\tstep µs\tfirst-token µs\tdefault precision")
 	for _, p := range ps {
 		prec := p.DefaultPrecision
 		if prec == "" {
 			prec = "bf16"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%g\t%g\t%.1f\t%g\t%g\t%g\t%s\n", p.ID, p.Name, p.TFLOPS16, p.TFLOPS8,
-			float64(p.MemoryBytes)/1e9, p.BandwidthGBps, p.TDPW, p.LinkGBps, prec)
+		fmt.Fprintf(tw, "%s\t%s\t%g\t%g\t%.1f\t%g\t%g\t%g\t%g\t%g\t%g\t%g\t%g\t%g\t%s\n", p.ID, p.Name, p.TFLOPS16, p.TFLOPS8,
+			float64(p.MemoryBytes)/1e9, p.BandwidthGBps, p.TDPW, p.IdleW, p.LinkGBps, p.LinkLatencyUS,
+			p.EffCompute, p.EffMemory, p.StepOverheadUS, p.FirstTokenOverheadUS, prec)
 		if *sources {
 			keys := make([]string, 0, len(p.Sources))
 			for k := range p.Sources {
@@ -53,6 +54,8 @@ func profilesCmd(_ context.Context, e *env, args []string) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	fmt.Fprintln(e.stdout, "\nFigures are per chip and dense; † marks a third-party page quoting the vendor; 'assumption' marks figures not published. See --sources.")
+	fmt.Fprintln(e.stdout, "\nFigures are per chip and dense; † marks a third-party page quoting the vendor; 'assumption' marks figures not published.\n"+
+		"η_c, η_m: the shares of peak FLOPS and bandwidth a serving stack reaches; step µs and first-token µs: fixed costs per iteration.\n"+
+		"Efficiencies and overheads are not datasheet figures: --sources says where each comes from; 'inferbench calibrate' checks them.")
 	return nil
 }

@@ -1,0 +1,152 @@
+package sim
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/inferbench/inferbench/accel"
+)
+
+type gapCount struct{ n atomic.Int64 }
+
+func (g *gapCount) RecordGap(time.Duration) { g.n.Add(1) }
+
+// Concurrent Infer calls share one engine and batch together, as Drive's
+// requests do; each streams its tokens in order and records its gaps.
+func TestRealtimeBatchesConcurrentCalls(t *testing.T) {
+	t.Parallel()
+	b, err := New("h100-sxm", 1, "llama-3.2-1b", "bf16", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	const calls, out = 4, 120
+	var wg sync.WaitGroup
+	errs := make([]error, calls)
+	results := make([]accel.Result, calls)
+	gaps := make([]gapCount, calls)
+	order := make([][]int, calls)
+	for i := range calls {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			req := accel.Request{Seq: uint64(i), InputTokens: 64, OutputTokens: out,
+				OnToken: func(k int) { order[i] = append(order[i], k) }}
+			results[i].Gaps = &gaps[i]
+			errs[i] = b.Infer(context.Background(), &req, &results[i])
+		}()
+	}
+	wg.Wait()
+	for i := range calls {
+		r := results[i]
+		if errs[i] != nil || r.OutputTokens != out || r.TTFT <= 0 || r.Latency < r.TTFT || r.Counted != accel.CountedExact {
+			t.Errorf("call %d: %v, %+v", i, errs[i], r)
+		}
+		if len(order[i]) != out || order[i][0] != 0 || order[i][out-1] != out-1 {
+			t.Errorf("call %d: tokens %v..., want 0..%d in order", i, order[i][:min(3, len(order[i]))], out-1)
+		}
+		if g := gaps[i].n.Load(); g != out-1 {
+			t.Errorf("call %d: %d gaps recorded, want %d", i, g, out-1)
+		}
+	}
+	// Happens-after every call's completion, so reading the engine's state is safe.
+	if peak := b.rt.b.peak; peak < 2 {
+		t.Errorf("peak batch %d: concurrent calls were served one at a time", peak)
+	}
+	if e := b.Energy(); e.Joules <= 0 || e.PeakW < b.dev.Power(0) {
+		t.Errorf("energy %+v", e)
+	}
+}
+
+// A canceled call returns ClassCanceled, and OnToken is never called after
+// Infer returns.
+func TestRealtimeCancel(t *testing.T) {
+	t.Parallel()
+	b, err := New("l4", 1, "llama-3.2-1b", "bf16", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	var returned atomic.Bool
+	var late atomic.Int64
+	req := accel.Request{InputTokens: 32, OutputTokens: 100000, OnToken: func(k int) {
+		if returned.Load() {
+			late.Add(1)
+		}
+		if k == 3 {
+			cancel()
+		}
+	}}
+	var res accel.Result
+	err = b.Infer(ctx, &req, &res)
+	returned.Store(true)
+	if accel.ClassOf(err) != accel.ClassCanceled || res.Class != accel.ClassCanceled {
+		t.Fatalf("canceled Infer: %v (class %q)", err, res.Class)
+	}
+	// Another call on the same device still works, and the canceled one's
+	// tokens stopped.
+	req2 := accel.Request{InputTokens: 16, OutputTokens: 4}
+	var res2 accel.Result
+	if err := b.Infer(context.Background(), &req2, &res2); err != nil || res2.OutputTokens != 4 {
+		t.Errorf("after a cancel: %v, %+v", err, res2)
+	}
+	if n := late.Load(); n > 0 {
+		t.Errorf("OnToken called %d times after Infer returned", n)
+	}
+	// A context done before the call is refused at once.
+	if err := b.Infer(ctx, &req2, &res2); accel.ClassOf(err) != accel.ClassCanceled {
+		t.Errorf("Infer with a done context: %v", err)
+	}
+}
+
+// Close fails calls in flight with ClassCanceled, stops the engine, and later
+// calls fail at once.
+func TestRealtimeClose(t *testing.T) {
+	t.Parallel()
+	b, err := New("l4", 1, "llama-3.2-1b", "bf16", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	started := make(chan struct{})
+	var once sync.Once
+	req := accel.Request{InputTokens: 32, OutputTokens: 100000, OnToken: func(int) { once.Do(func() { close(started) }) }}
+	var res accel.Result
+	errc := make(chan error)
+	go func() { errc <- b.Infer(context.Background(), &req, &res) }()
+	<-started
+	if err := b.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-errc; accel.ClassOf(err) != accel.ClassCanceled || !strings.Contains(err.Error(), "closed") {
+		t.Errorf("in-flight call at Close: %v", err)
+	}
+	if err := b.Infer(context.Background(), &req, &res); accel.ClassOf(err) != accel.ClassCanceled {
+		t.Errorf("Infer after Close: %v", err)
+	}
+	if err := b.Close(); err != nil {
+		t.Errorf("second Close: %v", err)
+	}
+}
+
+// A request that can never fit is rejected with an error that says why.
+func TestRealtimeRejects(t *testing.T) {
+	t.Parallel()
+	b, err := New("l4", 1, "llama-3.2-1b", "bf16", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	req := accel.Request{InputTokens: int(b.dev.KVCapacityTokens()) + 1, OutputTokens: 1}
+	var res accel.Result
+	err = b.Infer(context.Background(), &req, &res)
+	var ae *accel.Error
+	if !errors.As(err, &ae) || ae.Class != accel.ClassRejected || !strings.Contains(err.Error(), "KV cache") {
+		t.Errorf("oversized request: %v", err)
+	}
+}

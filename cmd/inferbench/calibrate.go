@@ -1,0 +1,51 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	"github.com/inferbench/inferbench/accel/sim"
+	"github.com/inferbench/inferbench/fixtures"
+)
+
+const calibrateExamples = `  inferbench calibrate                          # the embedded published measurements
+  inferbench calibrate my-measurements.json     # your own, in the same format
+  inferbench calibrate --tolerance 10
+`
+
+// calibrateCmd compares the simulator's predictions with measurements: exit 1
+// when a case is outside the tolerance.
+func calibrateCmd(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "calibrate", "[FILE] [--tolerance PCT]", calibrateExamples)
+	tol := fs.Float64("tolerance", 25, "largest acceptable error, in percent")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 1 {
+		return usagef("calibrate takes at most one file, got %q", fs.Args())
+	}
+	if !(*tol > 0) {
+		return usagef("--tolerance %v: want a positive percentage", *tol)
+	}
+	data, name := fixtures.Calibration(), "embedded fixtures/calibration.json"
+	if fs.NArg() == 1 {
+		name = fs.Arg(0)
+		var err error
+		if data, err = os.ReadFile(name); err != nil {
+			return usagef("calibration file: %v", err)
+		}
+	}
+	f, err := sim.ParseCalibration(data)
+	if err != nil {
+		return usagef("%s: %v", name, err)
+	}
+	rs := sim.Calibrate(ctx, f)
+	if err := sim.WriteCalibrationTable(e.stdout, rs, *tol); err != nil {
+		return err
+	}
+	if n := sim.Outside(rs, *tol); n > 0 {
+		return exitError{code: exitRuntime, err: fmt.Errorf("%d of %d cases in %s are outside %g%% or failed", n, len(rs), name, *tol)}
+	}
+	return nil
+}
