@@ -1,0 +1,285 @@
+package sim_test
+
+import (
+	"context"
+	"math"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/inferbench/inferbench/accel/sim"
+	"github.com/inferbench/inferbench/fixtures"
+)
+
+func device(t *testing.T, profile string, chips int, model, prec string) *sim.Device {
+	t.Helper()
+	p, err := sim.LookupProfile(profile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := fixtures.LookupModel(model)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pr, err := sim.LookupPrecision(prec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := sim.NewDevice(p, chips, m, pr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+func near(a, b, tol float64) bool { return math.Abs(a-b) <= tol*math.Abs(b) }
+
+// The pieces of the model, each checked against the arithmetic it claims.
+func TestCostModel(t *testing.T) {
+	t.Parallel()
+	decode := sim.Step{DecodeSeqs: 1, DecodeCtx: 512}
+	tests := []struct {
+		name  string
+		check func(t *testing.T)
+	}{
+		{"weights by precision", func(t *testing.T) {
+			bf := device(t, "h100-sxm", 1, "llama-3.1-8b", "bf16").WeightBytes()
+			for prec, share := range map[string]float64{"fp16": 1, "fp8": 0.5, "int8": 0.5, "w4a16": 0.25} {
+				if got := device(t, "h100-sxm", 1, "llama-3.1-8b", prec).WeightBytes(); !near(got, bf*share, 1e-9) {
+					t.Errorf("%s weights %.3g, want %.3g", prec, got, bf*share)
+				}
+			}
+		}},
+		{"grouped-query KV heads shrink the cache", func(t *testing.T) {
+			// llama-2-7b: 32 KV heads; llama-3.1-8b: 8, same layers and width.
+			mha := device(t, "h100-sxm", 1, "llama-2-7b", "bf16").KVBytesPerToken()
+			gqa := device(t, "h100-sxm", 1, "llama-3.1-8b", "bf16").KVBytesPerToken()
+			if !near(mha, 2*32*4096*2, 1e-9) || !near(gqa, mha/4, 1e-9) {
+				t.Errorf("KV bytes per token: MHA %.0f, GQA %.0f", mha, gqa)
+			}
+		}},
+		{"batch-1 decode is memory-bound at η_m", func(t *testing.T) {
+			d := device(t, "a100-40gb", 1, "llama-2-13b", "fp16")
+			c := d.Cost(decode)
+			if c.Bound() != "memory" {
+				t.Errorf("bound %s", c.Bound())
+			}
+			// Streams the weights less the input-embedding table, plus the KV cache.
+			m := d.Model
+			bytes := d.WeightBytes() - float64(m.Vocab*m.DModel)*2 + d.KVBytesPerToken()*513
+			want := bytes / (d.Eff.Memory * d.Profile.BandwidthGBps * 1e9)
+			if !near(c.MemoryTime.Seconds(), want, 0.01) {
+				t.Errorf("memory time %v, want %.4gs", c.MemoryTime, want)
+			}
+			if !near((c.Time - c.OverheadTime).Seconds(), want, 0.02) {
+				t.Errorf("step %v = memory + overhead %v?", c.Time, c.OverheadTime)
+			}
+		}},
+		{"long prefill is compute-bound", func(t *testing.T) {
+			c := device(t, "h100-sxm", 1, "llama-3.1-8b", "bf16").Cost(sim.Step{PrefillTokens: 4096, PrefillPairs: 4096 * 4097 / 2, PromptsDone: 1})
+			if c.Bound() != "compute" {
+				t.Errorf("bound %s", c.Bound())
+			}
+		}},
+		{"fp8 math doubles the matmul rate only on FP8 chips", func(t *testing.T) {
+			big := sim.Step{PrefillTokens: 8192, PromptsDone: 16}
+			h16 := device(t, "h100-sxm", 1, "llama-3.1-8b", "bf16").Cost(big).ComputeTime
+			h8 := device(t, "h100-sxm", 1, "llama-3.1-8b", "fp8").Cost(big).ComputeTime
+			a16 := device(t, "a100-80gb", 1, "llama-3.1-8b", "bf16").Cost(big).ComputeTime
+			a8 := device(t, "a100-80gb", 1, "llama-3.1-8b", "fp8").Cost(big).ComputeTime
+			if !near(h8.Seconds(), h16.Seconds()/2, 0.01) || a8 != a16 {
+				t.Errorf("H100 %v→%v, A100 %v→%v", h16, h8, a16, a8)
+			}
+		}},
+		{"tensor parallelism adds two all-reduces per layer", func(t *testing.T) {
+			d := device(t, "inf2", 12, "llama-2-7b", "bf16")
+			c := d.Cost(decode)
+			p := d.Profile
+			ring := 4096.0 * sim.ActivationBytes * 2 * 11 / 12
+			want := 2 * 32 * (p.LinkLatencyUS*1e-6 + ring/(p.LinkGBps*1e9))
+			if !near(c.CommTime.Seconds(), want, 1e-6) {
+				t.Errorf("all-reduce time %v, want %.4gs", c.CommTime, want)
+			}
+			if one := device(t, "inf2", 1, "llama-3.2-1b", "bf16").Cost(decode); one.CommTime != 0 {
+				t.Errorf("one chip has collectives: %v", one.CommTime)
+			}
+		}},
+		{"first-token overhead only where a decoder prompt completes", func(t *testing.T) {
+			d := device(t, "inf2", 1, "llama-3.2-1b", "bf16")
+			with := d.Cost(sim.Step{PrefillTokens: 128, PrefillPairs: 128 * 129 / 2, PromptsDone: 1}).OverheadTime
+			chunk := d.Cost(sim.Step{PrefillTokens: 128, PrefillPairs: 128 * 129 / 2}).OverheadTime
+			if with-chunk != d.Eff.FirstTokenOverhead || chunk != d.Eff.StepOverhead {
+				t.Errorf("overheads %v (prompt done) and %v (mid-prompt chunk)", with, chunk)
+			}
+			bert := device(t, "inf2", 1, "bert-base", "bf16")
+			if o := bert.Cost(sim.Step{PrefillTokens: 128, PrefillPairs: 128 * 128, PromptsDone: 1}).OverheadTime; o != bert.Eff.StepOverhead {
+				t.Errorf("encoder pays a first-token overhead: %v", o)
+			}
+		}},
+		{"gated MLPs have a third projection", func(t *testing.T) {
+			gated, _ := fixtures.LookupModel("llama-2-7b")
+			plain := gated
+			plain.Gated = false
+			diff := gated.Params() - plain.Params()
+			if !near(diff, float64(gated.Layers*gated.DModel*gated.DFF), 1e-9) {
+				t.Errorf("gated − plain = %.3g parameters", diff)
+			}
+		}},
+		{"power is idle plus utilization share of TDP−idle", func(t *testing.T) {
+			d := device(t, "h100-sxm", 2, "llama-3.1-8b", "bf16")
+			p := d.Profile
+			if d.Power(0) != 2*p.IdleW || d.Power(1) != 2*p.TDPW || !near(d.Power(0.5), p.IdleW+p.TDPW, 1e-12) {
+				t.Errorf("power %v %v %v", d.Power(0), d.Power(0.5), d.Power(1))
+			}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, tt.check)
+	}
+}
+
+// Every efficiency and overhead in profiles.json is in a plausible range and
+// has a source; Neuron's collective latency is tens of microseconds.
+func TestProfileEfficiencies(t *testing.T) {
+	t.Parallel()
+	for _, p := range sim.Profiles() {
+		if !(p.EffCompute > 0.1 && p.EffCompute <= 0.9) || !(p.EffMemory > 0.1 && p.EffMemory <= 0.95) {
+			t.Errorf("%s: η_c %v η_m %v outside (0.1, 0.9]", p.ID, p.EffCompute, p.EffMemory)
+		}
+		if p.StepOverheadUS < 0 || p.StepOverheadUS > 2000 || p.FirstTokenOverheadUS < 0 {
+			t.Errorf("%s: overheads %v / %v µs", p.ID, p.StepOverheadUS, p.FirstTokenOverheadUS)
+		}
+		for _, f := range []string{"eff_compute", "eff_memory", "step_overhead_us", "first_token_overhead_us"} {
+			if p.Sources[f] == "" {
+				t.Errorf("%s: no source for %s", p.ID, f)
+			}
+		}
+		if p.Vendor == "AWS" && (p.LinkLatencyUS < 10 || p.LinkLatencyUS >= 100) {
+			t.Errorf("%s: collective latency %v µs, want tens of µs", p.ID, p.LinkLatencyUS)
+		}
+		if strings.HasPrefix(p.ID, "npu-") && p.EffMemory > 0.5 {
+			t.Errorf("%s: an NPU reaching %.0f%% of SoC bandwidth in decode", p.ID, p.EffMemory*100)
+		}
+	}
+}
+
+// Predict fills every field the CLI prints, in both modes.
+func TestPredict(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name  string
+		s     sim.Scenario
+		check func(t *testing.T, p *sim.Prediction)
+	}{
+		{"inf2 latency", sim.Scenario{Profile: "inf2", Chips: 12, Model: "llama-2-7b", Precision: "bf16", Batch: 1, InputTokens: 128, OutputTokens: 3968},
+			func(t *testing.T, p *sim.Prediction) {
+				if p.MaxBatch != 1 || p.Bound["decode"] != "memory" || p.TPOTms <= 0 || p.JoulesPerOutputToken <= 0 {
+					t.Errorf("%+v", p)
+				}
+				if e2e := p.TTFTms + p.TPOTms*3967; !near(p.E2Ems, e2e, 1e-6) {
+					t.Errorf("e2e %v ≠ TTFT + 3967·TPOT = %v", p.E2Ems, e2e)
+				}
+			}},
+		{"static batch shares the steps", sim.Scenario{Profile: "h100-sxm", Model: "llama-3.1-8b", Batch: 32, InputTokens: 256, OutputTokens: 64},
+			func(t *testing.T, p *sim.Prediction) {
+				if p.MaxBatch != 32 || p.Requests != 32 || p.TTFTms >= p.E2Ems {
+					t.Errorf("%+v", p)
+				}
+			}},
+		{"offline is bounded by KV capacity", sim.Scenario{Profile: "l4", Model: "llama-3.1-8b", Requests: 2000, InputTokens: 1024, OutputTokens: 512},
+			func(t *testing.T, p *sim.Prediction) {
+				if float64(p.MaxBatch*1536) > p.KVCapacityTokens || p.MaxBatch < 10 || p.Mode != "offline" {
+					t.Errorf("max batch %d with %.0f KV tokens", p.MaxBatch, p.KVCapacityTokens)
+				}
+			}},
+		{"encoder has no decode", sim.Scenario{Profile: "inf2", Model: "bert-base", Batch: 1, InputTokens: 128, OutputTokens: 50},
+			func(t *testing.T, p *sim.Prediction) {
+				if p.OutputTokens != 0 || p.TTFTms != p.E2Ems || p.Bound["decode"] != "" || p.JoulesPerRequest <= 0 {
+					t.Errorf("%+v", p)
+				}
+			}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := sim.Predict(context.Background(), tt.s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tt.check(t, p)
+		})
+	}
+}
+
+func TestPredictErrors(t *testing.T) {
+	t.Parallel()
+	base := sim.Scenario{Profile: "h100-sxm", Model: "llama-3.1-8b", Batch: 1, InputTokens: 128, OutputTokens: 128}
+	tests := []struct {
+		mod  func(*sim.Scenario)
+		want string
+	}{
+		{func(s *sim.Scenario) { s.Profile = "tpu" }, "h100-sxm"},
+		{func(s *sim.Scenario) { s.Model = "gpt-5" }, "llama-3.1-8b"},
+		{func(s *sim.Scenario) { s.Precision = "fp4" }, "w4a16"},
+		{func(s *sim.Scenario) { s.Batch = 0 }, "batch 0"},
+		{func(s *sim.Scenario) { s.Chips = 65 }, "1 to 64"},
+		{func(s *sim.Scenario) { s.InputTokens = 0 }, "input tokens 0"},
+		{func(s *sim.Scenario) { s.Profile, s.Model, s.Chips = "l4", "llama-3.1-70b", 1 }, "chips="},
+		{func(s *sim.Scenario) { s.InputTokens = 10_000_000 }, "KV cache"},
+	}
+	for _, tt := range tests {
+		s := base
+		tt.mod(&s)
+		if _, err := sim.Predict(context.Background(), s); err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%+v: %v, want an error mentioning %q", s, err, tt.want)
+		}
+	}
+}
+
+func TestParseCalibrationErrors(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ doc, want string }{
+		{`{`, "calibration file"},
+		{`{"cases":[]}`, "no cases"},
+		{`{"cases":[{"id":"x","mode":"burst","metric":"ttft_ms","value":1}]}`, "latency, offline"},
+		{`{"cases":[{"id":"x","mode":"latency","batch":1,"metric":"speed","value":1}]}`, "tpot_ms"},
+		{`{"cases":[{"id":"x","mode":"offline","metric":"ttft_ms","value":1}]}`, "requests 0"},
+		{`{"cases":[{"id":"x","mode":"latency","batch":1,"metric":"ttft_ms","value":0}]}`, "positive"},
+	}
+	for _, tt := range tests {
+		if _, err := sim.ParseCalibration([]byte(tt.doc)); err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: %v, want %q", tt.doc, err, tt.want)
+		}
+	}
+}
+
+func FuzzParseCalibration(f *testing.F) {
+	f.Add(fixtures.Calibration())
+	f.Add([]byte(`{"cases":[{"id":"x","mode":"latency","batch":1,"metric":"ttft_ms","value":1}]}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		cf, err := sim.ParseCalibration(data)
+		if err == nil && len(cf.Cases) == 0 {
+			t.Error("accepted a file with no cases")
+		}
+	})
+}
+
+// Energy accounting in virtual time: the joules of a drive equal its power
+// integrated over its steps, so idle periods at idle power bound it below.
+func TestDriveEnergy(t *testing.T) {
+	t.Parallel()
+	b, err := sim.New("h100-sxm", 1, "llama-3.1-8b", "bf16", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := newPoisson(1, 2, 200, 256, 64)
+	drive(t, b, d)
+	st, e := b.LastDrive(), b.Energy()
+	dev := b.Device()
+	lo, hi := dev.Power(0)*st.Elapsed.Seconds(), dev.Power(1)*st.Elapsed.Seconds()
+	if e.Joules != st.Joules || e.Joules <= lo || e.Joules >= hi || e.Elapsed != st.Elapsed {
+		t.Errorf("energy %.0f J over %v, want between idle %.0f and TDP %.0f", e.Joules, st.Elapsed, lo, hi)
+	}
+	if st.Busy >= st.Elapsed || st.Busy <= 0 || st.MeanDecodeStep <= 0 || st.MeanDecodeStep > time.Second {
+		t.Errorf("stats %+v", st)
+	}
+}
