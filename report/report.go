@@ -91,6 +91,8 @@ type Run struct {
 	// and base64-encoded, so reports can be merged and re-queried exactly.
 	Histograms map[string]string `json:"histograms"`
 	Energy     *Energy           `json:"energy,omitempty"`
+	// Telemetry is what the hardware did during the run (see telemetry.go).
+	Telemetry *Telemetry `json:"telemetry,omitempty"`
 }
 
 // Backend identifies what was measured.
