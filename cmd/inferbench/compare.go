@@ -1,0 +1,130 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/inferbench/inferbench/report"
+	"github.com/inferbench/inferbench/report/compare"
+)
+
+const compareExamples = `  inferbench compare last-night.json tonight.json              # exit 3 on a significant regression > 5%
+  inferbench compare base.json new.json --threshold 10% --threshold p99=20%
+  inferbench compare h100.json l4.json inf2.json --format markdown >> "$GITHUB_STEP_SUMMARY"
+  inferbench compare base.json new.json --threshold off --format csv -o cmp.csv
+  inferbench compare h100.json l4.json --price l4=0.70 --format html -o cmp.html
+`
+
+func compareCmd(_ context.Context, e *env, args []string) error {
+	fs := newFlags(e, "compare", "BASE NEW [NEW...] [flags]", compareExamples)
+	format := fs.String("format", "text", "output: "+strings.Join(append(compare.Formats(), "html"), ", "))
+	out := fs.StringP("output", "o", "", "write the comparison here instead of stdout")
+	var thresholds, prices []string
+	fs.StringArrayVar(&thresholds, "threshold", nil, "a significant change for the worse beyond this is a regression (exit 3): 5%, off, or METRIC=10% (metrics: "+strings.Join(compare.MetricIDs(), ", ")+"); default 5%")
+	alpha := fs.Float64("alpha", 0.05, "significance level of the tests")
+	fs.StringArrayVar(&prices, "price", nil, "reprice runs: ID=USD_PER_CHIP_HOUR, ID a profile or backend id (repeatable)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() < 2 {
+		return usagef("compare wants a BASE and at least one NEW report, got %d file(s) (see 'inferbench compare --help')", fs.NArg())
+	}
+	if *format != "html" && !contains(compare.Formats(), *format) {
+		return usagef("--format %q: want one of %s, html", *format, strings.Join(compare.Formats(), ", "))
+	}
+	if *alpha <= 0 || *alpha >= 1 {
+		return usagef("--alpha %g: want a level between 0 and 1, e.g. 0.05", *alpha)
+	}
+	th, err := compare.ParseThresholds(0.05, thresholds)
+	if err != nil {
+		return usageError{err}
+	}
+	pr, err := pricesFromFlags(prices)
+	if err != nil {
+		return err
+	}
+	var inputs []compare.Input
+	for _, path := range fs.Args() {
+		rep, err := readReport(path)
+		if err != nil {
+			return err
+		}
+		if len(prices) > 0 {
+			for _, n := range pr.AddCosts(rep) {
+				fmt.Fprintf(e.stderr, "note: %s: %s\n", path, n)
+			}
+		}
+		inputs = append(inputs, compare.Input{Name: path, Report: rep})
+	}
+	res, err := compare.Compare(inputs[0], inputs[1:], compare.Options{Alpha: *alpha, Thresholds: &th})
+	if err != nil {
+		return usageError{err}
+	}
+	err = writeOutput(e, *out, func(w io.Writer) error {
+		if *format == "html" {
+			return fmt.Errorf("html: not built yet")
+		}
+		return compare.Write(w, res, *format)
+	})
+	if err != nil {
+		return err
+	}
+	if regs := res.Regressions(); len(regs) > 0 {
+		var names []string
+		for _, r := range regs {
+			names = append(names, r.String())
+		}
+		return exitError{exitRegression, fmt.Errorf("regression: %d metric(s) significantly worse beyond the threshold: %s", len(regs), strings.Join(names, "; "))}
+	}
+	return nil
+}
+
+// readReport reads a report file; a missing, unreadable, corrupt or
+// future-schema file is bad input (exit 2).
+func readReport(path string) (*report.Report, error) {
+	rep, err := report.ReadFile(path)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, usagef("report %s: no such file", path)
+		}
+		return nil, usageError{err}
+	}
+	return rep, nil
+}
+
+// pricesFromFlags is the embedded price table with --price overrides.
+func pricesFromFlags(values []string) (report.Prices, error) {
+	p := report.DefaultPrices()
+	if err := p.ParsePriceFlags(values); err != nil {
+		return p, usageError{err}
+	}
+	return p, nil
+}
+
+// writeOutput writes to path atomically, or to stdout when path is "" or "-".
+func writeOutput(e *env, path string, write func(io.Writer) error) error {
+	if path == "" || path == "-" {
+		return write(e.stdout)
+	}
+	return report.WriteFileAtomic(path, write)
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}

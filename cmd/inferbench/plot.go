@@ -1,0 +1,65 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strings"
+
+	"github.com/inferbench/inferbench/report"
+	"github.com/inferbench/inferbench/report/plot"
+)
+
+const plotExamples = `  inferbench plot r.json -o r.png                    # latency CDF per backend
+  inferbench plot h100.json l4.json inf2.json -o cmp.svg
+  inferbench plot sweep.json -o sweep.png            # adds throughput vs p99 across the sweep's loads
+  inferbench plot r.json --data                      # the plotted series as JSON, no image
+`
+
+func plotCmd(_ context.Context, e *env, args []string) error {
+	fs := newFlags(e, "plot", "REPORT... -o FILE.png|FILE.svg [flags]", plotExamples)
+	out := fs.StringP("output", "o", "", "image file; its extension (.png or .svg) picks the format")
+	format := fs.String("format", "", "png or svg (default: from -o's extension)")
+	data := fs.Bool("data", false, "print the plotted series as JSON on stdout instead of drawing")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() < 1 {
+		return usagef("plot wants at least one REPORT (see 'inferbench plot --help')")
+	}
+	if !*data {
+		if *out == "" {
+			return usagef("plot: -o FILE.png or -o FILE.svg is required")
+		}
+		if *format == "" {
+			*format = strings.TrimPrefix(strings.ToLower(filepath.Ext(*out)), ".")
+		}
+		if !contains(plot.Formats(), *format) {
+			return usagef("plot: format %q (from -o %s or --format): want png or svg", *format, *out)
+		}
+	}
+	var inputs []plot.Input
+	for _, path := range fs.Args() {
+		rep, err := readReport(path)
+		if err != nil {
+			return err
+		}
+		inputs = append(inputs, plot.Input{Name: path, Report: rep})
+	}
+	d, err := plot.Compute(inputs)
+	if err != nil {
+		return usageError{err}
+	}
+	if *data {
+		return writeJSON(e.stdout, d)
+	}
+	if len(d.Panels) == 0 {
+		return usagef("plot: %s hold no latency histograms, sweep or telemetry to plot", strings.Join(fs.Args(), ", "))
+	}
+	if err := report.WriteFileAtomic(*out, func(w io.Writer) error { return d.Render(w, *format) }); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stderr, "wrote %s (%d panels)\n", *out, len(d.Panels))
+	return nil
+}

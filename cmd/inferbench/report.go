@@ -1,0 +1,67 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/inferbench/inferbench/report"
+	"github.com/inferbench/inferbench/report/gobench"
+)
+
+// reportFormats are the formats `inferbench report` renders.
+var reportFormats = []string{"text", "markdown", "json", "csv", "gobench", "html"}
+
+const reportExamples = `  inferbench report r.json                              # the ranking table
+  inferbench report r.json --format gobench > new.txt   # for benchstat old.txt new.txt
+  inferbench report r.json --format markdown >> "$GITHUB_STEP_SUMMARY"
+  inferbench report r.json --format html -o r.html      # one self-contained file
+  inferbench report r.json --price h100-sxm=2.50 --format json -o repriced.json
+`
+
+func reportCmd(_ context.Context, e *env, args []string) error {
+	fs := newFlags(e, "report", "FILE [flags]", reportExamples)
+	format := fs.String("format", "text", "output: "+strings.Join(reportFormats, ", "))
+	out := fs.StringP("output", "o", "", "write here instead of stdout")
+	var prices []string
+	fs.StringArrayVar(&prices, "price", nil, "reprice runs: ID=USD_PER_CHIP_HOUR, ID a profile or backend id (repeatable)")
+	samples := fs.Int("samples", 10, "gobench: lines per single run (its figures, then bootstrap replicates)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return usagef("report wants one FILE, got %d (see 'inferbench report --help')", fs.NArg())
+	}
+	if !contains(reportFormats, *format) {
+		return usagef("--format %q: want one of %s", *format, strings.Join(reportFormats, ", "))
+	}
+	if *samples < 1 {
+		return usagef("--samples %d: want at least 1 (6 or more for benchstat's intervals)", *samples)
+	}
+	pr, err := pricesFromFlags(prices)
+	if err != nil {
+		return err
+	}
+	rep, err := readReport(fs.Arg(0))
+	if err != nil {
+		return err
+	}
+	if len(prices) > 0 {
+		for _, n := range pr.AddCosts(rep) {
+			fmt.Fprintf(e.stderr, "note: %s\n", n)
+		}
+	}
+	return writeOutput(e, *out, func(w io.Writer) error {
+		switch *format {
+		case "gobench":
+			return gobench.Write(w, rep, gobench.Options{Samples: *samples})
+		case "json":
+			return rep.Encode(w)
+		case "html":
+			return fmt.Errorf("html: not built yet")
+		default:
+			return report.Write(w, rep, *format)
+		}
+	})
+}

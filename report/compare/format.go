@@ -1,0 +1,241 @@
+package compare
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+)
+
+// Formats lists the formats Write knows.
+func Formats() []string { return []string{"text", "markdown", "json", "csv"} }
+
+// Write renders a comparison in one of Formats.
+func Write(w io.Writer, r *Result, format string) error {
+	switch format {
+	case "text":
+		return WriteText(w, r)
+	case "markdown", "md":
+		return WriteMarkdown(w, r)
+	case "json":
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(r)
+	case "csv":
+		return WriteCSV(w, r)
+	}
+	return fmt.Errorf("format %q: want one of %s", format, strings.Join(Formats(), ", "))
+}
+
+// Num formats a figure with about four significant digits, in plain notation.
+func Num(v float64) string {
+	a := v
+	if a < 0 {
+		a = -a
+	}
+	switch {
+	case v == 0:
+		return "0"
+	case a >= 1000:
+		return strconv.FormatFloat(v, 'f', 0, 64)
+	case a >= 100:
+		return strconv.FormatFloat(v, 'f', 1, 64)
+	case a >= 10:
+		return strconv.FormatFloat(v, 'f', 2, 64)
+	case a >= 0.01:
+		return strconv.FormatFloat(v, 'f', 3, 64)
+	default:
+		return strconv.FormatFloat(v, 'g', 3, 64)
+	}
+}
+
+// PValue formats a cell's test result: "p=0.012 n=300+300".
+func (c Cell) PValue() string {
+	if !c.OK {
+		return ""
+	}
+	n := fmt.Sprintf("n=%d+%d", c.N1, c.N2)
+	if c.N1 == c.N2 {
+		n = fmt.Sprintf("n=%d", c.N1)
+	}
+	return fmt.Sprintf("p=%.3f %s", c.P, n)
+}
+
+func (c Cell) value() string {
+	if !c.OK {
+		return "-"
+	}
+	return Num(c.New)
+}
+
+func (c Cell) mark() string {
+	if c.Regression {
+		return "REGRESSION"
+	}
+	return ""
+}
+
+func header(r *Result) string {
+	th := fmt.Sprintf("threshold %s", pct(r.Threshold))
+	for _, id := range MetricIDs() {
+		if v, ok := r.Thresholds[id]; ok {
+			th += fmt.Sprintf(", %s %s", id, pct(v))
+		}
+	}
+	return fmt.Sprintf("base %s; new %s (α=%g, %s)", r.Base, strings.Join(r.Columns, ", "), r.Alpha, th)
+}
+
+func pct(f float64) string {
+	if f < 0 {
+		return "off"
+	}
+	return strconv.FormatFloat(100*f, 'g', 4, 64) + "%"
+}
+
+func groupTitle(g Group, cols []string) string {
+	var vs []string
+	for i, a := range g.Against {
+		switch {
+		case a == "":
+			vs = append(vs, cols[i]+": no partner")
+		case len(cols) > 1:
+			vs = append(vs, cols[i]+": "+a)
+		default:
+			vs = append(vs, a)
+		}
+	}
+	return fmt.Sprintf("%s vs %s · %s", g.Backend, strings.Join(vs, ", "), g.Load)
+}
+
+// WriteText writes aligned tables: one per base run, one row per metric; with
+// one new report the columns are base, new, delta and the test, with several
+// (a matrix) a value and a delta per report.
+func WriteText(w io.Writer, r *Result) error {
+	fmt.Fprintln(w, header(r))
+	for _, g := range r.Groups {
+		fmt.Fprintf(w, "\n%s\n", groupTitle(g, r.Columns))
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		if len(r.Columns) == 1 {
+			fmt.Fprintln(tw, "metric\tunit\tbase\tnew\tdelta\ttest\t")
+			for _, row := range g.Rows {
+				c := row.Cells[0]
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", row.Name, row.Unit, baseValue(row), c.value(), c.Delta(), c.PValue(), c.mark())
+			}
+		} else {
+			fmt.Fprint(tw, "metric\tunit\tbase\t")
+			for _, col := range r.Columns {
+				fmt.Fprintf(tw, "%s\tdelta\t", col)
+			}
+			fmt.Fprintln(tw)
+			for _, row := range g.Rows {
+				fmt.Fprintf(tw, "%s\t%s\t%s\t", row.Name, row.Unit, baseValue(row))
+				for _, c := range row.Cells {
+					d := c.Delta()
+					if c.Regression {
+						d += " !"
+					}
+					fmt.Fprintf(tw, "%s\t%s\t", c.value(), d)
+				}
+				fmt.Fprintln(tw)
+			}
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+	}
+	writeFooter(w, r, "")
+	return nil
+}
+
+func baseValue(row Row) string {
+	if !row.HasBase {
+		return "-"
+	}
+	return Num(row.Base)
+}
+
+func writeFooter(w io.Writer, r *Result, bullet string) {
+	fmt.Fprintln(w)
+	fmt.Fprintf(w, "%s~: no significant change (p ≥ %g). Latency rows: Mann-Whitney U on the histograms' values; throughput, energy, cost: Poisson rate test on completed requests (or U test over repetitions).\n", bullet, r.Alpha)
+	regs := r.Regressions()
+	if len(regs) > 0 {
+		var names []string
+		for _, g := range regs {
+			names = append(names, g.String())
+		}
+		fmt.Fprintf(w, "%sregressions (%d): %s\n", bullet, len(regs), strings.Join(names, "; "))
+	}
+	seen := map[string]bool{}
+	var notes []string
+	notes = append(notes, r.Warnings...)
+	for _, g := range r.Groups {
+		for _, row := range g.Rows {
+			for _, c := range row.Cells {
+				notes = append(notes, c.Warnings...)
+			}
+		}
+	}
+	for _, n := range notes {
+		if !seen[n] {
+			seen[n] = true
+			fmt.Fprintf(w, "%snote: %s\n", bullet, n)
+		}
+	}
+}
+
+// WriteMarkdown writes GitHub-flavoured markdown tables, for CI job summaries.
+func WriteMarkdown(w io.Writer, r *Result) error {
+	fmt.Fprintf(w, "### inferbench compare\n\n%s\n", mdEscape(header(r)))
+	for _, g := range r.Groups {
+		fmt.Fprintf(w, "\n#### %s\n\n", mdEscape(groupTitle(g, r.Columns)))
+		fmt.Fprint(w, "| metric | unit | base |")
+		sep := "| --- | --- | ---: |"
+		for _, col := range r.Columns {
+			fmt.Fprintf(w, " %s | Δ | test |", mdEscape(col))
+			sep += " ---: | ---: | --- |"
+		}
+		fmt.Fprintf(w, "\n%s\n", sep)
+		for _, row := range g.Rows {
+			fmt.Fprintf(w, "| %s | %s | %s |", row.Name, mdEscape(row.Unit), baseValue(row))
+			for _, c := range row.Cells {
+				d := c.Delta()
+				if c.Regression {
+					d = "**" + d + "** ❌"
+				}
+				fmt.Fprintf(w, " %s | %s | %s |", c.value(), d, c.PValue())
+			}
+			fmt.Fprintln(w)
+		}
+	}
+	writeFooter(w, r, "- ")
+	return nil
+}
+
+func mdEscape(s string) string {
+	return strings.NewReplacer("|", `\|`, "*", `\*`, "_", `\_`, "$", `\$`).Replace(s)
+}
+
+// WriteCSV writes one line per base run, metric and new report.
+func WriteCSV(w io.Writer, r *Result) error {
+	cw := csv.NewWriter(w)
+	cw.Write([]string{"base_backend", "load", "column", "new_backend", "metric", "name", "unit", "better",
+		"base", "new", "delta_pct", "p", "test", "n1", "n2", "significant", "regression", "threshold"})
+	f := func(v float64) string { return strconv.FormatFloat(v, 'g', 6, 64) }
+	for _, g := range r.Groups {
+		for _, row := range g.Rows {
+			for i, c := range row.Cells {
+				if !c.OK {
+					continue
+				}
+				cw.Write([]string{g.Backend, g.Load, r.Columns[i], g.Against[i], row.ID, row.Name, row.Unit, row.Better.String(),
+					f(row.Base), f(c.New), f(c.DeltaPct), f(c.P), c.Test, strconv.Itoa(c.N1), strconv.Itoa(c.N2),
+					strconv.FormatBool(c.Significant), strconv.FormatBool(c.Regression), f(c.Threshold)})
+			}
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}

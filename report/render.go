@@ -1,0 +1,173 @@
+package report
+
+import (
+	"encoding/csv"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+)
+
+// Formats lists the formats Write renders.
+func Formats() []string { return []string{"text", "markdown", "json", "csv"} }
+
+// Write renders a report in one of Formats.
+func Write(w io.Writer, r *Report, format string) error {
+	switch format {
+	case "text":
+		return WriteText(w, r)
+	case "markdown", "md":
+		return WriteMarkdown(w, r)
+	case "json":
+		return r.Encode(w)
+	case "csv":
+		return WriteCSV(w, r)
+	}
+	return fmt.Errorf("format %q: want one of %s", format, strings.Join(Formats(), ", "))
+}
+
+// Column is one figure of a run, as tables show it.
+type Column struct {
+	Name string
+	Unit string
+	// Value reads the figure; ok is false where the run lacks it.
+	Value func(r *Run) (v float64, ok bool)
+}
+
+func always(f func(r *Run) float64) func(r *Run) (float64, bool) {
+	return func(r *Run) (float64, bool) { return f(r), true }
+}
+
+// Columns lists the figures of a run that tables show, in order.
+func Columns() []Column {
+	return []Column{
+		{"requests", "", always(func(r *Run) float64 { return float64(r.Counts.Requests) })},
+		{"errors", "", always(func(r *Run) float64 { return float64(r.Counts.Errors) })},
+		{"throughput", "req/s", always(func(r *Run) float64 { return r.Throughput.RequestsPerS })},
+		{"throughput", "tok/s", always(func(r *Run) float64 { return r.Throughput.OutputTokensPerS })},
+		{"latency p50", "ms", always(func(r *Run) float64 { return r.Latency.P50 })},
+		{"latency p90", "ms", always(func(r *Run) float64 { return r.Latency.P90 })},
+		{"latency p99", "ms", always(func(r *Run) float64 { return r.Latency.P99 })},
+		{"TTFT p50", "ms", always(func(r *Run) float64 { return r.TTFT.P50 })},
+		{"TTFT p99", "ms", always(func(r *Run) float64 { return r.TTFT.P99 })},
+		{"TPOT p50", "ms", always(func(r *Run) float64 { return r.TPOT.P50 })},
+		{"TPOT p99", "ms", always(func(r *Run) float64 { return r.TPOT.P99 })},
+		{"energy", "J/tok", func(r *Run) (float64, bool) {
+			if r.Energy == nil {
+				return 0, false
+			}
+			return r.Energy.JoulesPerOutputToken, true
+		}},
+		{"power", "W", func(r *Run) (float64, bool) {
+			if r.Energy == nil {
+				return 0, false
+			}
+			return r.Energy.AvgPowerW, true
+		}},
+		{"price", "$/h", func(r *Run) (float64, bool) {
+			if r.Cost == nil {
+				return 0, false
+			}
+			return r.Cost.USDPerHour, true
+		}},
+		{"cost", "$/1M tok", func(r *Run) (float64, bool) {
+			if r.Cost == nil {
+				return 0, false
+			}
+			return r.Cost.USDPerMillionOutputTokens, true
+		}},
+	}
+}
+
+// Title is a column's header: its name and unit.
+func (c Column) Title() string {
+	if c.Unit == "" {
+		return c.Name
+	}
+	return c.Name + " " + c.Unit
+}
+
+// WriteMarkdown writes the runs as a GitHub-flavoured markdown table, one row
+// per run, for CI job summaries.
+func WriteMarkdown(w io.Writer, r *Report) error {
+	cols := Columns()
+	fmt.Fprintf(w, "### inferbench report\n\n%s · %s · seed %d\n\n| backend | load |", r.Created.Format("2006-01-02 15:04 MST"), r.Config.Model, r.Config.Seed)
+	sep := "| --- | --- |"
+	for _, c := range cols {
+		fmt.Fprintf(w, " %s |", strings.ReplaceAll(c.Title(), "$", `\$`))
+		sep += " ---: |"
+	}
+	fmt.Fprintf(w, "\n%s\n", sep)
+	for i := range r.Runs {
+		run := &r.Runs[i]
+		fmt.Fprintf(w, "| %s | %s |", run.Backend.ID, LoadKey(run))
+		for _, c := range cols {
+			fmt.Fprintf(w, " %s |", cell(c, run))
+		}
+		fmt.Fprintln(w)
+	}
+	if notes := costNotes(r); notes != "" {
+		fmt.Fprintf(w, "\n%s\n", notes)
+	}
+	return nil
+}
+
+func cell(c Column, run *Run) string {
+	v, ok := c.Value(run)
+	if !ok {
+		return "-"
+	}
+	return num(v)
+}
+
+// costNotes says where each price comes from and marks assumptions.
+func costNotes(r *Report) string {
+	var lines []string
+	seen := map[string]bool{}
+	for i := range r.Runs {
+		c := r.Runs[i].Cost
+		if c == nil {
+			continue
+		}
+		s := fmt.Sprintf("price of %s: $%g per chip-hour × %d: %s (%s", r.Runs[i].Backend.ID, c.USDPerChipHour, c.Chips, c.Basis, c.Source)
+		if c.Date != "" {
+			s += ", " + c.Date
+		}
+		s += ")"
+		if c.Assumption {
+			s += " [assumption]"
+		}
+		if !seen[s] {
+			seen[s] = true
+			lines = append(lines, "- "+s)
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
+// WriteCSV writes one line per run with every column's figure.
+func WriteCSV(w io.Writer, r *Report) error {
+	cw := csv.NewWriter(w)
+	head := []string{"backend", "label", "model", "workload", "precision", "scenario", "rate", "concurrency", "chips"}
+	for _, c := range Columns() {
+		head = append(head, strings.NewReplacer(" ", "_", "/", "_per_", "$", "usd").Replace(c.Title()))
+	}
+	cw.Write(head)
+	for i := range r.Runs {
+		run := &r.Runs[i]
+		row := []string{run.Backend.ID, run.Label, run.Workload.Model, run.Workload.Name, run.Workload.Precision,
+			run.Scenario.Name, strconv.FormatFloat(run.Scenario.Rate, 'g', -1, 64), strconv.Itoa(run.Scenario.Concurrency),
+			strconv.Itoa(max(run.Backend.Info.Chips, 1))}
+		for _, c := range Columns() {
+			v, ok := c.Value(run)
+			if !ok {
+				row = append(row, "")
+				continue
+			}
+			row = append(row, strconv.FormatFloat(v, 'g', 6, 64))
+		}
+		cw.Write(row)
+	}
+	cw.Flush()
+	return cw.Error()
+}
