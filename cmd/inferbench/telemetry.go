@@ -1,0 +1,249 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/inferbench/inferbench/accel"
+	"github.com/inferbench/inferbench/accel/nvml"
+	"github.com/inferbench/inferbench/bench"
+	"github.com/inferbench/inferbench/report"
+)
+
+// telemetryFlags are `inferbench run`'s settings for watching real GPUs.
+type telemetryFlags struct {
+	specs    []string
+	interval time.Duration
+	endpoint string
+	// openLib opens NVML; nil means the system library. Tests inject mocks.
+	openLib func() (*nvml.Lib, error)
+}
+
+// addTelemetryFlags registers --telemetry, --telemetry-interval and
+// --endpoint on fs.
+func addTelemetryFlags(fs *pflag.FlagSet) *telemetryFlags {
+	f := &telemetryFlags{}
+	fs.StringSliceVar(&f.specs, "telemetry", nil, "watch these GPUs through NVML during each run, e.g. nvml:0 or nvml:0,nvml:1 (index or UUID; see 'inferbench devices')")
+	fs.DurationVar(&f.interval, "telemetry-interval", nvml.DefaultInterval, "time between GPU telemetry readings")
+	fs.StringVar(&f.endpoint, "endpoint", "", "nvml:N backends: the inference server on that GPU that takes the load, e.g. http://localhost:8000/v1")
+	return f
+}
+
+// nvmlOpener is the registry's opener for nvml:N backends: their load goes to
+// --endpoint, opened through the same registry (*reg, set once it is built).
+func nvmlOpener(reg **accel.Registry) nvml.Opener {
+	return nvml.Opener{OpenEndpoint: func(spec string, o accel.Options) (accel.Backend, error) {
+		return (*reg).Open(spec, o)
+	}}
+}
+
+// settings adds --endpoint to the backends' settings. It checks the flag
+// against the backends: --endpoint is for nvml:N backends, which need it.
+func (f *telemetryFlags) settings(s map[string]string, backends []string) (map[string]string, error) {
+	hasNVML, hasHTTP := false, false
+	for _, b := range backends {
+		sp, err := accel.ParseSpec(b)
+		if err != nil {
+			continue // the registry will say what is wrong with it
+		}
+		hasNVML = hasNVML || sp.Scheme == "nvml"
+		hasHTTP = hasHTTP || sp.Scheme == "http" || sp.Scheme == "https"
+	}
+	switch {
+	case f.endpoint == "":
+		return s, nil
+	case !hasNVML:
+		return nil, usagef("--endpoint %q: only nvml:N backends take an endpoint (an http backend is its own URL); drop it or add --backend nvml:0", f.endpoint)
+	case hasHTTP:
+		return nil, usagef("--endpoint %q with an http(s) backend: run the nvml:N backend and the http one in separate invocations", f.endpoint)
+	}
+	out := make(map[string]string, len(s)+1)
+	for k, v := range s {
+		out[k] = v
+	}
+	out[nvml.SettingEndpoint] = f.endpoint
+	return out, nil
+}
+
+// gpuWatch watches GPUs during runs: the --telemetry devices and any backend
+// that observes its own GPU (nvml:N). One sampler goroutine per run reads them
+// all, as go-nvml needs.
+type gpuWatch struct {
+	interval time.Duration
+	duration time.Duration // the run's --duration, to size the buffers
+	lib      *nvml.Lib
+	gpus     []*nvml.GPU
+	sampler  *nvml.Sampler
+	sources  []nvml.Source
+	gpuOf    []*nvml.GPU // for each source, the GPU it reads
+}
+
+// startTelemetry opens NVML and every --telemetry device before any load is
+// sent. It fails with a usage error (exit 2) saying why when NVML cannot start
+// or a device does not exist. With no --telemetry it opens nothing.
+func (f *telemetryFlags) start(cfg bench.Config) (*gpuWatch, error) {
+	w := &gpuWatch{interval: f.interval, duration: cfg.Duration}
+	if f.interval <= 0 {
+		return nil, usagef("--telemetry-interval %v: want a positive duration, e.g. 100ms", f.interval)
+	}
+	if len(f.specs) == 0 {
+		return w, nil
+	}
+	var targets []string
+	for _, spec := range f.specs {
+		sp, err := accel.ParseSpec(spec)
+		if err != nil || sp.Scheme != "nvml" || sp.Target == "" {
+			return nil, usagef("--telemetry %q: want nvml:INDEX or nvml:GPU-UUID, e.g. nvml:0 (see 'inferbench devices')", spec)
+		}
+		targets = append(targets, sp.Target)
+	}
+	open := f.openLib
+	if open == nil {
+		open = nvml.Open
+	}
+	lib, err := open()
+	if err != nil {
+		return nil, usagef("--telemetry %s: %v", strings.Join(f.specs, ","), err)
+	}
+	w.lib = lib
+	for i, t := range targets {
+		g, err := lib.GPU(t)
+		if err != nil {
+			lib.Close()
+			return nil, usagef("--telemetry %s: %v", f.specs[i], err)
+		}
+		w.gpus = append(w.gpus, g)
+	}
+	return w, nil
+}
+
+// begin starts sampling for a run on b: the --telemetry GPUs and b itself when
+// it observes a GPU. It does nothing when there is nothing to watch.
+func (w *gpuWatch) begin(b accel.Backend) error {
+	w.sampler, w.sources, w.gpuOf = nil, nil, nil
+	seen := map[string]bool{}
+	for _, g := range w.gpus {
+		d := g.Device()
+		if seen[d.UUID] {
+			continue
+		}
+		seen[d.UUID] = true
+		w.sources = append(w.sources, nvml.Source{Name: d.Spec(), T: g})
+		w.gpuOf = append(w.gpuOf, g)
+	}
+	if nb, ok := b.(*nvml.Backend); ok && !seen[nb.GPU().Device().UUID] {
+		w.sources = append(w.sources, nvml.Source{Name: nb.GPU().Device().Spec(), T: nb})
+		w.gpuOf = append(w.gpuOf, nb.GPU())
+	}
+	if len(w.sources) == 0 {
+		return nil
+	}
+	s, err := nvml.NewSampler(w.interval, capacityFor(w.duration, w.interval), w.sources...)
+	if err != nil {
+		return usageError{err}
+	}
+	w.sampler = s
+	s.Start()
+	return nil
+}
+
+// capacityFor sizes a series for a run of d sampled every interval, with room
+// to spare; runs without a duration, or very long ones, get a bounded buffer
+// that thins itself.
+func capacityFor(d, interval time.Duration) int {
+	if d <= 0 {
+		return nvml.DefaultCapacity
+	}
+	n := int(d/interval)*11/10 + 64
+	return min(max(n, 256), 1<<17)
+}
+
+// end stops sampling after the run and attaches the telemetry to its report
+// runs, with a one-line summary per GPU on log. It also fills Energy (source
+// "nvml") unless the backend is simulated: then Energy stays the simulator's
+// prediction and the measured figures sit beside it in Telemetry.
+func (w *gpuWatch) end(b accel.Backend, res *bench.Result, runs []report.Run, log io.Writer) {
+	if w.sampler == nil {
+		return
+	}
+	series := w.sampler.Stop()
+	w.sampler = nil
+	devs := make([]report.DeviceSamples, len(series))
+	for i, sr := range series {
+		g := w.gpuOf[i]
+		d := g.Device()
+		samples := sr.Samples
+		if res.Config.Warmup > 0 && !res.Virtual {
+			samples = report.Window(samples, res.Config.Warmup)
+		}
+		devs[i] = report.DeviceSamples{
+			Device: sr.Name, Name: d.Name, UUID: d.UUID, Profile: d.Profile, Samples: samples,
+			Stride: sr.Stride, Unsupported: g.Unsupported(),
+		}
+		if sr.Ended != nil {
+			devs[i].Ended = sr.Ended.Error()
+			fmt.Fprintf(log, "inferbench: telemetry %s ended early: %v\n", sr.Name, sr.Ended)
+		}
+	}
+	tel, energy := report.NewTelemetry("nvml", w.interval, devs, res.Completed, res.OutputTokens)
+	switch {
+	case res.Virtual:
+		tel.Note = "the load ran in virtual time (a simulated device without --realtime), so the GPU did not carry it: these figures are the GPU's during the few wall-clock milliseconds the simulation took"
+		energy = nil
+	case len(runs) > 1:
+		tel.Note = fmt.Sprintf("covers the whole %d-point run, not each point", len(runs))
+		energy = nil
+	case b.Info().Kind == accel.KindSimulated:
+		tel.Note = "the backend is simulated: energy is the simulator's prediction; the GPU's measured figures are here"
+		energy = nil
+	}
+	for i := range runs {
+		runs[i].Telemetry = tel
+		if energy != nil {
+			runs[i].Energy = energy
+		}
+	}
+	for _, d := range tel.Devices {
+		fmt.Fprintf(log, "telemetry %s\n", telemetryLine(d))
+	}
+	if tel.Throttled {
+		fmt.Fprintf(log, "inferbench: warning: %s: the GPU throttled for power or heat during the run; its numbers are not the card's unthrottled performance\n", b.Info().ID)
+	}
+}
+
+// close shuts NVML down.
+func (w *gpuWatch) close() {
+	if w.sampler != nil {
+		w.sampler.Stop()
+		w.sampler = nil
+	}
+	if w.lib != nil {
+		w.lib.Close()
+	}
+}
+
+// telemetryLine is one device's summary for people.
+func telemetryLine(d report.DeviceTelemetry) string {
+	s := d.Summary
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s (%s): %d samples", d.Device, d.Name, d.Samples)
+	if s.EnergySource != "" {
+		fmt.Fprintf(&b, ", %.0f W avg, %.0f W peak, %.4g J (%s)", s.AvgPowerW, s.PeakPowerW, s.EnergyJ, s.EnergySource)
+		if s.JoulesPerOutputToken > 0 {
+			fmt.Fprintf(&b, ", %.3g J/token", s.JoulesPerOutputToken)
+		}
+	}
+	fmt.Fprintf(&b, ", GPU util %.0f%%, max %.0f °C", s.AvgGPUUtilPct, s.MaxTempC)
+	if len(s.Throttle) > 0 {
+		var rs []string
+		for _, t := range s.Throttle {
+			rs = append(rs, fmt.Sprintf("%s %.0f%%", t.Reason, 100*t.Fraction))
+		}
+		fmt.Fprintf(&b, ", clock events: %s", strings.Join(rs, ", "))
+	}
+	return b.String()
+}
