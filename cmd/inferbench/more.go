@@ -8,6 +8,7 @@ func moreCommands() []command {
 		{"simulate", "predict one configuration on a simulated accelerator (latency, throughput, bound, energy)", simulateCmd},
 		{"calibrate", "compare the simulator with published measurements; exit 1 when a case is off", calibrateCmd},
 		{"serve", "serve the OpenAI API from a simulated device in real time (streaming, /metrics, faults)", serveCmd},
+		{"devices", "list real NVIDIA GPUs (NVML) with their specs, beside the simulated profiles", devicesCmd},
 		{"suite", "run a suite file (backends × workloads × scenarios) into one report", suiteCmd},
 	}
 }
