@@ -11,74 +11,10 @@ package bench
 
 import (
 	"context"
-	"fmt"
-	"strings"
 	"time"
 
 	"github.com/inferbench/inferbench/accel"
 )
-
-// Scenario names a way of issuing requests.
-type Scenario string
-
-// The scenarios.
-const (
-	// Closed runs Concurrency workers, each sending its next request when its
-	// last one completes. Latency is measured from send.
-	Closed Scenario = "closed"
-)
-
-// Scenarios lists the scenarios this build knows.
-func Scenarios() []Scenario { return []Scenario{Closed} }
-
-// ParseScenario checks a scenario name; the error lists the valid ones.
-func ParseScenario(s string) (Scenario, error) {
-	var names []string
-	for _, sc := range Scenarios() {
-		if string(sc) == s {
-			return sc, nil
-		}
-		names = append(names, string(sc))
-	}
-	return "", fmt.Errorf("unknown scenario %q; valid: %s", s, strings.Join(names, ", "))
-}
-
-// Config says what load to generate and when to stop.
-type Config struct {
-	Scenario    Scenario
-	Concurrency int           // closed loop: workers
-	Rate        float64       // open loop: requests per second
-	Duration    time.Duration // stop issuing after this long (0: no limit)
-	Requests    int64         // stop after this many requests (0: no limit)
-	Warmup      time.Duration // excluded from the results
-	Seed        uint64
-	Model       string
-	Precision   string
-	Lengths     Lengths
-}
-
-// Validate checks a configuration; its errors name the bad value.
-func (c *Config) Validate() error {
-	if _, err := ParseScenario(string(c.Scenario)); err != nil {
-		return err
-	}
-	if c.Scenario == Closed && c.Concurrency < 1 {
-		return fmt.Errorf("concurrency %d: want at least 1", c.Concurrency)
-	}
-	if c.Duration < 0 {
-		return fmt.Errorf("duration %v: want a positive duration", c.Duration)
-	}
-	if c.Requests < 0 {
-		return fmt.Errorf("requests %d: want a positive count", c.Requests)
-	}
-	if c.Duration == 0 && c.Requests == 0 {
-		return fmt.Errorf("no limit: give a duration or a request count")
-	}
-	if c.Warmup < 0 {
-		return fmt.Errorf("warmup %v: want zero or a positive duration", c.Warmup)
-	}
-	return c.Lengths.Validate()
-}
 
 // Result is what a run measured, after warm-up.
 type Result struct {
@@ -86,21 +22,56 @@ type Result struct {
 	Virtual bool // served in virtual time
 	*Recorder
 
-	Requests      int64 // issued after warm-up
+	Requests      int64 // issued after warm-up (dropped sends included)
 	Completed     int64 // finished without error
 	Errors        int64
 	ErrorsByClass map[accel.ErrClass]int64
 	ErrorExamples map[accel.ErrClass]string // one message per class
-	Dropped       int64                     // open loop: sends that never went out
-	InputTokens   int64
-	OutputTokens  int64
-	Counted       accel.TokenCount
+	// Dropped counts open-loop sends abandoned because they could not go out
+	// within Config.MaxLag of their schedule; Late those sent later than
+	// Config.LagBudget. Neither is ever silently skipped.
+	Dropped      int64
+	Late         int64
+	InputTokens  int64
+	OutputTokens int64
+	Counted      accel.TokenCount
 	// Elapsed is the measurement window: from the end of warm-up to the last
 	// completion.
 	Elapsed time.Duration
 	// Energy is what the backend reported using during the run (simulated devices).
 	Energy    accel.Energy
 	HasEnergy bool
+
+	// Workers is how many workers the run ended with (in-flight slots in
+	// virtual time); PoolAtMax says the open-loop pool wanted to grow past
+	// Config.MaxWorkers.
+	Workers   int
+	PoolAtMax bool
+	// Stopped says why a stopping rule ended the run before its limits.
+	Stopped string
+	// Valid is false when the numbers are not the backend's: the harness was
+	// late or dropped sends, or the run missed its floors. InvalidReasons says
+	// why, one line each.
+	Valid          bool
+	InvalidReasons []string
+	// SLOs holds each SLO's outcome (max-rate, early stopping, --slo).
+	SLOs []SLOResult
+
+	// Points holds every run of a sweep or a max-rate search, in the order
+	// run; the Result itself is then the highest-load point of a sweep, or the
+	// highest passing rate of a search (MaxRate, 0 if none passed).
+	Points  []*Result
+	MaxRate float64
+
+	lastEnd, lastSend, lastAt time.Duration
+}
+
+// SLOResult is one SLO's outcome on a run.
+type SLOResult struct {
+	SLO      SLO
+	Observed time.Duration // the recorded percentile
+	Met      bool          // the recorded percentile is within the bound
+	Verdict  Verdict       // what the binomial rule can say at the confidence
 }
 
 // RequestsPerSecond is completed requests over the measurement window.
@@ -121,38 +92,52 @@ func (r *Result) OutputTokensPerSecond() float64 {
 
 func newResult(c Config) *Result {
 	return &Result{
-		Config: c, Recorder: NewRecorder(),
+		Config: c, Recorder: NewRecorder(), Valid: true,
 		ErrorsByClass: map[accel.ErrClass]int64{}, ErrorExamples: map[accel.ErrClass]string{},
 	}
 }
 
 // Run drives b with the configured load and returns what it measured.
+// Backends that run in virtual time (accel.Virtual) are served without
+// sleeping; others in real time, open-loop scenarios on the plan's schedule.
+// A sweep or max-rate search runs once per point and returns them in Points.
 func Run(ctx context.Context, b accel.Backend, c Config) (*Result, error) {
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
+	c.defaults()
+	switch c.Scenario {
+	case Sweep:
+		return runSweep(ctx, b, c)
+	case MaxRate:
+		return runMaxRate(ctx, b, c)
+	}
+	return runPoint(ctx, b, c)
+}
+
+// runPoint runs one single-point configuration.
+func runPoint(ctx context.Context, b accel.Backend, c Config) (*Result, error) {
 	var before accel.Energy
 	em, hasEnergy := b.(accel.EnergyMeter)
 	if hasEnergy {
 		before = em.Energy()
 	}
-	var (
-		res *Result
-		err error
-	)
+	var res *Result
 	if v, ok := b.(accel.Virtual); ok {
-		res, err = runVirtual(ctx, v, c)
+		r, err := runVirtual(ctx, v, &c)
+		if err != nil {
+			return nil, err
+		}
+		res = r
 	} else {
-		res, err = runClosed(ctx, b, c)
-	}
-	if err != nil {
-		return nil, err
+		res = runRealtime(ctx, b, &c)
 	}
 	if hasEnergy {
 		after := em.Energy()
 		res.HasEnergy = true
 		res.Energy = accel.Energy{Joules: after.Joules - before.Joules, Elapsed: after.Elapsed - before.Elapsed, PeakW: after.PeakW}
 	}
+	res.judge()
 	return res, nil
 }
 

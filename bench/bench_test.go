@@ -2,7 +2,6 @@ package bench
 
 import (
 	"context"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -14,29 +13,69 @@ func noopConfig(requests int64) Config {
 	return Config{Scenario: Closed, Concurrency: 1, Requests: requests, Model: "llama-3.1-8b", Lengths: Fixed(1, 128, 64)}
 }
 
-// The closed loop's per-request step allocates nothing.
-func TestClosedLoopAllocs(t *testing.T) {
-	cfg := noopConfig(0)
-	var next atomic.Uint64
-	var w closedWorker
-	w.init(context.Background(), noop.Backend{}, &cfg, time.Now(), &next)
-	allocs := testing.AllocsPerRun(10000, func() {
-		if !w.one() {
-			t.Fatal("worker stopped with no limit")
+// loneWorker returns one worker of a real-time run of c, not started, for
+// driving the per-request step directly.
+func loneWorker(c Config) *worker {
+	c.defaults()
+	p := c.process()
+	r := &runner{ctx: context.Background(), b: noop.Backend{}, c: &c, open: p != ASAP && p != Burst, epoch: time.Now()}
+	r.d = &dispatcher{arr: NewArrivals(&c), chunk: maxChunk, maxW: 1}
+	r.stripes = []stripe{{rec: NewRecorder()}}
+	w := new(worker)
+	w.init(r, &r.stripes[0])
+	return w
+}
+
+// openConfig is a Poisson plan so fast that every arrival is already due:
+// the step never waits, so it measures the harness alone.
+func openConfig() Config {
+	c := noopConfig(0)
+	c.Scenario, c.Rate, c.Duration = Poisson, 1e15, time.Hour
+	return c
+}
+
+// The per-request steps allocate nothing, closed and open loop.
+func TestLoopAllocs(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		cfg  Config
+	}{{"closed", noopConfig(0)}, {"open", openConfig()}} {
+		w := loneWorker(tt.cfg)
+		allocs := testing.AllocsPerRun(10000, func() {
+			if !w.one() {
+				t.Fatal("worker stopped with no limit")
+			}
+		})
+		if allocs != 0 {
+			t.Errorf("%s loop allocates %.2f per request, want 0", tt.name, allocs)
 		}
-	})
-	if allocs != 0 {
-		t.Fatalf("closed loop allocates %.2f per request, want 0", allocs)
+		if n := w.s.rec.Latency.TotalCount(); n < 10000 {
+			t.Errorf("%s loop recorded %d latencies, want at least 10000", tt.name, n)
+		}
+		if tt.name == "open" && w.s.rec.Lag.TotalCount() != w.s.rec.Latency.TotalCount() {
+			t.Errorf("open loop recorded %d lags for %d latencies", w.s.rec.Lag.TotalCount(), w.s.rec.Latency.TotalCount())
+		}
 	}
 }
 
-// BenchmarkClosedLoopNoop measures the harness's own cost per request: two
-// clock reads, the length draw, the backend call and histogram records.
+// BenchmarkClosedLoopNoop measures the harness's own cost per request in a
+// closed loop: two clock reads, the length draw, the backend call, the
+// stripe lock and the histogram records.
 func BenchmarkClosedLoopNoop(b *testing.B) {
-	cfg := noopConfig(0)
-	var next atomic.Uint64
-	var w closedWorker
-	w.init(context.Background(), noop.Backend{}, &cfg, time.Now(), &next)
+	w := loneWorker(noopConfig(0))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		w.one()
+	}
+}
+
+// BenchmarkOpenLoopNoop measures the open loop's cost per request: the
+// arrival draw (an exponential variate), the clock read that checks the
+// schedule and is the send time, the backend call, the clock read after it,
+// and the latency, service, lag and TTFT records.
+func BenchmarkOpenLoopNoop(b *testing.B) {
+	w := loneWorker(openConfig())
 	b.ReportAllocs()
 	b.ResetTimer()
 	for range b.N {
@@ -75,6 +114,19 @@ func TestConfigValidate(t *testing.T) {
 		{"concurrency", func(c *Config) { c.Concurrency = 0 }, false},
 		{"duration", func(c *Config) { c.Duration = -time.Second }, false},
 		{"no limit", func(c *Config) { c.Requests = 0 }, false},
+		{"open without rate", func(c *Config) { c.Scenario = Poisson }, false},
+		{"poisson", func(c *Config) { c.Scenario, c.Rate = Poisson, 10 }, true},
+		{"gamma without burstiness", func(c *Config) { c.Scenario, c.Rate = Gamma, 10 }, false},
+		{"gamma", func(c *Config) { c.Scenario, c.Rate, c.Burstiness = Gamma, 10, 0.5 }, true},
+		{"offline without count", func(c *Config) { c.Scenario, c.Requests, c.Duration = Offline, 0, time.Second }, false},
+		{"sweep neither", func(c *Config) { c.Scenario = Sweep }, false},
+		{"sweep both", func(c *Config) { c.Scenario, c.Rates, c.Concurrencies = Sweep, []float64{1}, []int{1} }, false},
+		{"sweep rates", func(c *Config) { c.Scenario, c.Rates = Sweep, []float64{1, 2} }, true},
+		{"sweep bad rate", func(c *Config) { c.Scenario, c.Rates = Sweep, []float64{1, 0} }, false},
+		{"max-rate without slo", func(c *Config) { c.Scenario = MaxRate }, false},
+		{"early stop without slo", func(c *Config) { c.EarlyStop = true }, false},
+		{"confidence", func(c *Config) { c.Confidence = 1 }, false},
+		{"shard", func(c *Config) { c.Shard = Shard{Index: 4, Count: 4} }, false},
 		{"warmup", func(c *Config) { c.Warmup = -1 }, false},
 		{"lengths", func(c *Config) { c.Lengths.Input.Max = -1 }, false},
 	}

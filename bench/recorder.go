@@ -68,3 +68,14 @@ func (r *Recorder) Merge(o *Recorder) {
 	r.ITL.Merge(o.ITL)
 	r.Clamped += o.Clamped
 }
+
+// reset empties every histogram, keeping their memory.
+func (r *Recorder) reset() {
+	r.Latency.Reset()
+	r.Service.Reset()
+	r.Lag.Reset()
+	r.TTFT.Reset()
+	r.TPOT.Reset()
+	r.ITL.Reset()
+	r.Clamped = 0
+}

@@ -31,34 +31,48 @@ type runFlags struct {
 	out          string
 	format       string
 	realtime     bool
+	load         loadFlags
 }
 
 const runExamples = `  inferbench run                                   # every simulated profile, chat workload
   inferbench run --backend sim:h100-sxm --backend sim:l4 -o r.json
   inferbench run --backend sim:inf2?chips=12 --model llama-2-7b --input-tokens 128 --output-tokens 256
   inferbench run --backend noop --concurrency 2 --duration 5s
+  inferbench run --backend noop --scenario poisson --rate 2000000 --duration 10s -o r.json
+  inferbench run --backend sim:h100-sxm --scenario gamma --rate 4 --burstiness 0.5
+  inferbench run --backend sim:h100-sxm --scenario sweep --rates 1,2,4,8
+  inferbench run --backend sim:l4 --scenario max-rate --slo latency-p99=20s,ttft-p99=2s
+  inferbench run --backend sim:h100-sxm --scenario poisson --rate 2 --requests 400 --shard 0/4 -o s0.json
 `
 
 func runCmd(ctx context.Context, e *env, args []string) error {
 	var f runFlags
 	fs := newFlags(e, "run", "[flags]", runExamples)
 	fs.StringArrayVar(&f.backends, "backend", nil, "backend spec, repeatable: noop, sim:PROFILE[?chips=N] (default: every simulated profile)")
+	priceFlags := fs.StringArray("price", nil, "price the runs: ID=USD_PER_CHIP_HOUR, ID a profile or backend id (repeatable; default fixtures/prices.json)")
 	fs.StringVar(&f.model, "model", "", "model id (default: the workload's model, llama-3.1-8b)")
 	fs.StringVar(&f.precision, "precision", "bf16", "numeric format: fp16, bf16, fp8, int8, w4a16 (NPUs default to w4a16 unless set)")
 	fs.StringVar(&f.workload, "workload", fixtures.DefaultWorkload, "embedded workload: prompt and completion length distributions")
 	fs.IntVar(&f.inputTokens, "input-tokens", 0, "fixed prompt length instead of the workload's distribution")
 	fs.IntVar(&f.outputTokens, "output-tokens", 0, "fixed completion length instead of the workload's distribution")
-	fs.StringVar(&f.scenario, "scenario", string(bench.Closed), "how requests are issued: closed")
+	fs.StringVar(&f.scenario, "scenario", string(bench.Closed), "how requests are issued: "+scenarioNames())
 	fs.IntVar(&f.concurrency, "concurrency", 8, "closed loop: requests in flight")
 	fs.Float64Var(&f.rate, "rate", 0, "open loop: requests per second")
-	fs.DurationVar(&f.duration, "duration", 60*time.Second, "stop issuing after this long (virtual time on sim: backends)")
+	fs.DurationVar(&f.duration, "duration", 60*time.Second, "stop issuing after this long (virtual time on sim: backends; no limit when --requests is given alone)")
 	fs.Int64Var(&f.requests, "requests", 0, "stop after this many requests (0: no limit)")
 	fs.DurationVar(&f.warmup, "warmup", 0, "exclude requests sent during this first stretch")
 	fs.Uint64Var(&f.seed, "seed", 1, "seed for every random choice; same seed, same plan")
 	fs.StringVarP(&f.out, "output", "o", "inferbench-report.json", "write the JSON report here")
 	fs.StringVar(&f.format, "format", "text", "what to print on stdout: text or json")
 	fs.BoolVar(&f.realtime, "realtime", false, "simulated devices sleep in wall-clock time instead of running in virtual time")
+	f.load.add(fs)
+	ep := addEndpointFlags(fs)  // http(s):// backends: endpoint.go
+	tf := addTelemetryFlags(fs) // GPU telemetry and nvml:N backends: telemetry.go
 	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	prices, err := pricesFromFlags(*priceFlags)
+	if err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
@@ -92,10 +106,16 @@ func runCmd(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return usageError{err}
 	}
+	if fs.Changed("requests") && !fs.Changed("duration") {
+		f.duration = 0 // a request count alone is the limit
+	}
 	cfg := bench.Config{
 		Scenario: sc, Concurrency: f.concurrency, Rate: f.rate, Duration: f.duration,
 		Requests: f.requests, Warmup: f.warmup, Seed: f.seed, Model: f.model,
-		Precision: f.precision, Lengths: lengths,
+		Precision: f.precision, Lengths: lengths, Progress: progressTo(e.stderr),
+	}
+	if err := f.load.apply(&cfg); err != nil {
+		return err
 	}
 	if err := cfg.Validate(); err != nil {
 		return usageError{err}
@@ -110,6 +130,18 @@ func runCmd(ctx context.Context, e *env, args []string) error {
 		precision = f.precision
 	}
 
+	settings, err := ep.settings(e.getenv, f.concurrency)
+	if err != nil {
+		return err
+	}
+	if settings, err = tf.settings(settings, f.backends); err != nil {
+		return err
+	}
+	watch, err := tf.start(cfg) // NVML and --telemetry GPUs, before any load
+	if err != nil {
+		return err
+	}
+	defer watch.close()
 	// Open every backend before sending any load: a bad spec fails fast.
 	reg := newRegistry()
 	var backends []accel.Backend
@@ -119,9 +151,9 @@ func runCmd(ctx context.Context, e *env, args []string) error {
 		}
 	}()
 	for _, spec := range f.backends {
-		b, err := reg.Open(spec, accel.Options{Model: f.model, Precision: precision, Realtime: f.realtime, Seed: f.seed})
+		b, err := reg.Open(spec, accel.Options{Model: f.model, Precision: precision, Realtime: f.realtime, Seed: f.seed, Settings: settings})
 		if err != nil {
-			return usageError{err}
+			return openError(err)
 		}
 		backends = append(backends, b)
 	}
@@ -135,15 +167,26 @@ func runCmd(ctx context.Context, e *env, args []string) error {
 	for _, b := range backends {
 		c := cfg
 		c.Precision = b.Info().Precision
+		if err := watch.begin(b); err != nil {
+			return err
+		}
 		res, err := bench.Run(ctx, b, c)
+		endProgress(e.stderr, cfg.Progress)
 		if err != nil {
 			return fmt.Errorf("%s: %w", b.Info().ID, err)
 		}
-		run, err := report.FromBench(b.Info(), wl.ID, res)
+		runs, err := report.FromBenchPoints(b.Info(), wl.ID, res)
 		if err != nil {
 			return fmt.Errorf("%s: %w", b.Info().ID, err)
 		}
-		rep.Runs = append(rep.Runs, run)
+		watch.end(b, res, runs, e.stderr)
+		rep.Runs = append(rep.Runs, runs...)
+		if sc == bench.MaxRate {
+			fmt.Fprintf(e.stderr, "%s: max rate %.4g req/s meets %s\n", b.Info().ID, res.MaxRate, f.load.sloText(cfg.SLO))
+		}
+	}
+	for _, n := range prices.AddCosts(rep) {
+		fmt.Fprintf(e.stderr, "note: %s\n", n)
 	}
 	if err := report.WriteFileAtomic(f.out, rep.Encode); err != nil {
 		return err

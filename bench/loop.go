@@ -1,0 +1,406 @@
+package bench
+
+import (
+	"context"
+	"math"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/inferbench/inferbench/accel"
+)
+
+// The real-time loop.
+//
+// One dispatcher owns the arrival plan and hands it out in chunks of
+// consecutive arrivals; each worker sends its chunk's requests at their
+// scheduled times (open loop) or back to back (closed loop), then takes the
+// next chunk. No request passes through a channel or another goroutine: the
+// worker that takes an arrival waits for its time itself, so the harness's
+// cost per request is a clock read to wait, one after the call, and the
+// records. Chunks span about chunkSpan of plan time, so a worker that the OS
+// deschedules holds back at most that much of the plan while the others go
+// on taking chunks; a slow backend gets chunks of one, so the pool behaves as
+// one queue in front of W servers, not W queues.
+//
+// Workers record into stripes, one per CPU, each behind its own mutex: an
+// uncontended lock is two atomic operations on a line that stays in the
+// worker's cache, and it lets a pool grow past the CPU count (slow backends
+// need many requests in flight) without a 1.6 MB recorder per worker, and
+// lets the monitor read a consistent snapshot for progress and stopping
+// rules while the run goes on.
+
+// chunkSpan is how much plan time one chunk of a fast open loop covers.
+const chunkSpan = 8 * time.Microsecond
+
+// maxChunk bounds a chunk; closed loops and offline take this many at a time.
+const maxChunk = 64
+
+// arrival is one planned request.
+type arrival struct {
+	seq uint64
+	at  time.Duration
+}
+
+// stripe is a recorder shared by the workers whose index is ≡ its own mod
+// the stripe count.
+type stripe struct {
+	mu       sync.Mutex
+	rec      *Recorder
+	t        tally
+	lastEnd  time.Duration
+	lastSend time.Duration // open loop: the latest send
+	lastAt   time.Duration // open loop: the latest scheduled time recorded
+	late     int64         // sends later than the lag budget
+	dropped  int64
+	_        [64]byte // keep neighbouring stripes off one cache line
+}
+
+// RecordGap records an inter-token gap under the stripe's lock; backends call
+// it from inside Infer.
+func (s *stripe) RecordGap(d time.Duration) {
+	s.mu.Lock()
+	s.rec.RecordGap(d)
+	s.mu.Unlock()
+}
+
+// dispatcher hands out the plan.
+type dispatcher struct {
+	mu      sync.Mutex
+	arr     *Arrivals
+	chunk   int
+	stopped atomic.Bool
+	why     string // why it stopped early (under mu)
+
+	// pool growth by Little's law: in flight = rate × service time.
+	svc     time.Duration
+	svcN    int64
+	workers int
+	maxW    int
+	atMax   bool
+	spawn   func(n int)
+}
+
+// take fills buf with the next chunk of the plan and returns how many it
+// filled; 0 means the run is over. svc and n are the caller's service times
+// since its last take, for sizing the pool.
+func (d *dispatcher) take(buf []arrival, svc time.Duration, n int64) int {
+	if d.stopped.Load() {
+		return 0
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if n > 0 {
+		d.svc += svc
+		d.svcN += n
+		d.resize()
+	}
+	k := 0
+	for k < d.chunk && k < len(buf) {
+		seq, at, ok := d.arr.Next()
+		if !ok {
+			d.stopped.Store(true)
+			break
+		}
+		buf[k] = arrival{seq, at}
+		k++
+	}
+	return k
+}
+
+// resize grows the pool when the backend needs more requests in flight than
+// there are workers: twice Little's law (in flight = rate × service time)
+// for bursts, plus one, and never fewer than one per CPU. It also
+// drops to chunks of one once a request takes longer than the plan's gap, so
+// arrivals do not queue behind each other in one worker.
+func (d *dispatcher) resize() {
+	rate := d.arr.Rate()
+	if rate <= 0 || d.spawn == nil {
+		return
+	}
+	mean := float64(d.svc) / float64(d.svcN) // ns
+	if mean*rate/1e9 > 0.25 {
+		d.chunk = 1
+	}
+	need := max(int(math.Ceil(2*rate*mean/1e9))+1, runtime.GOMAXPROCS(0))
+	if need <= d.workers {
+		return
+	}
+	if need > d.maxW {
+		need = d.maxW
+		d.atMax = true
+	}
+	if n := need - d.workers; n > 0 {
+		d.workers = need
+		d.spawn(n)
+	}
+}
+
+// stop ends the plan early (a stopping rule, or the context).
+func (d *dispatcher) stop(why string) {
+	d.mu.Lock()
+	if !d.stopped.Load() && d.why == "" {
+		d.why = why
+	}
+	d.stopped.Store(true)
+	d.mu.Unlock()
+}
+
+// worker sends requests. It owns its request, result and chunk buffer.
+type worker struct {
+	d        *dispatcher
+	b        accel.Backend
+	ctx      context.Context
+	lengths  *Lengths
+	epoch    time.Time // start of the run; monotonic
+	warm     time.Duration
+	deadline time.Duration // closed loop: no send at or after (0: none)
+	open     bool          // wait for scheduled times; latency from schedule
+	fromZero bool          // offline: latency from t=0, no lag accounting
+	budget   time.Duration // lag budget: later sends count as late
+	maxLag   time.Duration // drop sends later than this (0: never)
+	s        *stripe
+
+	buf    [maxChunk]arrival
+	i, n   int
+	svc    time.Duration
+	svcN   int64
+	req    accel.Request
+	res    accel.Result
+	halted bool
+}
+
+func (w *worker) init(r *runner, s *stripe) {
+	c := r.c
+	*w = worker{
+		d: r.d, b: r.b, ctx: r.ctx, lengths: &c.Lengths, epoch: r.epoch, warm: c.Warmup,
+		open: r.open, fromZero: c.process() == Burst, budget: c.LagBudget, maxLag: c.MaxLag, s: s,
+	}
+	if !w.open && c.Duration > 0 {
+		w.deadline = c.Warmup + c.Duration
+	}
+	w.req = accel.Request{Model: c.Model, Precision: c.Precision, Batch: 1}
+	w.res.Gaps = s
+}
+
+// refill takes the next chunk; false when the run is over.
+func (w *worker) refill() bool {
+	if w.halted || w.ctx.Err() != nil {
+		return false
+	}
+	w.n = w.d.take(w.buf[:], w.svc, w.svcN)
+	w.i, w.svc, w.svcN = 0, 0, 0
+	return w.n > 0
+}
+
+// wait returns when the clock reaches at, and the time it read then. It
+// sleeps through long gaps, yields through medium ones and spins through
+// short ones: a timer cannot wake a goroutine within a microsecond, a spin
+// on a vDSO clock read can.
+func (w *worker) wait(at time.Duration) time.Duration {
+	for {
+		now := time.Since(w.epoch)
+		d := at - now
+		if d <= 0 {
+			return now
+		}
+		if d > 2*time.Millisecond {
+			time.Sleep(d - time.Millisecond)
+		} else if d > 2*time.Microsecond {
+			runtime.Gosched() // lets a pool larger than the CPUs share them
+		}
+	}
+}
+
+// one sends one request and records it; false when the worker is done. It
+// allocates nothing.
+func (w *worker) one() bool {
+	if w.i == w.n && !w.refill() {
+		return false
+	}
+	a := w.buf[w.i]
+	w.i++
+	var sent time.Duration
+	if w.open {
+		sent = w.wait(a.at)
+	} else {
+		sent = time.Since(w.epoch)
+		if w.deadline > 0 && sent >= w.deadline {
+			w.halted, w.i = true, w.n
+			return false
+		}
+		if !w.fromZero {
+			a.at = sent
+		}
+	}
+	lag := sent - a.at
+	if w.maxLag > 0 && lag > w.maxLag {
+		if a.at >= w.warm {
+			w.s.mu.Lock()
+			w.s.dropped++
+			w.s.mu.Unlock()
+		}
+		return true
+	}
+	w.req.Seq = a.seq
+	w.req.InputTokens, w.req.OutputTokens = w.lengths.Draw(a.seq)
+	w.res.Reset()
+	err := w.b.Infer(w.ctx, &w.req, &w.res)
+	end := time.Since(w.epoch)
+	w.svc += end - sent
+	w.svcN++
+
+	s := w.s
+	s.mu.Lock()
+	s.lastEnd = max(s.lastEnd, end)
+	if a.at >= w.warm {
+		if w.open || w.fromZero {
+			s.rec.record(s.rec.Service, end-sent)
+		}
+		if w.open {
+			s.rec.record(s.rec.Lag, lag)
+			if lag > w.budget {
+				s.late++
+			}
+			s.lastSend = max(s.lastSend, sent)
+			s.lastAt = max(s.lastAt, a.at)
+		}
+		// Latency and TTFT count from the reference time: the schedule in an
+		// open loop (so a late send shows as latency), the send otherwise.
+		s.t.add(s.rec, &w.req, &w.res, err, end-a.at, lag+w.res.TTFT)
+	}
+	s.mu.Unlock()
+	return true
+}
+
+// runner is one real-time run.
+type runner struct {
+	ctx   context.Context
+	b     accel.Backend
+	c     *Config
+	d     *dispatcher
+	epoch time.Time
+	open  bool
+
+	stripes []stripe
+	mu      sync.Mutex // guards workers
+	workers []*worker
+	wg      sync.WaitGroup
+}
+
+func (r *runner) start(n int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for range n {
+		w := new(worker)
+		w.init(r, &r.stripes[len(r.workers)%len(r.stripes)])
+		r.workers = append(r.workers, w)
+		r.wg.Add(1)
+		go func() {
+			defer r.wg.Done()
+			for w.one() {
+			}
+		}()
+	}
+}
+
+// runRealtime drives b in wall-clock time.
+func runRealtime(ctx context.Context, b accel.Backend, c *Config) *Result {
+	r := &runner{ctx: ctx, b: b, c: c, open: c.process() != ASAP && c.process() != Burst}
+	arr := NewArrivals(c)
+	r.d = &dispatcher{arr: arr, chunk: maxChunk, maxW: c.MaxWorkers}
+	n := c.concurrency()
+	if r.open {
+		n = c.Workers
+		if n == 0 {
+			n = runtime.GOMAXPROCS(0)
+		}
+		n = min(n, c.MaxWorkers)
+		r.d.workers = n
+		r.d.spawn = r.start
+		// Chunks of about chunkSpan of plan time: fewer lock takes at high
+		// rates, less held back by a descheduled worker.
+		r.d.chunk = int(min(max(arr.Rate()*chunkSpan.Seconds(), 1), maxChunk))
+	}
+	r.stripes = make([]stripe, max(1, min(n, runtime.GOMAXPROCS(0))))
+	for i := range r.stripes {
+		r.stripes[i].rec = NewRecorder()
+	}
+	r.epoch = time.Now()
+	r.d.mu.Lock() // workers wait for the whole pool to exist
+	r.start(n)
+	r.d.mu.Unlock()
+
+	done := make(chan struct{})
+	go func() { r.wg.Wait(); close(done) }()
+	r.monitor(done)
+
+	res := newResult(*c)
+	for i := range r.stripes {
+		s := &r.stripes[i]
+		res.Merge(s.rec)
+		res.addTally(&s.t)
+		res.Late += s.late
+		res.Dropped += s.dropped
+		res.lastEnd = max(res.lastEnd, s.lastEnd)
+		res.lastSend = max(res.lastSend, s.lastSend)
+		res.lastAt = max(res.lastAt, s.lastAt)
+	}
+	res.Elapsed = max(res.lastEnd-c.Warmup, 0)
+	res.Workers = len(r.workers)
+	res.PoolAtMax = r.d.atMax
+	res.Stopped = r.d.why
+	if ctx.Err() != nil && res.Stopped == "" {
+		res.Stopped = "canceled"
+	}
+	return res
+}
+
+// monitor evaluates stopping rules and reports progress until done.
+func (r *runner) monitor(done <-chan struct{}) {
+	rule := stopRule{r.c}
+	if !rule.active() && r.c.Progress == nil {
+		<-done
+		return
+	}
+	every := min(100*time.Millisecond, r.c.ProgressEvery)
+	tick := time.NewTicker(every)
+	defer tick.Stop()
+	snap := NewRecorder()
+	var lastProgress time.Duration
+	for {
+		select {
+		case <-done:
+			return
+		case <-tick.C:
+		}
+		elapsed := time.Since(r.epoch)
+		snap.reset()
+		var t tally
+		for i := range r.stripes {
+			s := &r.stripes[i]
+			s.mu.Lock()
+			snap.Merge(s.rec)
+			t.requests += s.t.requests
+			t.completed += s.t.completed
+			t.errors += s.t.errors
+			t.requests += s.dropped
+			t.errors += s.dropped
+			s.mu.Unlock()
+		}
+		if rule.active() {
+			if why := rule.check(snap, elapsed-r.c.Warmup, t.requests, t.errors); why != "" {
+				r.d.stop(why)
+			}
+		}
+		if r.c.Progress != nil && elapsed-lastProgress >= r.c.ProgressEvery {
+			lastProgress = elapsed
+			p := Progress{Elapsed: elapsed, Requests: t.completed, P99: time.Duration(snap.Latency.ValueAtQuantile(99))}
+			if m := elapsed - r.c.Warmup; m > 0 {
+				p.Rate = float64(t.completed) / m.Seconds()
+			}
+			r.c.Progress(p)
+		}
+	}
+}
