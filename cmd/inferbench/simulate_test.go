@@ -1,0 +1,102 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// The issue's inf2 command prints every field it promises.
+func TestSimulateInf2JSON(t *testing.T) {
+	t.Parallel()
+	code, out, errs := invoke(t, "simulate", "--profile", "inf2", "--chips", "12", "--model", "llama-2-7b",
+		"--precision", "bf16", "--batch", "1", "--input-tokens", "128", "--output-tokens", "3968", "--format", "json")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	var got map[string]any
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"ttft_ms", "tpot_ms", "e2e_ms", "output_tokens_per_s", "requests_per_s", "max_batch", "joules_per_output_token"} {
+		if v, ok := got[f].(float64); !ok || v <= 0 {
+			t.Errorf("%s = %v, want a positive number", f, got[f])
+		}
+	}
+	bound, _ := got["bound"].(map[string]any)
+	if bound["prefill"] == nil || bound["decode"] != "memory" {
+		t.Errorf("bound = %v", got["bound"])
+	}
+}
+
+// Two runs print byte-identical output.
+func TestSimulateDeterministic(t *testing.T) {
+	t.Parallel()
+	args := []string{"simulate", "--profile", "h100-sxm", "--model", "llama-3.1-8b", "--precision", "fp8",
+		"--requests", "500", "--input-tokens", "128", "--output-tokens", "128", "--format", "json"}
+	_, a, _ := invoke(t, args...)
+	_, b, _ := invoke(t, args...)
+	if a != b || a == "" {
+		t.Error("two simulate runs differ")
+	}
+	if code, text, _ := invoke(t, args[:len(args)-2]...); code != 0 || !strings.Contains(text, "bound") {
+		t.Errorf("text output: exit %d\n%s", code, text)
+	}
+}
+
+func TestSimulateAndCalibrateUsageErrors(t *testing.T) {
+	t.Parallel()
+	sim := []string{"simulate", "--profile", "h100-sxm", "--model", "llama-3.1-8b"}
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"simulate", "--model", "llama-3.1-8b"}, "inf2"},
+		{[]string{"simulate", "--profile", "tpu", "--model", "llama-3.1-8b"}, "h100-sxm"},
+		{[]string{"simulate", "--profile", "h100-sxm"}, "--model"},
+		{append(sim, "--precision", "fp4"), "w4a16"},
+		{append(sim, "--batch", "0"), "batch 0"},
+		{append(sim, "--requests", "0"), "--requests 0"},
+		{append(sim, "--chips", "-1"), "chips -1"},
+		{append(sim, "--format", "yaml"), "text or json"},
+		{[]string{"simulate", "--profile", "l4", "--model", "llama-3.1-70b", "--chips", "1"}, "chips="},
+		{[]string{"calibrate", "--tolerance", "0"}, "positive"},
+		{[]string{"calibrate", "/nonexistent/cal.json"}, "nonexistent"},
+	}
+	for _, tt := range tests {
+		code, _, errs := invoke(t, tt.args...)
+		if code != exitUsage || !strings.Contains(errs, tt.want) || strings.Count(strings.TrimSpace(errs), "\n") > 0 {
+			t.Errorf("%v: exit %d, stderr %q; want 2 and one line with %q", tt.args, code, errs, tt.want)
+		}
+	}
+}
+
+// calibrate prints the table and the median; a case outside the tolerance
+// exits 1.
+func TestCalibrate(t *testing.T) {
+	t.Parallel()
+	code, out, errs := invoke(t, "calibrate")
+	if code != exitOK || !strings.Contains(out, "median error") || !strings.Contains(out, "inf2.48xlarge/llama-2-7b-bf16/bs1") {
+		t.Fatalf("calibrate: exit %d, %s\n%s", code, errs, out)
+	}
+	path := filepath.Join(t.TempDir(), "mine.json")
+	doc := `{"cases":[{"id":"too-fast","profile":"h100-sxm","chips":1,"model":"llama-3.1-8b","precision":"bf16",
+		"mode":"latency","batch":1,"input_tokens":128,"output_tokens":128,"metric":"tpot_ms","value":0.5,"source":"test"}]}`
+	if err := os.WriteFile(path, []byte(doc), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs = invoke(t, "calibrate", path)
+	if code != exitRuntime || !strings.Contains(out, "OUTSIDE") || !strings.Contains(errs, "outside 25%") {
+		t.Errorf("calibrate with a bad case: exit %d\n%s\n%s", code, out, errs)
+	}
+}
+
+func TestProfilesShowsEfficiencies(t *testing.T) {
+	t.Parallel()
+	code, out, _ := invoke(t, "profiles", "--sources")
+	if code != 0 || !strings.Contains(out, "η_m") || !strings.Contains(out, "eff_memory: derived") {
+		t.Errorf("profiles --sources: exit %d\n%s", code, out)
+	}
+}
