@@ -10,5 +10,9 @@ func moreCommands() []command {
 		{"serve", "serve the OpenAI API from a simulated device in real time (streaming, /metrics, faults)", serveCmd},
 		{"devices", "list real NVIDIA GPUs (NVML) with their specs, beside the simulated profiles", devicesCmd},
 		{"suite", "run a suite file (backends × workloads × scenarios) into one report", suiteCmd},
+		{"compare", "compare reports (across runs or hardware); exit 3 on a significant regression", compareCmd},
+		{"report", "render a saved report: text, markdown, json, csv, gobench (benchstat), html", reportCmd},
+		{"plot", "plot reports: latency CDF, throughput vs p99 across a sweep, telemetry (PNG or SVG)", plotCmd},
+		{"merge", "merge shard reports into one: histograms add exactly, counts and rates add", mergeCmd},
 	}
 }

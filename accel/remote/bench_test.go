@@ -1,0 +1,155 @@
+package remote_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"net"
+	"net/http/httptest"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/inferbench/inferbench/accel"
+	"github.com/inferbench/inferbench/accel/noop"
+	"github.com/inferbench/inferbench/accel/remote/openai"
+	"github.com/inferbench/inferbench/accel/remote/server"
+)
+
+// canned starts a loopback HTTP/1.1 server that answers every request with the
+// same pre-rendered stream of tokens chunks (one HTTP chunk per SSE event, as
+// vLLM flushes them). It allocates nothing per request, so a benchmark that
+// drives it measures the client alone.
+func canned(tb testing.TB, tokens int) string {
+	tb.Helper()
+	h := openai.ChunkHeader{ID: "chatcmpl-1", Object: openai.ObjectChatCompletionChunk, Created: 1, Model: "llama-3.1-8b"}
+	var resp bytes.Buffer
+	resp.WriteString("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\nTransfer-Encoding: chunked\r\n\r\n")
+	event := func(payload []byte) {
+		fmt.Fprintf(&resp, "%x\r\ndata: %s\n\n\r\n", len(payload)+8, payload)
+	}
+	event(h.AppendChunk(nil, "assistant", "", ""))
+	for range tokens {
+		event(h.AppendChunk(nil, "", " tok", ""))
+	}
+	event(h.AppendChunk(nil, "", "", "length"))
+	event(h.AppendUsageChunk(nil, openai.Usage{PromptTokens: 128, CompletionTokens: tokens, TotalTokens: 128 + tokens}))
+	event([]byte(openai.Done))
+	resp.WriteString("0\r\n\r\n")
+	canned := resp.Bytes()
+
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go serveCanned(c, canned)
+		}
+	}()
+	return "http://" + ln.Addr().String() + "/v1"
+}
+
+// serveCanned answers each request on c with canned: it reads the head up to
+// the blank line, skips Content-Length bytes of body and writes.
+func serveCanned(c net.Conn, canned []byte) {
+	defer c.Close()
+	r := bufio.NewReaderSize(c, 64<<10)
+	for {
+		n := 0
+		for {
+			line, err := r.ReadSlice('\n')
+			if err != nil {
+				return
+			}
+			if len(line) <= 2 {
+				break
+			}
+			if k, v, ok := bytes.Cut(line, []byte(":")); ok && bytes.EqualFold(k, []byte("Content-Length")) {
+				n, _ = strconv.Atoi(string(bytes.TrimSpace(v)))
+			}
+		}
+		if _, err := r.Discard(n); err != nil {
+			return
+		}
+		if _, err := c.Write(canned); err != nil {
+			return
+		}
+	}
+}
+
+// BenchmarkRemoteStream is the client's cost per streamed request: build the
+// body, send it over a kept-alive connection, parse every SSE chunk, record
+// every gap. The server answers from a canned buffer, so ns/op and allocs/op
+// are the client's (plus loopback syscalls). Run with -cpu 1 to see one core's
+// cost; tokens/s is how many streamed tokens one core could parse.
+func BenchmarkRemoteStream(b *testing.B) {
+	for _, tokens := range []int{64, 512} {
+		b.Run(fmt.Sprintf("tokens=%d", tokens), func(b *testing.B) {
+			be := open(b, canned(b, tokens), nil)
+			req := accel.Request{InputTokens: 128, OutputTokens: tokens}
+			var g gapCount
+			res := accel.Result{Gaps: &g}
+			ctx := context.Background()
+			b.ReportAllocs()
+			for b.Loop() {
+				res.Reset()
+				if err := be.Infer(ctx, &req, &res); err != nil {
+					b.Fatal(err)
+				}
+			}
+			if res.OutputTokens != tokens {
+				b.Fatalf("%d tokens, want %d", res.OutputTokens, tokens)
+			}
+			b.ReportMetric(float64(tokens)*float64(b.N)/b.Elapsed().Seconds(), "tokens/s")
+		})
+	}
+}
+
+// BenchmarkRemoteStreamParallel drives the client from GOMAXPROCS goroutines.
+func BenchmarkRemoteStreamParallel(b *testing.B) {
+	be := open(b, canned(b, 64), nil)
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		req := accel.Request{InputTokens: 128, OutputTokens: 64}
+		var res accel.Result
+		for pb.Next() {
+			res.Reset()
+			if err := be.Infer(context.Background(), &req, &res); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+}
+
+// BenchmarkServeStream is a whole round trip through inferbench serve's server
+// over a no-op backend: client and server cost together, per request.
+func BenchmarkServeStream(b *testing.B) {
+	s, err := server.New(server.Config{Backend: noop.Backend{}, Model: "llama-3.1-8b"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ts := httptest.NewServer(s.Handler())
+	defer ts.Close()
+	be := open(b, ts.URL+"/v1", nil)
+	req := accel.Request{InputTokens: 128, OutputTokens: 64}
+	var res accel.Result
+	b.ReportAllocs()
+	for b.Loop() {
+		res.Reset()
+		if err := be.Infer(context.Background(), &req, &res); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+type gapCount struct{ n int }
+
+func (g *gapCount) RecordGap(time.Duration) { g.n++ }

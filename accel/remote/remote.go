@@ -1,0 +1,562 @@
+// Package remote measures an inference endpoint over HTTP: any server that speaks
+// the OpenAI API (vLLM, TGI, SGLang, TensorRT-LLM, llama.cpp, Ollama, NIM, Azure
+// OpenAI, vLLM on Neuron), which is how a model deployed anywhere is reached.
+//
+// A Backend sends each request with stream: true and reads the server-sent
+// events as they arrive: time to first token is the first chunk that carries
+// text (not the role-only chunk servers send first), each later text chunk adds
+// an inter-token gap, and the output length comes from the final usage chunk
+// (asked for with stream_options.include_usage) or, when a server sends none,
+// from the number of text chunks; Result.Counted says which.
+//
+// The client must not be the bottleneck. Each in-flight request borrows a call
+// from a pool: its request body, SSE reader and response buffers are reused, so
+// the body is built and the stream parsed without allocating; what remains is
+// net/http's own per-request cost (see BenchmarkRemoteStream).
+//
+// Errors are classified for the report: connect (the endpoint cannot be
+// reached), timeout (connect, first-token or whole-request deadline), http_4xx,
+// http_5xx, stream_broken (the stream ended before [DONE]) and bad_payload.
+package remote
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/inferbench/inferbench/accel"
+	"github.com/inferbench/inferbench/accel/remote/openai"
+	"github.com/inferbench/inferbench/accel/remote/sse"
+)
+
+// Backend is an OpenAI-compatible endpoint.
+type Backend struct {
+	cfg      Config
+	endpoint string
+	header   http.Header // every request's headers, auth included; shared read-only
+	client   *http.Client
+	tr       *http.Transport
+	info     accel.Info
+	calls    sync.Pool // *call
+}
+
+var _ accel.Backend = (*Backend)(nil)
+
+// New returns a backend for cfg. It does not contact the endpoint: Probe does.
+func New(cfg Config) (*Backend, error) {
+	if cfg.ConnectTimeout <= 0 {
+		cfg.ConnectTimeout = DefaultConnectTimeout
+	}
+	if cfg.FirstTokenTimeout <= 0 {
+		cfg.FirstTokenTimeout = DefaultFirstTokenTimeout
+	}
+	if cfg.RequestTimeout <= 0 {
+		cfg.RequestTimeout = DefaultRequestTimeout
+	}
+	if cfg.MaxConns <= 0 {
+		cfg.MaxConns = DefaultMaxConns
+	}
+	if cfg.API == "" {
+		cfg.API = APIChat
+	}
+	if cfg.Dialect == "" {
+		cfg.Dialect = DialectOpenAI
+	}
+	ep, err := cfg.endpoint()
+	if err != nil {
+		return nil, err
+	}
+	tlsConf := &tls.Config{MinVersion: tls.VersionTLS12}
+	if cfg.CACert != "" {
+		pem, err := os.ReadFile(cfg.CACert)
+		if err != nil {
+			return nil, fmt.Errorf("ca_cert: %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("ca_cert %q: no PEM certificates in the file", cfg.CACert)
+		}
+		tlsConf.RootCAs = pool
+	}
+	dialer := &net.Dialer{Timeout: cfg.ConnectTimeout, KeepAlive: 30 * time.Second}
+	tr := &http.Transport{
+		Proxy:               http.ProxyFromEnvironment,
+		DialContext:         dialer.DialContext,
+		TLSClientConfig:     tlsConf,
+		TLSHandshakeTimeout: cfg.ConnectTimeout,
+		// One keep-alive connection per request in flight: no request waits for a
+		// connection and none is dialled mid-run once the pool is warm.
+		MaxIdleConns:        cfg.MaxConns,
+		MaxIdleConnsPerHost: cfg.MaxConns,
+		MaxConnsPerHost:     0,
+		IdleConnTimeout:     90 * time.Second,
+		// Servers stream uncompressed; asking for gzip would make net/http buffer.
+		DisableCompression: true,
+		ForceAttemptHTTP2:  true,
+		// Large enough that a chunk is read in one system call.
+		ReadBufferSize:  32 << 10,
+		WriteBufferSize: 16 << 10,
+	}
+	b := &Backend{cfg: cfg, endpoint: ep, tr: tr, client: &http.Client{Transport: tr}}
+	b.header = http.Header{}
+	for k, vs := range cfg.Headers {
+		b.header[http.CanonicalHeaderKey(k)] = vs
+	}
+	b.header.Set("Content-Type", "application/json")
+	if cfg.NoStream {
+		b.header.Set("Accept", "application/json")
+	} else {
+		b.header.Set("Accept", "text/event-stream")
+	}
+	if cfg.APIKey != "" {
+		if cfg.Dialect == DialectAzure {
+			b.header.Set("api-key", cfg.APIKey)
+		} else {
+			b.header.Set("Authorization", "Bearer "+cfg.APIKey)
+		}
+	}
+	b.calls.New = func() any { return b.newCall() }
+	b.info = accel.Info{
+		ID:   cfg.URL,
+		Kind: accel.KindRemote,
+		Name: "OpenAI-compatible endpoint",
+		Extra: map[string]string{
+			"dialect":  string(cfg.Dialect),
+			"api":      string(cfg.API),
+			"endpoint": redactURL(ep),
+			"stream":   strconv.FormatBool(!cfg.NoStream),
+			"prompts":  "synthetic",
+			"hints":    strconv.FormatBool(cfg.LengthHints),
+		},
+	}
+	if cfg.Model != "" {
+		b.info.Extra["model"] = cfg.Model
+	}
+	if cfg.PromptsFile != "" {
+		b.info.Extra["prompts"] = cfg.PromptsFile
+	}
+	if cfg.APIKeyEnv != "" {
+		b.info.Extra["api_key_env"] = cfg.APIKeyEnv // the name, never the value
+	}
+	if len(cfg.Headers) > 0 {
+		names := make([]string, 0, len(cfg.Headers))
+		for k := range cfg.Headers {
+			names = append(names, http.CanonicalHeaderKey(k))
+		}
+		b.info.Extra["headers"] = strings.Join(names, ",") // names only: values may be secrets
+	}
+	return b, nil
+}
+
+// redactURL drops user info from a URL for display.
+func redactURL(s string) string {
+	if i := strings.Index(s, "://"); i >= 0 {
+		if at := strings.IndexByte(s[i+3:], '@'); at >= 0 {
+			if slash := strings.IndexByte(s[i+3:], '/'); slash < 0 || at < slash {
+				return s[:i+3] + "REDACTED@" + s[i+3+at+1:]
+			}
+		}
+	}
+	return s
+}
+
+// Info describes the endpoint; Extra["dialect"] records the dialect used.
+func (b *Backend) Info() accel.Info { return b.info }
+
+// Close drops the idle connections.
+func (b *Backend) Close() error {
+	b.tr.CloseIdleConnections()
+	return nil
+}
+
+// Probe dials the endpoint's host once, so that a wrong address fails before any
+// load is sent, with one clear message.
+func (b *Backend) Probe(ctx context.Context) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, b.endpoint, nil)
+	if err != nil {
+		return err
+	}
+	host := req.URL.Host
+	if req.URL.Port() == "" {
+		if req.URL.Scheme == "https" {
+			host = net.JoinHostPort(req.URL.Hostname(), "443")
+		} else {
+			host = net.JoinHostPort(req.URL.Hostname(), "80")
+		}
+	}
+	d := net.Dialer{Timeout: b.cfg.ConnectTimeout}
+	conn, err := d.DialContext(ctx, "tcp", host)
+	if err != nil {
+		return accel.Errorf(accel.ClassConnect, "cannot reach %s: %v (is the server running? check the host and port)", redactURL(b.cfg.URL), unwrapNet(err))
+	}
+	return conn.Close()
+}
+
+// unwrapNet shortens "dial tcp 127.0.0.1:1: connect: connection refused" to its
+// cause when there is one.
+func unwrapNet(err error) error {
+	var op *net.OpError
+	if errors.As(err, &op) && op.Err != nil {
+		return fmt.Errorf("%s %s: %w", op.Op, op.Addr, op.Err)
+	}
+	return err
+}
+
+// errFirstToken and errRequestTimeout are the causes a call's timer cancels
+// its request with.
+var (
+	errFirstToken     = errors.New("first-token timeout")
+	errRequestTimeout = errors.New("request timeout")
+)
+
+// call is one in-flight request's reusable state. Calls are pooled, so a run
+// at concurrency N holds about N of them.
+type call struct {
+	b     *Backend
+	body  []byte
+	rd    bytes.Reader
+	rdBuf bytes.Reader // for GetBody on a retry
+	req   http.Request // a template, copied per request
+	sse   *sse.Reader
+	ev    sse.Event
+	chunk openai.Chunk
+	whole []byte // the non-streamed response body
+	spec  openai.RequestBody
+
+	// The timer enforces the first-token and whole-request deadlines by
+	// cancelling the request's context. It is made once; a stale firing after
+	// a request ended is told apart by the deadline it checks under mu.
+	timer    *time.Timer
+	mu       sync.Mutex
+	cancel   context.CancelCauseFunc
+	deadline time.Time
+	cause    error
+}
+
+func (b *Backend) newCall() *call {
+	c := &call{b: b, sse: sse.NewReader(16 << 10)}
+	c.body = make([]byte, 0, 4096)
+	u, _ := http.NewRequest(http.MethodPost, b.endpoint, nil) // parsed once by New
+	c.req = *u
+	c.req.Header = b.header
+	c.req.Body = io.NopCloser(&c.rd)
+	c.req.GetBody = func() (io.ReadCloser, error) {
+		c.rdBuf.Reset(c.body)
+		return io.NopCloser(&c.rdBuf), nil
+	}
+	c.timer = time.AfterFunc(time.Hour, c.fire)
+	c.timer.Stop()
+	return c
+}
+
+// fire cancels the current request if its deadline has passed.
+func (c *call) fire() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.cancel != nil && !time.Now().Before(c.deadline) {
+		c.cancel(c.cause)
+	}
+}
+
+// arm sets the deadline the timer enforces.
+func (c *call) arm(d time.Duration, cause error) {
+	c.mu.Lock()
+	c.deadline = time.Now().Add(d)
+	c.cause = cause
+	c.mu.Unlock()
+	c.timer.Reset(d)
+}
+
+// Infer sends one request and reads its stream. See the package doc for what it
+// measures and how errors are classified.
+func (b *Backend) Infer(ctx context.Context, req *accel.Request, res *accel.Result) error {
+	c := b.calls.Get().(*call)
+	err := c.do(ctx, req, res)
+	if err != nil {
+		res.Class = accel.ClassOf(err)
+	}
+	b.calls.Put(c)
+	return err
+}
+
+func (c *call) do(parent context.Context, req *accel.Request, res *accel.Result) error {
+	b := c.b
+	model := req.Model
+	if model == "" {
+		model = b.cfg.Model
+	}
+	c.spec = openai.RequestBody{
+		Chat: b.cfg.API == APIChat, Model: model, MaxTokens: req.OutputTokens,
+		Hints: b.cfg.LengthHints, Stream: !b.cfg.NoStream,
+	}
+	switch {
+	case req.Prompt != "":
+		c.spec.Prompt = req.Prompt
+	case len(b.cfg.Prompts) > 0:
+		c.spec.Prompt = b.cfg.Prompts[req.Seq%uint64(len(b.cfg.Prompts))]
+	default:
+		c.body = AppendSyntheticPrompt(c.body[:0], b.cfg.Seed^(req.Seq*0x9e3779b97f4a7c15), req.InputTokens)
+		c.spec.PromptBytes = c.body
+	}
+	// The prompt was built at the start of body; the JSON goes after it and is
+	// then moved down, so one buffer holds both.
+	n := len(c.spec.PromptBytes)
+	c.body = c.spec.Append(c.body[:n])
+	c.body = append(c.body[:0], c.body[n:]...)
+	c.spec.PromptBytes = nil
+	c.rd.Reset(c.body)
+
+	ctx, cancel := context.WithCancelCause(parent)
+	c.mu.Lock()
+	c.cancel = cancel
+	c.mu.Unlock()
+	defer func() {
+		c.timer.Stop()
+		c.mu.Lock()
+		c.cancel = nil
+		c.mu.Unlock()
+		cancel(nil)
+	}()
+	start := time.Now()
+	reqDeadline := start.Add(b.cfg.RequestTimeout)
+	if b.cfg.FirstTokenTimeout < b.cfg.RequestTimeout {
+		c.arm(b.cfg.FirstTokenTimeout, errFirstToken)
+	} else {
+		c.arm(b.cfg.RequestTimeout, errRequestTimeout)
+	}
+
+	hr := c.req.WithContext(ctx)
+	hr.ContentLength = int64(len(c.body))
+	resp, err := b.client.Do(hr)
+	if err != nil {
+		return c.classify(ctx, parent, err, accel.ClassConnect, "send")
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return c.statusError(resp)
+	}
+	if b.cfg.NoStream {
+		return c.readWhole(ctx, parent, resp, start, res)
+	}
+	if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/event-stream") {
+		return accel.Errorf(accel.ClassBadPayload, "response Content-Type %q: want text/event-stream (does the server support stream: true?)", ct)
+	}
+
+	c.sse.Reset(resp.Body)
+	var (
+		last     time.Time
+		chunks   int
+		usage    = -1
+		finished bool
+	)
+	for {
+		err := c.sse.Next(&c.ev)
+		if err != nil {
+			if err == io.EOF && finished {
+				break // some servers end with finish_reason and no [DONE]
+			}
+			if err == io.EOF {
+				err = io.ErrUnexpectedEOF
+			}
+			if errors.Is(err, sse.ErrLineTooLong) {
+				return accel.Errorf(accel.ClassBadPayload, "%v", err)
+			}
+			return c.classify(ctx, parent, err, accel.ClassStreamBroken, "stream ended before [DONE] after "+strconv.Itoa(chunks)+" chunks")
+		}
+		if string(c.ev.Data) == openai.Done {
+			// Read to the end of the body so the connection goes back to the
+			// keep-alive pool; servers close the response right after [DONE].
+			for c.sse.Next(&c.ev) == nil {
+			}
+			break
+		}
+		if len(c.ev.Type) > 0 && string(c.ev.Type) != "message" {
+			if string(c.ev.Type) == "error" {
+				return accel.Errorf(accel.ClassHTTP5xx, "server error event: %s", c.b.redact(truncate(c.ev.Data)))
+			}
+			continue // ping and other named events carry no tokens
+		}
+		if err := openai.ParseChunk(c.ev.Data, &c.chunk); err != nil {
+			return accel.Errorf(accel.ClassBadPayload, "%v in %s", err, c.b.redact(truncate(c.ev.Data)))
+		}
+		if c.chunk.Error {
+			return accel.Errorf(accel.ClassHTTP5xx, "server error in stream: %s", c.b.redact(truncate(c.chunk.ErrorMessage)))
+		}
+		if c.chunk.HasUsage {
+			usage = c.chunk.CompletionTokens
+		}
+		finished = finished || c.chunk.Finished
+		if c.chunk.Content == 0 {
+			continue // role-only, empty delta, finish or usage chunk
+		}
+		now := time.Now()
+		if chunks == 0 {
+			res.TTFT = now.Sub(start)
+			c.arm(reqDeadline.Sub(now), errRequestTimeout)
+		} else if res.Gaps != nil {
+			res.Gaps.RecordGap(now.Sub(last))
+		}
+		last = now
+		chunks++
+	}
+	if chunks == 0 && usage <= 0 {
+		return accel.Errorf(accel.ClassBadPayload, "stream had no content chunks and no usage")
+	}
+	res.Latency = last.Sub(start)
+	if chunks == 0 {
+		res.Latency = time.Since(start)
+		res.TTFT = res.Latency
+	}
+	if usage >= 0 {
+		res.OutputTokens, res.Counted = usage, accel.CountedUsage
+	} else {
+		res.OutputTokens, res.Counted = chunks, accel.CountedChunks
+	}
+	return nil
+}
+
+// readWhole reads a non-streamed response: TTFT and latency are both the time
+// to the whole answer.
+func (c *call) readWhole(ctx, parent context.Context, resp *http.Response, start time.Time, res *accel.Result) error {
+	c.whole = c.whole[:0]
+	for {
+		if len(c.whole) == cap(c.whole) {
+			c.whole = append(c.whole, 0)[:len(c.whole)]
+		}
+		n, err := resp.Body.Read(c.whole[len(c.whole):cap(c.whole)])
+		c.whole = c.whole[:len(c.whole)+n]
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return c.classify(ctx, parent, err, accel.ClassStreamBroken, "response body")
+		}
+		if len(c.whole) > sse.DefaultMaxLine*16 {
+			return accel.Errorf(accel.ClassBadPayload, "response larger than %d bytes", sse.DefaultMaxLine*16)
+		}
+	}
+	res.Latency = time.Since(start)
+	res.TTFT = res.Latency
+	if err := openai.ParseChunk(c.whole, &c.chunk); err != nil {
+		return accel.Errorf(accel.ClassBadPayload, "%v in %s", err, c.b.redact(truncate(c.whole)))
+	}
+	if c.chunk.Error {
+		return accel.Errorf(accel.ClassHTTP5xx, "server error: %s", c.b.redact(truncate(c.chunk.ErrorMessage)))
+	}
+	if c.chunk.HasUsage {
+		res.OutputTokens, res.Counted = c.chunk.CompletionTokens, accel.CountedUsage
+		return nil
+	}
+	return accel.Errorf(accel.ClassBadPayload, "response has no usage: cannot count its tokens")
+}
+
+// classify turns a transport or read error into a classified one: our own
+// deadlines are timeouts, the run's cancellation is canceled, and anything else
+// takes the class the caller gives.
+func (c *call) classify(ctx, parent context.Context, err error, class accel.ErrClass, what string) error {
+	if cause := context.Cause(ctx); cause == errFirstToken || cause == errRequestTimeout {
+		d := c.b.cfg.RequestTimeout
+		if cause == errFirstToken {
+			d = c.b.cfg.FirstTokenTimeout
+		}
+		return accel.Errorf(accel.ClassTimeout, "%v after %v", cause, d)
+	}
+	if parent.Err() != nil {
+		return accel.Errorf(accel.ClassCanceled, "%v", parent.Err())
+	}
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		var op *net.OpError
+		if errors.As(err, &op) && op.Op == "dial" {
+			return accel.Errorf(accel.ClassConnect, "connect timeout after %v: %v", c.b.cfg.ConnectTimeout, unwrapNet(err))
+		}
+		return accel.Errorf(accel.ClassTimeout, "%s: %v", what, unwrapNet(err))
+	}
+	return accel.Errorf(class, "%s: %v", what, c.b.redact(unwrapNet(err).Error()))
+}
+
+// statusError reads a little of an error response for the report's example.
+func (c *call) statusError(resp *http.Response) error {
+	var buf [512]byte
+	n, _ := io.ReadFull(resp.Body, buf[:])
+	msg := strings.TrimSpace(string(buf[:n]))
+	var ch openai.Chunk
+	if openai.ParseChunk(buf[:n], &ch) == nil && ch.Error && len(ch.ErrorMessage) > 0 {
+		msg = string(ch.ErrorMessage)
+	}
+	class := accel.ClassBadPayload
+	switch {
+	case resp.StatusCode >= 500:
+		class = accel.ClassHTTP5xx
+	case resp.StatusCode >= 400:
+		class = accel.ClassHTTP4xx
+	}
+	return accel.Errorf(class, "HTTP %s: %s", resp.Status, c.b.redact(msg))
+}
+
+// redact removes the API key from text a server sent back (some echo it).
+func (b *Backend) redact(s string) string {
+	if b.cfg.APIKey == "" || len(b.cfg.APIKey) < 4 {
+		return s
+	}
+	return strings.ReplaceAll(s, b.cfg.APIKey, "[REDACTED]")
+}
+
+// truncate returns at most 200 bytes of b as a string, for error messages.
+func truncate(b []byte) string {
+	if len(b) > 200 {
+		return string(b[:200]) + "..."
+	}
+	return string(b)
+}
+
+// Opener opens http:// and https:// specs.
+type Opener struct{}
+
+var _ accel.Opener = Opener{}
+
+// Schemes returns http and https.
+func (Opener) Schemes() []string { return []string{"http", "https"} }
+
+// Targets is nil: URLs are free-form.
+func (Opener) Targets() []string { return nil }
+
+// Open builds a backend from the spec URL and Options.Settings (see the Setting
+// constants) and probes the endpoint's address, so a closed port fails here with
+// one clear message rather than as a run of connect errors.
+func (Opener) Open(s accel.Spec, o accel.Options) (accel.Backend, error) {
+	cfg, err := ConfigFromOptions(s, o)
+	if err != nil {
+		return nil, err
+	}
+	b, err := New(cfg)
+	if err != nil {
+		return nil, &accel.SpecError{Spec: s.Raw, Reason: b.redactNil(err.Error())}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), b.cfg.ConnectTimeout+time.Second)
+	defer cancel()
+	if err := b.Probe(ctx); err != nil {
+		b.Close()
+		return nil, err
+	}
+	return b, nil
+}
+
+// redactNil is redact on a possibly nil backend.
+func (b *Backend) redactNil(s string) string {
+	if b == nil {
+		return s
+	}
+	return b.redact(s)
+}

@@ -1,0 +1,530 @@
+package remote_test
+
+import (
+	"context"
+	"encoding/json"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/inferbench/inferbench/accel"
+	"github.com/inferbench/inferbench/accel/remote"
+	"github.com/inferbench/inferbench/accel/remote/openai"
+	"github.com/inferbench/inferbench/accel/remote/server"
+	"github.com/inferbench/inferbench/accel/sim"
+)
+
+// gaps collects inter-token gaps.
+type gaps struct{ d []time.Duration }
+
+func (g *gaps) RecordGap(d time.Duration) { g.d = append(g.d, d) }
+
+func open(t testing.TB, url string, settings map[string]string) *remote.Backend {
+	t.Helper()
+	spec, err := accel.ParseSpec(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := remote.Opener{}.Open(spec, accel.Options{Model: "llama-3.1-8b", Seed: 1, Settings: settings})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.Close() })
+	return b.(*remote.Backend)
+}
+
+// serve starts `inferbench serve`'s server on loopback over a simulated device.
+func serve(t testing.TB, cfg server.Config) *httptest.Server {
+	t.Helper()
+	if cfg.Backend == nil {
+		dev, err := sim.New("h100-sxm", 1, "llama-3.1-8b", "bf16", true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { dev.Close() })
+		cfg.Backend, cfg.Model, cfg.KVCapacityTokens = dev, "llama-3.1-8b", dev.Device().KVCapacityTokens()
+	}
+	s, err := server.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(s.Handler())
+	t.Cleanup(ts.Close)
+	return ts
+}
+
+func TestStreamFromServe(t *testing.T) {
+	t.Parallel()
+	ts := serve(t, server.Config{})
+	for _, api := range []string{"chat", "completions"} {
+		t.Run(api, func(t *testing.T) {
+			b := open(t, ts.URL+"/v1", map[string]string{remote.SettingAPI: api})
+			var g gaps
+			res := accel.Result{Gaps: &g}
+			req := accel.Request{Seq: 3, InputTokens: 128, OutputTokens: 32}
+			if err := b.Infer(context.Background(), &req, &res); err != nil {
+				t.Fatal(err)
+			}
+			if res.OutputTokens != 32 || res.Counted != accel.CountedUsage {
+				t.Errorf("output %d counted %q, want 32 from usage", res.OutputTokens, res.Counted)
+			}
+			if len(g.d) != 31 {
+				t.Errorf("%d gaps, want 31", len(g.d))
+			}
+			if !(0 < res.TTFT && res.TTFT < res.Latency) {
+				t.Errorf("TTFT %v, latency %v", res.TTFT, res.Latency)
+			}
+			if b.Info().Extra["dialect"] != "openai" || b.Info().Kind != accel.KindRemote {
+				t.Errorf("info %+v", b.Info())
+			}
+		})
+	}
+}
+
+// The served timing follows the simulated device. Sleeps never end early, so
+// the lower bound is tight; the upper bound allows for a busy machine (the 10%
+// agreement is checked at low load by the acceptance script and the README).
+func TestServedTimingFollowsModel(t *testing.T) {
+	t.Parallel()
+	ts := serve(t, server.Config{})
+	b := open(t, ts.URL+"/v1", nil)
+	pred, err := sim.Predict(context.Background(), sim.Scenario{Profile: "h100-sxm", Chips: 1, Model: "llama-3.1-8b", Precision: "bf16", Batch: 1, InputTokens: 128, OutputTokens: 64})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ttft, tpot []float64
+	for i := range 5 {
+		var res accel.Result
+		req := accel.Request{Seq: uint64(i), InputTokens: 128, OutputTokens: 64}
+		if err := b.Infer(context.Background(), &req, &res); err != nil {
+			t.Fatal(err)
+		}
+		ttft = append(ttft, float64(res.TTFT)/1e6)
+		tpot = append(tpot, float64(res.Latency-res.TTFT)/1e6/63)
+	}
+	slices.Sort(ttft)
+	slices.Sort(tpot)
+	for _, c := range []struct {
+		name      string
+		got, want float64
+	}{{"TTFT", ttft[2], pred.TTFTms}, {"TPOT", tpot[2], pred.TPOTms}} {
+		if c.got < 0.97*c.want || c.got > 3*c.want+5 {
+			t.Errorf("%s median %.2f ms, model says %.2f ms", c.name, c.got, c.want)
+		}
+	}
+}
+
+// handlerServer serves one handler on loopback.
+func handlerServer(t *testing.T, h http.HandlerFunc) *httptest.Server {
+	t.Helper()
+	ts := httptest.NewServer(h)
+	t.Cleanup(ts.Close)
+	return ts
+}
+
+func sseHandler(events ...string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", "text/event-stream")
+		for _, e := range events {
+			io.WriteString(w, e)
+			w.(http.Flusher).Flush()
+		}
+	}
+}
+
+const (
+	roleChunk  = `data: {"choices":[{"index":0,"delta":{"role":"assistant","content":""},"finish_reason":null}]}` + "\n\n"
+	tokChunk   = `data: {"choices":[{"index":0,"delta":{"content":" x"},"finish_reason":null}]}` + "\n\n"
+	finish     = `data: {"choices":[{"index":0,"delta":{},"finish_reason":"length"}]}` + "\n\n"
+	usageChunk = `data: {"choices":[],"usage":{"prompt_tokens":4,"completion_tokens":9,"total_tokens":13}}` + "\n\n"
+	done       = "data: [DONE]\n\n"
+)
+
+func TestErrorClasses(t *testing.T) {
+	t.Parallel()
+	// A port that was open a moment ago and is closed now.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closedURL := "http://" + ln.Addr().String() + "/v1"
+	ln.Close()
+
+	tests := []struct {
+		name     string
+		h        http.HandlerFunc
+		settings map[string]string
+		class    accel.ErrClass
+		msg      string
+	}{
+		{"500", func(w http.ResponseWriter, r *http.Request) {
+			http.Error(w, `{"error":{"message":"engine dead","type":"server_error"}}`, 500)
+		}, nil, accel.ClassHTTP5xx, "engine dead"},
+		{"429", func(w http.ResponseWriter, r *http.Request) { http.Error(w, "slow down", 429) }, nil, accel.ClassHTTP4xx, "429"},
+		{"not SSE", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			io.WriteString(w, "{}")
+		}, nil, accel.ClassBadPayload, "text/event-stream"},
+		{"garbage chunk", sseHandler(roleChunk, "data: {not json\n\n"), nil, accel.ClassBadPayload, "malformed"},
+		{"error in stream", sseHandler(roleChunk, `data: {"error":{"message":"KV cache exhausted"}}`+"\n\n"), nil, accel.ClassHTTP5xx, "KV cache exhausted"},
+		{"no [DONE]", sseHandler(roleChunk, tokChunk), nil, accel.ClassStreamBroken, "before [DONE]"},
+		{"cut mid-stream", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/event-stream")
+			io.WriteString(w, roleChunk+tokChunk)
+			w.(http.Flusher).Flush()
+			panic(http.ErrAbortHandler)
+		}, nil, accel.ClassStreamBroken, "before [DONE]"},
+		{"no first token in time", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/event-stream")
+			io.WriteString(w, roleChunk)
+			w.(http.Flusher).Flush()
+			<-r.Context().Done()
+		}, map[string]string{remote.SettingFirstTokenTimeout: "50ms"}, accel.ClassTimeout, "first-token timeout"},
+		{"request too slow", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/event-stream")
+			io.WriteString(w, roleChunk+tokChunk)
+			w.(http.Flusher).Flush()
+			<-r.Context().Done()
+		}, map[string]string{remote.SettingRequestTimeout: "80ms"}, accel.ClassTimeout, "request timeout"},
+		{"server gone", nil, nil, accel.ClassConnect, "refused"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var b *remote.Backend
+			if tt.h == nil {
+				// Open probes and refuses; a backend built without the probe
+				// classifies each request instead.
+				if _, err := (remote.Opener{}).Open(accel.Spec{Raw: closedURL, Scheme: "http", Target: closedURL}, accel.Options{}); accel.ClassOf(err) != accel.ClassConnect || !strings.Contains(err.Error(), "refused") {
+					t.Errorf("Open of a closed port: %v", err)
+				}
+				b, err = remote.New(remote.Config{URL: closedURL})
+				if err != nil {
+					t.Fatal(err)
+				}
+			} else {
+				b = open(t, handlerServer(t, tt.h).URL+"/v1", tt.settings)
+			}
+			var res accel.Result
+			req := accel.Request{InputTokens: 4, OutputTokens: 9}
+			err := b.Infer(context.Background(), &req, &res)
+			if res.Class != tt.class || accel.ClassOf(err) != tt.class {
+				t.Fatalf("class %q (err %v), want %q", res.Class, err, tt.class)
+			}
+			if !strings.Contains(err.Error(), tt.msg) || strings.Contains(err.Error(), "\n") {
+				t.Errorf("message %q: want one line mentioning %q", err, tt.msg)
+			}
+		})
+	}
+}
+
+func TestCanceledRun(t *testing.T) {
+	t.Parallel()
+	ts := handlerServer(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		io.WriteString(w, roleChunk)
+		w.(http.Flusher).Flush()
+		<-r.Context().Done()
+	})
+	b := open(t, ts.URL+"/v1", nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	var res accel.Result
+	err := b.Infer(ctx, &accel.Request{OutputTokens: 4}, &res)
+	if res.Class != accel.ClassCanceled {
+		t.Fatalf("class %q (%v), want canceled", res.Class, err)
+	}
+}
+
+func TestTokenCounting(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		events  []string
+		tokens  int
+		counted accel.TokenCount
+	}{
+		{"usage wins over chunks", []string{roleChunk, ": keep-alive\n\n", tokChunk, tokChunk, finish, usageChunk, done}, 9, accel.CountedUsage},
+		{"chunks when no usage", []string{roleChunk, tokChunk, "data: {\"choices\":[{\"delta\":{}}]}\n\n", tokChunk, tokChunk, finish, done}, 3, accel.CountedChunks},
+		{"finish without [DONE] is accepted", []string{tokChunk, finish}, 1, accel.CountedChunks},
+		{"CRLF stream", []string{strings.ReplaceAll(roleChunk+tokChunk+usageChunk+done, "\n", "\r\n")}, 9, accel.CountedUsage},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			b := open(t, handlerServer(t, sseHandler(tt.events...)).URL+"/v1", nil)
+			var res accel.Result
+			if err := b.Infer(context.Background(), &accel.Request{InputTokens: 4, OutputTokens: 9}, &res); err != nil {
+				t.Fatal(err)
+			}
+			if res.OutputTokens != tt.tokens || res.Counted != tt.counted {
+				t.Errorf("%d tokens counted by %q, want %d by %q", res.OutputTokens, res.Counted, tt.tokens, tt.counted)
+			}
+		})
+	}
+}
+
+// capture records what requests a server received.
+type capture struct {
+	mu   sync.Mutex
+	reqs []*http.Request
+	body []openai.Request
+}
+
+func (c *capture) handler(next http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		var body openai.Request
+		json.NewDecoder(r.Body).Decode(&body)
+		c.mu.Lock()
+		c.reqs, c.body = append(c.reqs, r), append(c.body, body)
+		c.mu.Unlock()
+		next(w, r)
+	}
+}
+
+func TestDialectsAndHeaders(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name     string
+		path     string
+		settings map[string]string
+		wantPath string
+		check    func(r *http.Request, body openai.Request) string
+		dialect  string
+	}{
+		{"openai bearer", "/v1", map[string]string{remote.SettingAPIKey: "sk-test-123", "header:X-Team": "infra"}, "/v1/chat/completions",
+			func(r *http.Request, body openai.Request) string {
+				if r.Header.Get("Authorization") != "Bearer sk-test-123" || r.Header.Get("api-key") != "" || r.Header.Get("X-Team") != "infra" {
+					return fmt.Sprintf("headers %v", r.Header)
+				}
+				if !body.IgnoreEOS || body.MinTokens != 9 || *body.MaxTokens != 9 || !body.Stream || !body.StreamOptions.IncludeUsage {
+					return fmt.Sprintf("body %+v", body)
+				}
+				return ""
+			}, "openai"},
+		{"azure detected from the path", "/openai/deployments/gpt4o?api-version=2024-10-21", map[string]string{remote.SettingAPIKey: "az-key"}, "/openai/deployments/gpt4o/chat/completions",
+			func(r *http.Request, body openai.Request) string {
+				if r.Header.Get("api-key") != "az-key" || r.Header.Get("Authorization") != "" || r.URL.Query().Get("api-version") != "2024-10-21" {
+					return fmt.Sprintf("headers %v query %v", r.Header, r.URL.RawQuery)
+				}
+				if body.IgnoreEOS || body.MinTokens != 0 {
+					return fmt.Sprintf("azure got length hints: %+v", body)
+				}
+				return ""
+			}, "azure"},
+		{"completions API, bare host means /v1", "", map[string]string{remote.SettingAPI: "completions"}, "/v1/completions",
+			func(r *http.Request, body openai.Request) string {
+				if len(body.Prompt) == 0 || len(body.Messages) != 0 {
+					return fmt.Sprintf("body %+v", body)
+				}
+				return ""
+			}, "openai"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var c capture
+			ts := handlerServer(t, c.handler(sseHandler(tokChunk, usageChunk, done)))
+			b := open(t, ts.URL+tt.path, tt.settings)
+			if err := b.Infer(context.Background(), &accel.Request{InputTokens: 4, OutputTokens: 9}, &accel.Result{}); err != nil {
+				t.Fatal(err)
+			}
+			r := c.reqs[0]
+			if r.URL.Path != tt.wantPath {
+				t.Errorf("path %q, want %q", r.URL.Path, tt.wantPath)
+			}
+			if msg := tt.check(r, c.body[0]); msg != "" {
+				t.Error(msg)
+			}
+			if d := b.Info().Extra["dialect"]; d != tt.dialect {
+				t.Errorf("dialect %q, want %q", d, tt.dialect)
+			}
+			for _, v := range b.Info().Extra {
+				if k := tt.settings[remote.SettingAPIKey]; k != "" && strings.Contains(v, k) {
+					t.Errorf("Info.Extra holds the API key: %v", b.Info().Extra)
+				}
+			}
+		})
+	}
+}
+
+func TestAzureNeedsAPIVersion(t *testing.T) {
+	t.Parallel()
+	spec, _ := accel.ParseSpec("https://res.openai.azure.com/openai/deployments/d")
+	_, err := remote.Opener{}.Open(spec, accel.Options{})
+	if !errors.Is(err, accel.ErrBadSpec) || !strings.Contains(err.Error(), "api-version") {
+		t.Fatalf("err %v: want a bad spec naming api-version", err)
+	}
+}
+
+// A server that echoes the key in its error (OpenAI's 401 does, partly) must
+// not get it into the error message the report keeps.
+func TestAPIKeyRedacted(t *testing.T) {
+	t.Parallel()
+	const key = "sk-secret-abcdef123456"
+	ts := handlerServer(t, func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, `{"error":{"message":"Incorrect API key provided: `+key+`"}}`, 401)
+	})
+	b := open(t, ts.URL+"/v1", map[string]string{remote.SettingAPIKey: key, remote.SettingAPIKeyEnv: "MY_KEY"})
+	var res accel.Result
+	err := b.Infer(context.Background(), &accel.Request{OutputTokens: 2}, &res)
+	if res.Class != accel.ClassHTTP4xx || strings.Contains(err.Error(), key) || !strings.Contains(err.Error(), "[REDACTED]") {
+		t.Fatalf("class %q, err %q", res.Class, err)
+	}
+	info, _ := json.Marshal(b.Info())
+	if strings.Contains(string(info), key) || !strings.Contains(string(info), "MY_KEY") {
+		t.Errorf("info %s", info)
+	}
+}
+
+func TestHTTPSWithCACert(t *testing.T) {
+	t.Parallel()
+	ts := httptest.NewUnstartedServer(sseHandler(tokChunk, usageChunk, done))
+	ts.Config.ErrorLog = log.New(io.Discard, "", 0) // the handshake we make fail on purpose
+	ts.StartTLS()
+	t.Cleanup(ts.Close)
+	ca := filepath.Join(t.TempDir(), "ca.pem")
+	pemBytes := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: ts.Certificate().Raw})
+	if err := os.WriteFile(ca, pemBytes, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// Without the CA the certificate is unknown: a connect error.
+	b := open(t, ts.URL+"/v1", nil)
+	var res accel.Result
+	if err := b.Infer(context.Background(), &accel.Request{OutputTokens: 9}, &res); res.Class != accel.ClassConnect || !strings.Contains(err.Error(), "certificate") {
+		t.Fatalf("without ca_cert: class %q, %v", res.Class, err)
+	}
+	b = open(t, ts.URL+"/v1", map[string]string{remote.SettingCACert: ca})
+	if err := b.Infer(context.Background(), &accel.Request{OutputTokens: 9}, &res); err != nil || res.OutputTokens != 9 {
+		t.Fatalf("with ca_cert: %v, %d tokens", err, res.OutputTokens)
+	}
+}
+
+func TestSyntheticPromptsDeterministic(t *testing.T) {
+	t.Parallel()
+	var c capture
+	ts := handlerServer(t, c.handler(sseHandler(tokChunk, done)))
+	b := open(t, ts.URL+"/v1", nil)
+	for _, seq := range []uint64{1, 2, 1} {
+		if err := b.Infer(context.Background(), &accel.Request{Seq: seq, InputTokens: 100, OutputTokens: 1}, &accel.Result{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var prompts []string
+	for _, body := range c.body {
+		var s string
+		json.Unmarshal(body.Messages[0].Content, &s)
+		prompts = append(prompts, s)
+		if n := server.CountTokens(s); n != 100 {
+			t.Errorf("prompt has %d tokens, want 100: %q", n, s)
+		}
+	}
+	if prompts[0] != prompts[2] || prompts[0] == prompts[1] {
+		t.Errorf("same seq should give the same prompt, another seq another:\n%q\n%q\n%q", prompts[0], prompts[1], prompts[2])
+	}
+}
+
+func TestPromptsFile(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	good := filepath.Join(dir, "good.jsonl")
+	os.WriteFile(good, []byte("{\"prompt\": \"first\"}\n\n{\"prompt\": \"second \\\"quoted\\\"\"}\n"), 0o600)
+	var c capture
+	ts := handlerServer(t, c.handler(sseHandler(tokChunk, done)))
+	b := open(t, ts.URL+"/v1", map[string]string{remote.SettingPrompts: good})
+	for seq := range uint64(3) {
+		if err := b.Infer(context.Background(), &accel.Request{Seq: seq, OutputTokens: 1}, &accel.Result{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var got []string
+	for _, body := range c.body {
+		var s string
+		json.Unmarshal(body.Messages[0].Content, &s)
+		got = append(got, s)
+	}
+	if want := []string{"first", `second "quoted"`, "first"}; !slices.Equal(got, want) {
+		t.Errorf("prompts %q, want %q", got, want)
+	}
+
+	for _, tt := range []struct{ content, want string }{
+		{"{\"prompt\": \"ok\"}\n{\"prompt\": 3}\n", "bad.jsonl:2:"},
+		{"{\"prompt\": \"ok\"}\n\nnot json\n", "bad.jsonl:3:"},
+		{"{\"text\": \"x\"}\n", "bad.jsonl:1:"},
+		{"\n\n", "no prompts"},
+	} {
+		bad := filepath.Join(dir, "bad.jsonl")
+		os.WriteFile(bad, []byte(tt.content), 0o600)
+		spec, _ := accel.ParseSpec(ts.URL + "/v1")
+		_, err := remote.Opener{}.Open(spec, accel.Options{Settings: map[string]string{remote.SettingPrompts: bad}})
+		if !errors.Is(err, accel.ErrBadSpec) || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%q: err %v, want one naming %q", tt.content, err, tt.want)
+		}
+	}
+}
+
+func TestBadSettings(t *testing.T) {
+	t.Parallel()
+	spec, _ := accel.ParseSpec("http://127.0.0.1:1/v1")
+	for _, tt := range []struct{ key, value, want string }{
+		{remote.SettingAPI, "embeddings", `"embeddings": want chat or completions`},
+		{remote.SettingDialect, "bedrock", `"bedrock": want openai, azure or auto`},
+		{remote.SettingConnectTimeout, "soon", `"soon": want a positive duration`},
+		{remote.SettingMaxConns, "0", `"0": want a whole number of at least 1`},
+		{remote.SettingLengthHints, "maybe", `"maybe": want true or false`},
+		{"colour", "red", "unknown setting"},
+	} {
+		_, err := remote.Opener{}.Open(spec, accel.Options{Settings: map[string]string{tt.key: tt.value}})
+		if !errors.Is(err, accel.ErrBadSpec) || !strings.Contains(err.Error(), tt.want) || !strings.Contains(err.Error(), tt.key) {
+			t.Errorf("%s=%s: %v", tt.key, tt.value, err)
+		}
+	}
+}
+
+func TestNonStreaming(t *testing.T) {
+	t.Parallel()
+	ts := serve(t, server.Config{Backend: nil})
+	b := open(t, ts.URL+"/v1", map[string]string{remote.SettingStream: "false"})
+	var res accel.Result
+	if err := b.Infer(context.Background(), &accel.Request{InputTokens: 16, OutputTokens: 8}, &res); err != nil {
+		t.Fatal(err)
+	}
+	if res.OutputTokens != 8 || res.Counted != accel.CountedUsage || res.TTFT != res.Latency {
+		t.Errorf("%+v", res)
+	}
+}
+
+// The client's steady state allocates only what net/http does per request; the
+// body, the SSE parse and the chunk parse add nothing that grows with tokens.
+func TestAllocationsDoNotGrowWithTokens(t *testing.T) {
+	short, long := canned(t, 8), canned(t, 512)
+	measure := func(url string) float64 {
+		b := open(t, url, nil)
+		req := accel.Request{InputTokens: 128, OutputTokens: 8}
+		var res accel.Result
+		return testing.AllocsPerRun(50, func() {
+			res.Reset()
+			if err := b.Infer(context.Background(), &req, &res); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+	a, b := measure(short), measure(long)
+	if b > a+2 {
+		t.Errorf("%v allocs for 8 tokens, %v for 512: the stream path allocates per token", a, b)
+	}
+	t.Logf("allocs per request: %v (8 tokens), %v (512 tokens)", a, b)
+}

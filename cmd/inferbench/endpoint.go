@@ -1,0 +1,123 @@
+package main
+
+import (
+	"errors"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/inferbench/inferbench/accel"
+	"github.com/inferbench/inferbench/accel/remote"
+	"github.com/spf13/pflag"
+)
+
+// endpointFlags are `inferbench run`'s settings for http(s):// backends. They
+// reach the remote Opener as accel.Options.Settings (keys in accel/remote).
+type endpointFlags struct {
+	fs                *pflag.FlagSet
+	api               string
+	dialect           string
+	apiKeyEnv         string
+	headers           []string
+	caCert            string
+	connectTimeout    time.Duration
+	firstTokenTimeout time.Duration
+	requestTimeout    time.Duration
+	prompts           string
+	lengthHints       bool
+	stream            bool
+}
+
+const endpointExamples = `  inferbench run --backend http://127.0.0.1:8000/v1 --model llama-3.1-8b --input-tokens 128 --output-tokens 64
+  inferbench run --backend https://RES.openai.azure.com/openai/deployments/DEP?api-version=2024-10-21 \
+    --api-key-env AZURE_OPENAI_API_KEY --model gpt-4o --concurrency 4 --duration 30s
+  inferbench run --backend https://llm.internal/v1 --ca-cert ca.pem --header X-Team=infra --prompts prompts.jsonl
+`
+
+// addEndpointFlags registers the endpoint flags on fs.
+func addEndpointFlags(fs *pflag.FlagSet) *endpointFlags {
+	f := &endpointFlags{fs: fs}
+	fs.StringVar(&f.api, "api", "chat", "endpoints: chat (/chat/completions) or completions (/completions)")
+	fs.StringVar(&f.dialect, "dialect", "auto", "endpoints: openai (Bearer token), azure (api-key header, api-version URL) or auto (from the URL)")
+	fs.StringVar(&f.apiKeyEnv, "api-key-env", "OPENAI_API_KEY", "endpoints: environment variable holding the API key (never reported)")
+	fs.StringArrayVar(&f.headers, "header", nil, "endpoints: extra request header K=V, repeatable")
+	fs.StringVar(&f.caCert, "ca-cert", "", "endpoints: PEM file of CAs to trust for https")
+	fs.DurationVar(&f.connectTimeout, "connect-timeout", remote.DefaultConnectTimeout, "endpoints: TCP and TLS connect timeout")
+	fs.DurationVar(&f.firstTokenTimeout, "first-token-timeout", remote.DefaultFirstTokenTimeout, "endpoints: give up on a request with no token after this long")
+	fs.DurationVar(&f.requestTimeout, "request-timeout", remote.DefaultRequestTimeout, "endpoints: give up on a request after this long")
+	fs.StringVar(&f.prompts, "prompts", "", "endpoints: JSONL file of prompts ({\"prompt\": \"...\"} per line) instead of synthetic ones")
+	fs.BoolVar(&f.lengthHints, "length-hints", true, "endpoints: send ignore_eos and min_tokens so lengths are exact (default off for azure)")
+	fs.BoolVar(&f.stream, "stream", true, "endpoints: stream tokens (--stream=false: whole responses)")
+	return f
+}
+
+// settings turns the flags into accel.Options.Settings. The API key is read
+// through getenv here, so tests can give their own environment; it goes only
+// into Settings, which no report or log prints.
+func (f *endpointFlags) settings(getenv func(string) string, concurrency int) (map[string]string, error) {
+	s := map[string]string{
+		remote.SettingAPI:               f.api,
+		remote.SettingDialect:           f.dialect,
+		remote.SettingConnectTimeout:    f.connectTimeout.String(),
+		remote.SettingFirstTokenTimeout: f.firstTokenTimeout.String(),
+		remote.SettingRequestTimeout:    f.requestTimeout.String(),
+		remote.SettingStream:            strconv.FormatBool(f.stream),
+	}
+	if f.api != string(remote.APIChat) && f.api != string(remote.APICompletions) {
+		return nil, usagef("--api %q: want chat or completions", f.api)
+	}
+	if d := f.dialect; d != "auto" && d != string(remote.DialectOpenAI) && d != string(remote.DialectAzure) {
+		return nil, usagef("--dialect %q: want openai, azure or auto", d)
+	}
+	for name, d := range map[string]time.Duration{"connect-timeout": f.connectTimeout, "first-token-timeout": f.firstTokenTimeout, "request-timeout": f.requestTimeout} {
+		if d <= 0 {
+			return nil, usagef("--%s %v: want a positive duration like 5s", name, d)
+		}
+	}
+	if concurrency > 0 {
+		s[remote.SettingMaxConns] = strconv.Itoa(concurrency)
+	}
+	if f.fs.Changed("length-hints") {
+		s[remote.SettingLengthHints] = strconv.FormatBool(f.lengthHints)
+	}
+	if f.caCert != "" {
+		s[remote.SettingCACert] = f.caCert
+	}
+	if f.prompts != "" {
+		s[remote.SettingPrompts] = f.prompts
+	}
+	for _, h := range f.headers {
+		k, v, ok := strings.Cut(h, "=")
+		k = strings.TrimSpace(k)
+		if !ok || k == "" || strings.ContainsAny(k, " :\t\r\n") || strings.ContainsAny(v, "\r\n") {
+			return nil, usagef("--header %q: want NAME=VALUE, e.g. --header X-Team=infra", h)
+		}
+		s[remote.SettingHeaderPrefix+k] = v
+	}
+	env := f.apiKeyEnv
+	if env != "" {
+		key := getenv(env)
+		if key == "" && !f.fs.Changed("api-key-env") && f.dialect == string(remote.DialectAzure) {
+			env, key = "AZURE_OPENAI_API_KEY", getenv("AZURE_OPENAI_API_KEY")
+		}
+		if key == "" && f.fs.Changed("api-key-env") {
+			return nil, usagef("--api-key-env %s: the variable is empty or unset; export it or drop the flag", env)
+		}
+		if key != "" {
+			s[remote.SettingAPIKey] = key
+			s[remote.SettingAPIKeyEnv] = env
+		}
+	}
+	return s, nil
+}
+
+// openError maps a backend-opening error to an exit code: an endpoint that
+// cannot be reached is a runtime failure (1); anything else about opening a
+// backend is bad input (2).
+func openError(err error) error {
+	var ae *accel.Error
+	if errors.As(err, &ae) && ae.Class == accel.ClassConnect {
+		return err
+	}
+	return usageError{err}
+}

@@ -1,0 +1,105 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/inferbench/inferbench/accel/remote/server"
+	"github.com/inferbench/inferbench/accel/sim"
+)
+
+const serveExamples = `  inferbench serve --profile h100-sxm --model llama-3.1-8b
+  inferbench serve --profile inf2 --chips 2 --model llama-2-7b --addr 127.0.0.1:9000
+  inferbench serve --profile l4 --model llama-3.1-8b --error-rate 0.05 --drop-stream-every 20
+  curl -N http://127.0.0.1:8000/v1/chat/completions -H 'Content-Type: application/json' \
+    -d '{"model":"llama-3.1-8b","stream":true,"max_tokens":16,"messages":[{"role":"user","content":"hello"}]}'
+`
+
+// serveCmd runs an OpenAI-compatible server whose timing is a simulated device
+// in real time, until SIGINT or SIGTERM.
+func serveCmd(ctx context.Context, e *env, args []string) error {
+	var (
+		profile, model, precision, addr, keyEnv string
+		chips, stallEvery, dropEvery, maxTokens int
+		errorRate                               float64
+		stallFor, grace                         time.Duration
+	)
+	fs := newFlags(e, "serve", "--profile ID --model ID [flags]", serveExamples)
+	fs.StringVar(&profile, "profile", "", "simulated device profile (see 'inferbench profiles')")
+	fs.StringVar(&model, "model", "", "model id to serve, e.g. llama-3.1-8b")
+	fs.IntVar(&chips, "chips", 0, "chips the model is split over (0: the fewest that hold it)")
+	fs.StringVar(&precision, "precision", "", "numeric format: fp16, bf16, fp8, int8, w4a16 (default: the profile's usual one)")
+	fs.StringVar(&addr, "addr", "127.0.0.1:8000", "listen address (loopback by default)")
+	fs.IntVar(&maxTokens, "default-max-tokens", 16, "completion length when a request gives no max_tokens")
+	fs.StringVar(&keyEnv, "api-key-env", "", "require the API key in this environment variable (Bearer or api-key header)")
+	fs.Float64Var(&errorRate, "error-rate", 0, "fault: fraction of requests answered with HTTP 500 (0 to 1)")
+	fs.IntVar(&stallEvery, "stall-every", 0, "fault: every Nth stream pauses before its first token (0: never)")
+	fs.DurationVar(&stallFor, "stall-duration", 2*time.Second, "fault: how long a stall lasts")
+	fs.IntVar(&dropEvery, "drop-stream-every", 0, "fault: every Nth stream is cut half-way, without [DONE] (0: never)")
+	fs.DurationVar(&grace, "shutdown-grace", 5*time.Second, "on SIGINT/SIGTERM, let requests in flight finish for this long")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usagef("serve takes no arguments, got %q", fs.Args())
+	}
+	if profile == "" || model == "" {
+		return usagef("serve needs --profile and --model, e.g. --profile h100-sxm --model llama-3.1-8b (profiles: %v)", sim.ProfileIDs())
+	}
+	if chips < 0 {
+		return usagef("--chips %d: want 0 (the fewest that hold the model) or more", chips)
+	}
+	if maxTokens < 1 {
+		return usagef("--default-max-tokens %d: want at least 1", maxTokens)
+	}
+	dev, err := sim.New(profile, chips, model, precision, true)
+	if err != nil {
+		return usageError{err}
+	}
+	defer dev.Close()
+	cfg := server.Config{
+		Backend: dev, Model: model, Precision: dev.Info().Precision,
+		KVCapacityTokens: dev.Device().KVCapacityTokens(), DefaultMaxTokens: maxTokens,
+		ErrorRate: errorRate, StallEvery: stallEvery, StallDuration: stallFor, DropStreamEvery: dropEvery,
+	}
+	if keyEnv != "" {
+		if cfg.APIKey = e.getenv(keyEnv); cfg.APIKey == "" {
+			return usagef("--api-key-env %s: the variable is empty or unset; set it or drop the flag", keyEnv)
+		}
+	}
+	srv, err := server.New(cfg)
+	if err != nil {
+		return usageError{err}
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("--addr %s: %w", addr, err)
+	}
+	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
+
+	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	info := dev.Info()
+	fmt.Fprintf(e.stderr, "serving %s on %s (%s ×%d, %s) at http://%s/v1\n", model, info.ID, info.Name, info.Chips, info.Precision, ln.Addr())
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	fmt.Fprintf(e.stderr, "shutting down: letting requests in flight finish (up to %v)\n", grace)
+	sctx, cancel := context.WithTimeout(context.Background(), grace)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	hs.Close()
+	return nil
+}
