@@ -160,3 +160,16 @@ func parsePercent(s string) (float64, error) {
 
 // MarshalText writes "higher" or "lower".
 func (b Better) MarshalText() ([]byte, error) { return []byte(b.String()), nil }
+
+// UnmarshalText reads "higher" or "lower".
+func (b *Better) UnmarshalText(t []byte) error {
+	switch string(t) {
+	case "higher":
+		*b = HigherIsBetter
+	case "lower":
+		*b = LowerIsBetter
+	default:
+		return fmt.Errorf("better %q: want higher or lower", t)
+	}
+	return nil
+}

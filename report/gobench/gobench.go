@@ -36,6 +36,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"sort"
+	"strconv"
 	"strings"
 
 	"gonum.org/v1/gonum/stat/distuv"
@@ -144,8 +145,13 @@ func Write(w io.Writer, r *report.Report, opt Options) error {
 	return nil
 }
 
+// formatValue writes v with six significant digits, in plain notation.
 func formatValue(v float64) string {
-	return strings.TrimRight(strings.TrimRight(fmt.Sprintf("%.6g", v), "0"), ".")
+	if v == 0 || math.IsInf(v, 0) {
+		return "0"
+	}
+	p := math.Pow10(5 - int(math.Floor(math.Log10(math.Abs(v)))))
+	return strconv.FormatFloat(math.Round(v*p)/p, 'f', -1, 64)
 }
 
 // Name is a run's benchmark name (without the "Benchmark" prefix): its model,

@@ -67,8 +67,10 @@ func (p Panel) plot() (*plot.Plot, error) {
 	pl.Title.TextStyle.Font.Size = vg.Points(13)
 	pl.X.Label.Text = p.XLabel
 	pl.Y.Label.Text = p.YLabel
-	pl.Legend.Top = true
-	pl.Legend.Left = true
+	// Latency CDFs rise to the right: their legend goes bottom right, out of
+	// the way; sweeps and timelines keep theirs top left.
+	pl.Legend.Top = !p.XNines
+	pl.Legend.Left = !p.XNines
 	pl.Add(plotter.NewGrid())
 	if p.LogY {
 		pl.Y.Scale = plot.LogScale{}
