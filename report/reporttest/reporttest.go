@@ -68,9 +68,9 @@ func Run(s Spec) report.Run {
 	r := report.Run{
 		Backend: report.Backend{ID: s.Backend, Kind: accel.KindSimulated,
 			Info: accel.Info{ID: s.Backend, Kind: accel.KindSimulated, Profile: s.Profile, Chips: chips, Precision: "bf16"}},
-		Workload: report.Workload{Name: "chat", Model: "llama-3.1-8b", Precision: "bf16", MeanInputTokens: 500, MeanOutputTokens: tokens},
-		Scenario: report.Scenario{Name: "closed", Concurrency: 8, Virtual: true},
-		Counts:   report.Counts{Requests: int64(s.N), Completed: int64(s.N)},
+		Workload:  report.Workload{Name: "chat", Model: "llama-3.1-8b", Precision: "bf16", MeanInputTokens: 500, MeanOutputTokens: tokens},
+		Scenario:  report.Scenario{Name: "closed", Concurrency: 8, Virtual: true},
+		Counts:    report.Counts{Requests: int64(s.N), Completed: int64(s.N)},
 		DurationS: window,
 		Throughput: report.Throughput{RequestsPerS: float64(s.N) / window, OutputTokensPerS: float64(s.N) * tokens / window,
 			InputTokensPerS: float64(s.N) * 500 / window},
