@@ -7,7 +7,7 @@ BIN := bin/inferbench
 # go-nvml's cgo bindings use deprecated NVML declarations on purpose.
 export CGO_CFLAGS := -Wno-deprecated-declarations
 
-.PHONY: run test build bench vet fmt clean
+.PHONY: run test build bench fuzz vet fmt clean
 
 build:
 	$(GO) build -o $(BIN) ./cmd/inferbench
@@ -24,6 +24,10 @@ test: vet
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+# Every fuzz target for FUZZTIME each (default 60s); `make test` runs only the seed corpora.
+fuzz:
+	FUZZTIME=$(or $(FUZZTIME),60s) scripts/fuzz.sh
 
 clean:
 	rm -rf bin

@@ -11,7 +11,6 @@
 package report
 
 import (
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -20,8 +19,6 @@ import (
 	"runtime"
 	"strings"
 	"time"
-
-	"github.com/HdrHistogram/hdrhistogram-go"
 
 	"github.com/inferbench/inferbench/accel"
 )
@@ -75,6 +72,8 @@ type Config struct {
 
 // Run is one backend's results.
 type Run struct {
+	// Label names the run within a suite (workload/scenario/repetition).
+	Label      string     `json:"label,omitempty"`
 	Backend    Backend    `json:"backend"`
 	Workload   Workload   `json:"workload"`
 	Scenario   Scenario   `json:"scenario"`
@@ -93,6 +92,13 @@ type Run struct {
 	Energy     *Energy           `json:"energy,omitempty"`
 	// Telemetry is what the hardware did during the run (see telemetry.go).
 	Telemetry *Telemetry `json:"telemetry,omitempty"`
+	// Cost is what the run's hardware costs to rent (see cost.go).
+	Cost *Cost `json:"cost,omitempty"`
+	// Valid is false when the numbers describe the harness rather than the
+	// backend (late or dropped sends, a full worker pool) or the run missed
+	// its floors; InvalidReasons says why.
+	Valid          bool     `json:"valid"`
+	InvalidReasons []string `json:"invalid_reasons,omitempty"`
 }
 
 // Backend identifies what was measured.
@@ -119,6 +125,23 @@ type Scenario struct {
 	Concurrency int     `json:"concurrency,omitempty"`
 	Rate        float64 `json:"rate,omitempty"`
 	Virtual     bool    `json:"virtual_time"`
+	// Load generator details (bench.Config and bench.Result).
+	Burstiness float64  `json:"burstiness,omitempty"`
+	Shard      string   `json:"shard,omitempty"`   // "i/N" of a sharded plan
+	Workers    int      `json:"workers,omitempty"` // the pool the run ended with
+	Stopped    string   `json:"stopped,omitempty"` // why a stopping rule ended it
+	SLO        []SLO    `json:"slo,omitempty"`
+	MaxRate    *float64 `json:"max_rate,omitempty"` // max-rate: the highest passing rate (on the search's chosen run)
+}
+
+// SLO is one objective's outcome on a run.
+type SLO struct {
+	Objective  string  `json:"objective"` // e.g. latency-p99=500ms
+	ObservedMS float64 `json:"observed_ms"`
+	Met        bool    `json:"met"`
+	// Verdict is MLPerf's early-stopping rule at the run's confidence:
+	// met, missed, or undecided (too few requests to say).
+	Verdict string `json:"verdict"`
 }
 
 // Counts are the request tallies after warm-up.
@@ -127,6 +150,7 @@ type Counts struct {
 	Completed     int64             `json:"completed"`
 	Errors        int64             `json:"errors"`
 	Dropped       int64             `json:"dropped"`
+	Late          int64             `json:"late,omitempty"` // sent later than the lag budget
 	ErrorsByClass map[string]int64  `json:"errors_by_class,omitempty"`
 	ErrorExamples map[string]string `json:"error_examples,omitempty"`
 	// Clamped counts values outside the histogram range, recorded at its bounds.
@@ -216,26 +240,4 @@ func ThisHost() Host {
 		}
 	}
 	return h
-}
-
-// EncodeHist compresses a histogram for the report.
-func EncodeHist(h *hdrhistogram.Histogram) (string, error) {
-	b, err := h.Encode(hdrhistogram.V2CompressedEncodingCookieBase)
-	if err != nil {
-		return "", err
-	}
-	return base64.StdEncoding.EncodeToString(b), nil
-}
-
-// DecodeHist reads a histogram written by EncodeHist.
-func DecodeHist(s string) (*hdrhistogram.Histogram, error) {
-	b, err := base64.StdEncoding.DecodeString(s)
-	if err != nil {
-		return nil, fmt.Errorf("histogram: %w", err)
-	}
-	h, err := hdrhistogram.Decode(b)
-	if err != nil {
-		return nil, fmt.Errorf("histogram: %w", err)
-	}
-	return h, nil
 }
