@@ -11,6 +11,7 @@ import (
 
 	"github.com/inferbench/inferbench/report"
 	"github.com/inferbench/inferbench/report/compare"
+	"github.com/inferbench/inferbench/report/html"
 )
 
 const compareExamples = `  inferbench compare last-night.json tonight.json              # exit 3 on a significant regression > 5%
@@ -67,7 +68,7 @@ func compareCmd(_ context.Context, e *env, args []string) error {
 	}
 	err = writeOutput(e, *out, func(w io.Writer) error {
 		if *format == "html" {
-			return fmt.Errorf("html: not built yet")
+			return html.WriteComparison(w, res, inputs)
 		}
 		return compare.Write(w, res, *format)
 	})

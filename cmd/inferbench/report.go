@@ -4,10 +4,12 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"path/filepath"
 	"strings"
 
 	"github.com/inferbench/inferbench/report"
 	"github.com/inferbench/inferbench/report/gobench"
+	"github.com/inferbench/inferbench/report/html"
 )
 
 // reportFormats are the formats `inferbench report` renders.
@@ -59,7 +61,7 @@ func reportCmd(_ context.Context, e *env, args []string) error {
 		case "json":
 			return rep.Encode(w)
 		case "html":
-			return fmt.Errorf("html: not built yet")
+			return html.WriteReport(w, filepath.Base(fs.Arg(0)), rep)
 		default:
 			return report.Write(w, rep, *format)
 		}
