@@ -17,7 +17,7 @@ func WriteText(w io.Writer, r *Report) error {
 		return runs[i].Throughput.OutputTokensPerS > runs[j].Throughput.OutputTokensPerS
 	})
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "rank\tbackend\tchips\tprecision\treq/s\tout tok/s\tp50 ms\tp99 ms\tTTFT p99 ms\tTPOT p50 ms\tJ/token\terrors\t")
+	fmt.Fprintln(tw, "rank\tbackend\tchips\tprecision\treq/s\tout tok/s\tp50 ms\tp99 ms\tTTFT p99 ms\tTPOT p50 ms\tJ/token\t$/1M tok\terrors\t")
 	for i, run := range runs {
 		chips := run.Backend.Info.Chips
 		if chips == 0 {
@@ -27,13 +27,29 @@ func WriteText(w io.Writer, r *Report) error {
 		if run.Energy != nil && run.Energy.JoulesPerOutputToken > 0 {
 			jpt = fmt.Sprintf("%.3g", run.Energy.JoulesPerOutputToken)
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t\n",
+		usd := "-"
+		if run.Cost != nil && run.Cost.USDPerMillionOutputTokens > 0 {
+			usd = num(run.Cost.USDPerMillionOutputTokens)
+			if run.Cost.Assumption {
+				usd += "*"
+			}
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t\n",
 			i+1, run.Backend.ID, chips, run.Workload.Precision,
 			num(run.Throughput.RequestsPerS), num(run.Throughput.OutputTokensPerS),
 			num(run.Latency.P50), num(run.Latency.P99), num(run.TTFT.P99), num(run.TPOT.P50),
-			jpt, run.Counts.Errors)
+			jpt, usd, run.Counts.Errors)
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	for i := range runs {
+		if c := runs[i].Cost; c != nil && c.Assumption {
+			fmt.Fprintln(w, "* price is an assumption (see the report's cost.basis); override with --price ID=USD_PER_CHIP_HOUR")
+			break
+		}
+	}
+	return nil
 }
 
 // num formats a figure with three significant digits, in plain notation.
