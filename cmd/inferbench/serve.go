@@ -10,6 +10,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/inferbench/inferbench/accel"
 	"github.com/inferbench/inferbench/accel/remote/server"
 	"github.com/inferbench/inferbench/accel/sim"
 )
@@ -25,10 +26,10 @@ const serveExamples = `  inferbench serve --profile h100-sxm --model llama-3.1-8
 // in real time, until SIGINT or SIGTERM.
 func serveCmd(ctx context.Context, e *env, args []string) error {
 	var (
-		profile, model, precision, addr, keyEnv string
-		chips, stallEvery, dropEvery, maxTokens int
-		errorRate                               float64
-		stallFor, grace                         time.Duration
+		profile, model, precision, addr, keyEnv, batching string
+		chips, stallEvery, dropEvery, maxTokens           int
+		errorRate                                         float64
+		stallFor, grace                                   time.Duration
 	)
 	fs := newFlags(e, "serve", "--profile ID --model ID [flags]", serveExamples)
 	fs.StringVar(&profile, "profile", "", "simulated device profile (see 'inferbench profiles')")
@@ -36,6 +37,7 @@ func serveCmd(ctx context.Context, e *env, args []string) error {
 	fs.IntVar(&chips, "chips", 0, "chips the model is split over (0: the fewest that hold it)")
 	fs.StringVar(&precision, "precision", "", "numeric format: fp16, bf16, fp8, int8, w4a16 (default: the profile's usual one)")
 	fs.StringVar(&addr, "addr", "127.0.0.1:8000", "listen address (loopback by default)")
+	fs.StringVar(&batching, "batching", "isolated", "isolated: each request timed as if alone on the device (what simulate predicts); continuous: requests share one continuous-batching device, so latency rises with load")
 	fs.IntVar(&maxTokens, "default-max-tokens", 16, "completion length when a request gives no max_tokens")
 	fs.StringVar(&keyEnv, "api-key-env", "", "require the API key in this environment variable (Bearer or api-key header)")
 	fs.Float64Var(&errorRate, "error-rate", 0, "fault: fraction of requests answered with HTTP 500 (0 to 1)")
@@ -63,8 +65,30 @@ func serveCmd(ctx context.Context, e *env, args []string) error {
 		return usageError{err}
 	}
 	defer dev.Close()
+	info := dev.Info()
+	var backend accel.Backend = dev
+	switch batching {
+	case "continuous":
+	case "isolated":
+		backend = server.NewPaced(info, func(in, out int) (server.Timing, error) {
+			p, err := sim.Predict(ctx, sim.Scenario{Profile: info.Profile, Chips: info.Chips, Model: model, Precision: info.Precision, Batch: 1, InputTokens: in, OutputTokens: out})
+			if err != nil {
+				return server.Timing{}, err
+			}
+			if p.Rejected > 0 {
+				return server.Timing{}, accel.Errorf(accel.ClassRejected, "%d prompt + %d output tokens do not fit the KV cache (%.0f tokens)", in, out, p.KVCapacityTokens)
+			}
+			t := server.Timing{TTFT: time.Duration(p.TTFTms * 1e6)}
+			if out > 1 && p.TPOTms > 0 { // one token has no TPOT
+				t.TPOT = time.Duration(p.TPOTms * 1e6)
+			}
+			return t, nil
+		})
+	default:
+		return usagef("--batching %q: want isolated or continuous", batching)
+	}
 	cfg := server.Config{
-		Backend: dev, Model: model, Precision: dev.Info().Precision,
+		Backend: backend, Model: model, Precision: info.Precision,
 		KVCapacityTokens: dev.Device().KVCapacityTokens(), DefaultMaxTokens: maxTokens,
 		ErrorRate: errorRate, StallEvery: stallEvery, StallDuration: stallFor, DropStreamEvery: dropEvery,
 	}
@@ -87,8 +111,7 @@ func serveCmd(ctx context.Context, e *env, args []string) error {
 	defer stop()
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
-	info := dev.Info()
-	fmt.Fprintf(e.stderr, "serving %s on %s (%s ×%d, %s) at http://%s/v1\n", model, info.ID, info.Name, info.Chips, info.Precision, ln.Addr())
+	fmt.Fprintf(e.stderr, "serving %s on %s (%s ×%d, %s, %s batching) at http://%s/v1\n", model, info.ID, info.Name, info.Chips, info.Precision, batching, ln.Addr())
 	select {
 	case err := <-errc:
 		return err

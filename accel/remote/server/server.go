@@ -351,6 +351,15 @@ func (s *Server) completions(chat bool, route string) http.HandlerFunc {
 	}
 }
 
+// Inline is implemented by backends whose Infer may block in OnToken because
+// each call runs alone, sharing no engine goroutine with other requests (Paced).
+// The server then calls Infer on the handler goroutine and writes each token
+// from OnToken, saving a goroutine hand-off — tens of microseconds on a busy
+// machine — per token.
+type Inline interface {
+	InlineOnToken() bool
+}
+
 // gen is one request's generation: the backend call and the hand-off from its
 // engine goroutine to the handler.
 type gen struct {
@@ -382,10 +391,16 @@ func (s *Server) generate(w http.ResponseWriter, r *http.Request, route string, 
 	s.waiting.Add(1)
 	s.promptTokens.Add(float64(q.promptTokens))
 	start := time.Now()
-	go func() {
-		g.err = s.cfg.Backend.Infer(ctx, &g.req, &g.res)
-		close(g.done)
-	}()
+	// An inline backend streams from the handler goroutine (below); any other
+	// runs on its own, starting now so its prefill overlaps our header write.
+	il, _ := s.cfg.Backend.(Inline)
+	inline := il != nil && il.InlineOnToken() && q.stream
+	if !inline {
+		go func() {
+			g.err = s.cfg.Backend.Infer(ctx, &g.req, &g.res)
+			close(g.done)
+		}()
+	}
 	phase := &s.waiting // moves to running at the first token
 	defer func() {
 		cancel()
@@ -427,8 +442,8 @@ func (s *Server) generate(w http.ResponseWriter, r *http.Request, route string, 
 	if q.chat {
 		st.event(func(b []byte) []byte { return st.hdr.AppendChunk(b, "assistant", "", "") })
 	}
-	if st.flush() != nil {
-		return
+	if !inline && st.flush() != nil {
+		return // inline: the role chunk goes with the first token
 	}
 	s.requests.WithLabelValues(route, "200").Inc()
 
@@ -451,7 +466,9 @@ func (s *Server) generate(w http.ResponseWriter, r *http.Request, route string, 
 			if drop && sent == cut {
 				st.flush()
 				cancel()
-				<-g.done
+				if !inline {
+					<-g.done
+				}
 				// Cut the connection mid-stream, as a crashed worker would.
 				panic(http.ErrAbortHandler)
 			}
@@ -461,7 +478,18 @@ func (s *Server) generate(w http.ResponseWriter, r *http.Request, route string, 
 		}
 		return st.flush() == nil
 	}
-	for {
+	if inline {
+		g.req.OnToken = func(i int) {
+			if !send(i + 1) {
+				cancel() // the client is gone: stop generating
+			}
+		}
+		func() {
+			defer close(g.done) // also when send panics to cut the stream
+			g.err = s.cfg.Backend.Infer(ctx, &g.req, &g.res)
+		}()
+	}
+	for !inline {
 		select {
 		case <-g.notify:
 			if !send(int(g.produced.Load())) {

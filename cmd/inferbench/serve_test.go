@@ -1,0 +1,218 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"net"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/inferbench/inferbench/report"
+)
+
+// syncBuffer is a bytes.Buffer safe for a command writing while a test reads.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// startServe runs `inferbench serve` in-process on a free loopback port and
+// returns its base URL and a function that stops it (as SIGTERM would) and
+// returns its exit code.
+func startServe(t *testing.T, getenv func(string) string, args ...string) (string, func() int) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	var out, errb syncBuffer
+	e := &env{stdout: &out, stderr: &errb, getenv: getenv}
+	code := make(chan int, 1)
+	go func() {
+		code <- mainWithEnv(ctx, e, append([]string{"serve", "--profile", "h100-sxm", "--model", "llama-3.1-8b", "--addr", "127.0.0.1:0"}, args...))
+	}()
+	re := regexp.MustCompile(`at (http://127\.0\.0\.1:\d+/v1)`)
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		if m := re.FindStringSubmatch(errb.String()); m != nil {
+			stopped := false
+			stop := func() int {
+				if !stopped {
+					stopped = true
+					cancel()
+				}
+				return <-code
+			}
+			t.Cleanup(func() {
+				if !stopped {
+					stop()
+				}
+			})
+			return m[1], stop
+		}
+		select {
+		case c := <-code:
+			t.Fatalf("serve exited %d: %s", c, errb.String())
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	cancel()
+	t.Fatalf("serve did not start: %s", errb.String())
+	return "", nil
+}
+
+func invokeEnv(getenv func(string) string, args ...string) (int, string, string) {
+	var out, errb bytes.Buffer
+	e := &env{stdout: &out, stderr: &errb, getenv: getenv}
+	return mainWithEnv(context.Background(), e, args), out.String(), errb.String()
+}
+
+func TestRunAgainstServe(t *testing.T) {
+	t.Parallel()
+	const secret = "sk-inferbench-test-7f3a9c"
+	getenv := func(k string) string {
+		if k == "OPENAI_API_KEY" || k == "SERVE_KEY" {
+			return secret
+		}
+		return ""
+	}
+	url, stop := startServe(t, getenv, "--api-key-env", "SERVE_KEY")
+	path := filepath.Join(t.TempDir(), "r.json")
+	code, stdout, stderr := invokeEnv(getenv, "run", "--backend", url, "--model", "llama-3.1-8b", "--concurrency", "2",
+		"--requests", "6", "--input-tokens", "32", "--output-tokens", "8", "--header", "X-Team=infra", "-o", path)
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	rep, err := report.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := rep.Runs[0]
+	if r.Counts.Completed != 6 || r.Counts.Errors != 0 || r.Backend.Kind != "remote" {
+		t.Errorf("counts %+v, kind %q", r.Counts, r.Backend.Kind)
+	}
+	if r.Workload.OutputTokensCounted != "usage" || r.Backend.Info.Extra["dialect"] != "openai" || r.Backend.Info.Extra["api_key_env"] != "OPENAI_API_KEY" {
+		t.Errorf("counted %q, extra %v", r.Workload.OutputTokensCounted, r.Backend.Info.Extra)
+	}
+	if !(r.TTFT.P50 > 0 && r.TPOT.P50 > 0) {
+		t.Errorf("TTFT %+v TPOT %+v", r.TTFT, r.TPOT)
+	}
+	raw, _ := os.ReadFile(path)
+	for name, s := range map[string]string{"report": string(raw), "stdout": stdout, "stderr": stderr} {
+		if strings.Contains(s, secret) {
+			t.Errorf("the API key appears in the %s", name)
+		}
+	}
+	if code := stop(); code != exitOK {
+		t.Errorf("serve exit %d after SIGTERM-style stop", code)
+	}
+}
+
+func TestRunWrongKeyIsClassified(t *testing.T) {
+	t.Parallel()
+	url, _ := startServe(t, func(string) string { return "right" }, "--api-key-env", "K")
+	path := filepath.Join(t.TempDir(), "r.json")
+	code, _, stderr := invokeEnv(func(string) string { return "wrong-key-123" }, "run", "--backend", url,
+		"--requests", "3", "--concurrency", "1", "--input-tokens", "8", "--output-tokens", "2", "-o", path)
+	rep, err := report.ReadFile(path)
+	if err != nil {
+		t.Fatalf("exit %d, %s: %v", code, stderr, err)
+	}
+	if c := rep.Runs[0].Counts; c.ErrorsByClass["http_4xx"] != 3 || !strings.Contains(c.ErrorExamples["http_4xx"], "401") {
+		t.Errorf("counts %+v", c)
+	}
+}
+
+func TestRunClosedPortFailsFast(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	url := "http://" + ln.Addr().String() + "/v1"
+	ln.Close()
+	begin := time.Now()
+	code, _, stderr := invokeEnv(func(string) string { return "" }, "run", "--backend", url, "--duration", "3s", "-o", filepath.Join(t.TempDir(), "r.json"))
+	if code != exitRuntime || strings.Count(stderr, "\n") != 1 || !strings.Contains(stderr, "cannot reach "+url) || strings.Contains(stderr, "panic") {
+		t.Errorf("exit %d, stderr %q: want exit 1 and one line naming the URL", code, stderr)
+	}
+	if d := time.Since(begin); d > 2*time.Second {
+		t.Errorf("took %v: a closed port should fail before the run", d)
+	}
+}
+
+// Stopping the server mid-run ends the run with its errors classified and a
+// valid report.
+func TestServerKilledMidRun(t *testing.T) {
+	t.Parallel()
+	url, stop := startServe(t, func(string) string { return "" }, "--shutdown-grace", "1ms", "--batching", "continuous")
+	go func() {
+		time.Sleep(700 * time.Millisecond)
+		stop()
+	}()
+	path := filepath.Join(t.TempDir(), "r.json")
+	code, _, stderr := invokeEnv(func(string) string { return "" }, "run", "--backend", url, "--scenario", "closed", "--concurrency", "2",
+		"--duration", "1500ms", "--input-tokens", "16", "--output-tokens", "400", "-o", path)
+	rep, err := report.ReadFile(path)
+	if err != nil {
+		t.Fatalf("exit %d, %s: no valid report: %v", code, stderr, err)
+	}
+	c := rep.Runs[0].Counts
+	if c.Errors == 0 {
+		t.Fatalf("no errors after the server went away: %+v", c)
+	}
+	valid := map[string]bool{"connect": true, "stream_broken": true}
+	for class, n := range c.ErrorsByClass {
+		if !valid[class] || n == 0 || c.ErrorExamples[class] == "" {
+			t.Errorf("class %q (%d, example %q): want connect or stream_broken with an example", class, n, c.ErrorExamples[class])
+		}
+	}
+}
+
+func TestEndpointFlagErrors(t *testing.T) {
+	t.Parallel()
+	none := func(string) string { return "" }
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"run", "--backend", "http://127.0.0.1:1/v1", "--header", "nocolon"}, `--header "nocolon": want NAME=VALUE`},
+		{[]string{"run", "--backend", "http://127.0.0.1:1/v1", "--api-key-env", "NOPE"}, "--api-key-env NOPE: the variable is empty"},
+		{[]string{"run", "--backend", "http://127.0.0.1:1/v1", "--api", "embeddings"}, `--api "embeddings": want chat or completions`},
+		{[]string{"run", "--backend", "http://127.0.0.1:1/v1", "--dialect", "x"}, `--dialect "x": want openai, azure or auto`},
+		{[]string{"run", "--backend", "http://127.0.0.1:1/v1", "--request-timeout", "0s"}, "--request-timeout 0s: want a positive duration"},
+		{[]string{"run", "--backend", "http://127.0.0.1:1/v1", "--prompts", "/nonexistent.jsonl"}, "/nonexistent.jsonl"},
+		{[]string{"serve"}, "serve needs --profile and --model"},
+		{[]string{"serve", "--profile", "h100-sxm", "--model", "llama-3.1-8b", "--batching", "static"}, `--batching "static": want isolated or continuous`},
+		{[]string{"serve", "--profile", "nope", "--model", "llama-3.1-8b"}, "nope"},
+		{[]string{"serve", "--profile", "h100-sxm", "--model", "llama-3.1-8b", "--error-rate", "2"}, "error rate 2"},
+		{[]string{"serve", "--profile", "h100-sxm", "--model", "llama-3.1-8b", "--api-key-env", "UNSET"}, "--api-key-env UNSET"},
+	} {
+		code, _, stderr := invokeEnv(none, tt.args...)
+		if code != exitUsage || !strings.Contains(stderr, tt.want) || strings.Count(stderr, "\n") != 1 {
+			t.Errorf("%v: exit %d, %q; want exit 2 and one line with %q", tt.args, code, stderr, tt.want)
+		}
+	}
+}
+
+func TestServeHelp(t *testing.T) {
+	t.Parallel()
+	code, out, _ := invoke(t, "serve", "--help")
+	if code != exitOK || !strings.Contains(out, "Examples:") || !strings.Contains(out, "--drop-stream-every") || !strings.Contains(out, "curl -N") {
+		t.Errorf("exit %d: %s", code, out)
+	}
+}
