@@ -182,7 +182,9 @@ func TestBadRequests(t *testing.T) {
 		{"min above max", "/v1/completions", `{"prompt":"x","max_tokens":2,"min_tokens":5}`, auth, 400, "min_tokens 5"},
 	} {
 		resp := post(t, ts.URL+tt.path, tt.body, tt.hdr...)
-		var e struct{ Error struct{ Message, Type string } }
+		var e struct {
+			Error struct{ Message, Type string }
+		}
 		json.NewDecoder(resp.Body).Decode(&e)
 		if resp.StatusCode != tt.code || !strings.Contains(e.Error.Message, tt.msg) || e.Error.Type == "" {
 			t.Errorf("%s: %d %+v, want %d mentioning %q", tt.name, resp.StatusCode, e, tt.code, tt.msg)
