@@ -1,0 +1,191 @@
+package bench
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/inferbench/inferbench/accel"
+	"github.com/inferbench/inferbench/accel/noop"
+)
+
+// stallBackend answers at once, except that every request sent during one
+// stretch of the run waits until it ends: a server that freezes once.
+type stallBackend struct {
+	noop.Backend
+	start    time.Time
+	from, to time.Duration
+}
+
+func (s *stallBackend) Infer(ctx context.Context, req *accel.Request, res *accel.Result) error {
+	if now := time.Since(s.start); now >= s.from && now < s.to {
+		time.Sleep(s.to - now)
+	}
+	return s.Backend.Infer(ctx, req, res)
+}
+
+// A backend that stalls for 1 s once: the open loop's latency, measured from
+// the schedule, shows it at p99, and so do the lag and late counts (or the
+// drops, with a max lag); a closed loop, measuring from send, hides it.
+func TestStallShowsInOpenLoop(t *testing.T) {
+	t.Parallel()
+	base := Config{
+		Scenario: Poisson, Rate: 1000, Duration: 2500 * time.Millisecond, Seed: 1,
+		Lengths: Fixed(1, 8, 8), MaxWorkers: 4,
+	}
+	run := func(c Config) *Result {
+		b := &stallBackend{start: time.Now(), from: 500 * time.Millisecond, to: 1500 * time.Millisecond}
+		res, err := Run(context.Background(), b, c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	var wg sync.WaitGroup
+	var open, dropping, closed *Result
+	wg.Add(3)
+	go func() { defer wg.Done(); open = run(base) }()
+	go func() {
+		defer wg.Done()
+		c := base
+		c.MaxLag = 100 * time.Millisecond
+		dropping = run(c)
+	}()
+	go func() {
+		defer wg.Done()
+		c := base
+		c.Scenario, c.Concurrency, c.Rate = Closed, 2, 0
+		closed = run(c)
+	}()
+	wg.Wait()
+
+	// Only lower bounds: on a loaded machine the harness may be later still.
+	if p99 := time.Duration(open.Latency.ValueAtQuantile(99)); p99 < 500*time.Millisecond {
+		t.Errorf("open loop latency p99 %v: want the 1s stall in it", p99)
+	}
+	if lag := time.Duration(open.Lag.ValueAtQuantile(99)); lag < 100*time.Millisecond || open.Late < 100 {
+		t.Errorf("open loop lag p99 %v, %d late: want the stall in the lag", lag, open.Late)
+	}
+	if open.Valid || !strings.Contains(strings.Join(open.InvalidReasons, ";"), "schedule lag") {
+		t.Errorf("open loop with a stall is valid=%v, reasons %q", open.Valid, open.InvalidReasons)
+	}
+	if n := open.Requests; n < 2000 || n > 3000 {
+		t.Errorf("open loop issued %d requests at 1000/s for 2.5s", n)
+	}
+	if dropping.Dropped < 100 || dropping.Valid {
+		t.Errorf("with a 100ms max lag: %d dropped, valid=%v; want hundreds dropped and invalid", dropping.Dropped, dropping.Valid)
+	}
+	if dropping.Requests != dropping.Completed+dropping.Dropped {
+		t.Errorf("requests %d != completed %d + dropped %d", dropping.Requests, dropping.Completed, dropping.Dropped)
+	}
+	if c99 := time.Duration(closed.Latency.ValueAtQuantile(99)); c99 > 100*time.Millisecond {
+		t.Errorf("closed loop p99 %v: coordinated omission should hide the stall", c99)
+	}
+}
+
+// Every scenario runs in real time against noop and records what it should.
+func TestRealtimeScenariosNoop(t *testing.T) {
+	t.Parallel()
+	// The machine is shared: validity (lag) must not decide what this checks.
+	base := Config{Concurrency: 2, Rate: 20000, Burstiness: 0.5, Duration: 200 * time.Millisecond, Seed: 1, Lengths: Fixed(1, 16, 4), LagBudget: time.Hour}
+	for _, sc := range Scenarios() {
+		c := base
+		c.Scenario = sc
+		switch sc {
+		case Offline:
+			c.Requests = 5000
+		case Sweep:
+			c.Rates = []float64{5000, 10000}
+		case MaxRate:
+			c.SLO = []SLO{{Metric: "latency", Percentile: 50, Max: time.Hour}}
+			c.Rate = 1000
+			c.Duration = 50 * time.Millisecond
+			c.Requests = 20 // every probe is the same 20 requests: short at any rate
+		}
+		res, err := Run(context.Background(), noop.Backend{}, c)
+		if err != nil {
+			t.Fatalf("%s: %v", sc, err)
+		}
+		if res.Completed == 0 || res.Completed != res.Latency.TotalCount() || res.Errors != 0 {
+			t.Errorf("%s: completed %d, %d latencies, %d errors", sc, res.Completed, res.Latency.TotalCount(), res.Errors)
+		}
+		open := c.process() != ASAP && c.process() != Burst
+		if open != (res.Lag.TotalCount() > 0) {
+			t.Errorf("%s: %d lags recorded, open=%v", sc, res.Lag.TotalCount(), open)
+		}
+		switch sc {
+		case Offline:
+			if res.Requests != 5000 || res.Service.TotalCount() != 5000 {
+				t.Errorf("offline: %d requests, %d service times, want 5000", res.Requests, res.Service.TotalCount())
+			}
+		case Sweep:
+			if len(res.Points) != 2 || res.Points[1].Config.Rate != 10000 {
+				t.Errorf("sweep: %d points", len(res.Points))
+			}
+		case MaxRate:
+			// Doubling from 1000/s: the search climbs while the harness keeps up.
+			if len(res.Points) < 2 || res.MaxRate < 2000 || res.Points[1].Config.Rate != 2000 {
+				t.Errorf("max-rate against an SLO of an hour: %d probes, max %v", len(res.Points), res.MaxRate)
+			}
+		}
+	}
+}
+
+// A lag budget the harness cannot meet marks the run invalid and says so.
+func TestInvalidWhenHarnessLate(t *testing.T) {
+	t.Parallel()
+	c := Config{Scenario: Constant, Rate: 10000, Duration: 100 * time.Millisecond, Lengths: Fixed(1, 1, 1), LagBudget: time.Nanosecond, MinRequests: 1e6}
+	res, err := Run(context.Background(), noop.Backend{}, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	why := strings.Join(res.InvalidReasons, "; ")
+	if res.Valid || !strings.Contains(why, "schedule lag p99") || !strings.Contains(why, "below the minimum 1000000") {
+		t.Errorf("valid=%v, reasons %q", res.Valid, why)
+	}
+}
+
+// The monitor reports progress and applies stopping rules in real time.
+func TestRealtimeProgressAndEarlyStop(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	var seen []Progress
+	c := Config{
+		Scenario: Poisson, Rate: 20000, Duration: 20 * time.Second, Lengths: Fixed(1, 1, 1),
+		SLO: []SLO{{Metric: "latency", Percentile: 99, Max: time.Second}}, EarlyStop: true,
+		MinDuration: 300 * time.Millisecond, ProgressEvery: 100 * time.Millisecond, LagBudget: time.Hour,
+		Progress: func(p Progress) { mu.Lock(); seen = append(seen, p); mu.Unlock() },
+	}
+	res, err := Run(context.Background(), noop.Backend{}, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(res.Stopped, "early stop") || res.Elapsed > 5*time.Second || res.Requests < 662 {
+		t.Errorf("stopped %q after %v and %d requests; want an early stop after the 300ms floor", res.Stopped, res.Elapsed, res.Requests)
+	}
+	if !res.Valid || len(res.SLOs) != 1 || res.SLOs[0].Verdict != Met {
+		t.Errorf("valid=%v %q, SLOs %+v", res.Valid, res.InvalidReasons, res.SLOs)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(seen) < 2 || seen[len(seen)-1].Requests == 0 || seen[len(seen)-1].Rate <= 0 {
+		t.Errorf("progress: %+v", seen)
+	}
+}
+
+// Canceling the context ends a real-time run promptly.
+func TestRealtimeCancel(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	res, err := Run(ctx, noop.Backend{}, Config{Scenario: Constant, Rate: 1000, Duration: time.Hour, Lengths: Fixed(1, 1, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if took := time.Since(start); took > 5*time.Second || res.Stopped != "canceled" {
+		t.Errorf("took %v, stopped %q", took, res.Stopped)
+	}
+}
