@@ -109,6 +109,12 @@ func mergeRuns(shards []*Run) (Run, error) {
 	var costPerHour float64
 	costOK := true
 	m.Counts = Counts{}
+	// The merged run is the whole plan, no longer one shard of it.
+	m.Scenario.Shard = ""
+	m.Scenario.Workers = 0
+	for _, s := range shards {
+		m.Scenario.Workers += s.Scenario.Workers
+	}
 	m.Throughput = Throughput{}
 	m.DurationS = 0
 	for _, s := range shards {
@@ -117,6 +123,7 @@ func mergeRuns(shards []*Run) (Run, error) {
 		m.Counts.Completed += c.Completed
 		m.Counts.Errors += c.Errors
 		m.Counts.Dropped += c.Dropped
+		m.Counts.Late += c.Late
 		m.Counts.Clamped += c.Clamped
 		for cls, n := range c.ErrorsByClass {
 			if m.Counts.ErrorsByClass == nil {

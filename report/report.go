@@ -1,13 +1,3 @@
-// Package report holds the report schema (inferbench.report/v1), the contract
-// between machines: one JSON document per invocation, with one run per backend.
-// It turns a bench.Result into a Run (percentile summaries with confidence
-// intervals, throughput, energy), and renders reports for people.
-//
-// Units: every duration summary is in milliseconds (fields end in _ms), rates
-// are per second, energy in joules and power in watts. Percentiles are read from
-// HDR histograms at 3 significant digits (0.1% value resolution); their 95%
-// confidence intervals are order-statistic bounds (binomial, normal
-// approximation) on the same histogram.
 package report
 
 import (
