@@ -95,7 +95,7 @@ func TestThresholdsGate(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%v: %v", tt.flags, err)
 		}
-		res, err := compare.Compare(compare.Input{Name: "a", Report: base}, []compare.Input{{Name: "b", Report: next}}, compare.Options{Thresholds: &th})
+		res, err := compare.Compare(compare.Input{Name: "a", Report: base}, []compare.Input{{Name: "b", Report: next}}, compare.Options{Thresholds: &th, SampleLimit: 1000})
 		if err != nil {
 			t.Fatal(err)
 		}
