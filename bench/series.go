@@ -71,7 +71,6 @@ func runMaxRate(ctx context.Context, b accel.Backend, c Config) (*Result, error)
 		rate          = c.Rate
 		probes        int
 		probe         func(r float64) (bool, error)
-		errCanceled   = ctx.Err
 		searchStopped bool
 	)
 	if rate <= 0 {
@@ -92,7 +91,7 @@ func runMaxRate(ctx context.Context, b accel.Backend, c Config) (*Result, error)
 		}
 		return ok, nil
 	}
-	for probes < maxProbes && errCanceled() == nil {
+	for probes < maxProbes && ctx.Err() == nil {
 		var next float64
 		switch {
 		case hi == 0 && lo == 0:
@@ -118,6 +117,9 @@ func runMaxRate(ctx context.Context, b accel.Backend, c Config) (*Result, error)
 			lo = next
 		} else {
 			hi = next
+		}
+		if points[len(points)-1].Requests == 0 {
+			break // the rate is too low for the run to see a request: nothing lower can pass
 		}
 	}
 	var top Result
