@@ -133,67 +133,88 @@ func (l *Lib) GPU(target string) (*GPU, error) {
 
 // describe reads everything discovery reports about one device. A figure NVML
 // refuses is left zero and named in Unreadable; ERROR_NOT_SUPPORTED for MIG
-// mode just means the board has none.
+// mode just means the board has none. A partial nvml.Interface whose missing
+// methods panic, as go-nvml's generated mocks do, gets the same treatment, so
+// discovery works on any test double.
 func describe(index int, h nvml.Device) Device {
 	d := Device{Index: index}
-	bad := func(what string, ret nvml.Return) bool {
-		if ret == nvml.SUCCESS {
-			return false
+	// read runs one query; what names it in Unreadable when it fails. optional
+	// queries (PCI bus id, architecture, SM attributes) fail quietly.
+	read := func(what string, optional bool, query func() nvml.Return) {
+		ret := nvml.ERROR_FUNCTION_NOT_FOUND
+		func() {
+			defer func() {
+				if recover() != nil {
+					ret = nvml.ERROR_FUNCTION_NOT_FOUND
+				}
+			}()
+			ret = query()
+		}()
+		if ret != nvml.SUCCESS && !optional {
+			d.Unreadable = append(d.Unreadable, what+": "+nvml.ErrorString(ret))
 		}
-		d.Unreadable = append(d.Unreadable, what+": "+nvml.ErrorString(ret))
-		return true
 	}
-	var ret nvml.Return
-	if d.UUID, ret = h.GetUUID(); bad("uuid", ret) {
-		d.UUID = ""
-	}
-	if d.Name, ret = h.GetName(); bad("name", ret) {
-		d.Name = ""
-	}
-	if pci, ret := h.GetPciInfo(); ret == nvml.SUCCESS {
-		d.PCIBusID = cString(pci.BusId[:])
-	}
-	if a, ret := h.GetArchitecture(); ret == nvml.SUCCESS {
+	var major, minor int
+	read("uuid", false, func() (r nvml.Return) { d.UUID, r = h.GetUUID(); return })
+	read("name", false, func() (r nvml.Return) { d.Name, r = h.GetName(); return })
+	read("pci_bus_id", true, func() nvml.Return {
+		pci, r := h.GetPciInfo()
+		if r == nvml.SUCCESS {
+			d.PCIBusID = cString(pci.BusId[:])
+		}
+		return r
+	})
+	read("architecture", true, func() nvml.Return {
+		a, r := h.GetArchitecture()
 		d.Architecture = archName(a)
-	}
-	major, minor, ret := h.GetCudaComputeCapability()
-	if !bad("compute_capability", ret) {
-		d.ComputeCapability = fmt.Sprintf("%d.%d", major, minor)
-	}
-	if m, ret := h.GetMemoryInfo(); !bad("memory", ret) {
+		return r
+	})
+	read("compute_capability", false, func() nvml.Return {
+		var r nvml.Return
+		if major, minor, r = h.GetCudaComputeCapability(); r == nvml.SUCCESS {
+			d.ComputeCapability = fmt.Sprintf("%d.%d", major, minor)
+		}
+		return r
+	})
+	read("memory", false, func() nvml.Return {
+		m, r := h.GetMemoryInfo()
 		d.MemoryBytes = m.Total
-	}
-	if cores, ret := h.GetNumGpuCores(); !bad("cuda_cores", ret) {
-		d.CUDACores = cores
-	}
-	if a, ret := h.GetAttributes(); ret == nvml.SUCCESS && a.MultiprocessorCount > 0 {
+		return r
+	})
+	read("cuda_cores", false, func() (r nvml.Return) { d.CUDACores, r = h.GetNumGpuCores(); return })
+	read("sm_count", true, func() nvml.Return {
+		a, r := h.GetAttributes()
 		d.SMCount = int(a.MultiprocessorCount)
-	} else if per := coresPerSM(major, minor); per > 0 && d.CUDACores > 0 {
+		return r
+	})
+	if per := coresPerSM(major, minor); d.SMCount == 0 && per > 0 && d.CUDACores > 0 {
 		d.SMCount = d.CUDACores / per
 	}
-	if c, ret := h.GetMaxClockInfo(nvml.CLOCK_SM); !bad("max_sm_clock", ret) {
-		d.MaxSMClockMHz = c
-	}
-	if c, ret := h.GetMaxClockInfo(nvml.CLOCK_MEM); !bad("max_mem_clock", ret) {
-		d.MaxMemClockMHz = c
-	}
-	if w, ret := h.GetMemoryBusWidth(); !bad("memory_bus_width", ret) {
-		d.MemoryBusWidthBits = w
-	}
-	if mw, ret := h.GetEnforcedPowerLimit(); !bad("power_limit", ret) {
+	read("max_sm_clock", false, func() (r nvml.Return) { d.MaxSMClockMHz, r = h.GetMaxClockInfo(nvml.CLOCK_SM); return })
+	read("max_mem_clock", false, func() (r nvml.Return) { d.MaxMemClockMHz, r = h.GetMaxClockInfo(nvml.CLOCK_MEM); return })
+	read("memory_bus_width", false, func() (r nvml.Return) { d.MemoryBusWidthBits, r = h.GetMemoryBusWidth(); return })
+	read("power_limit", false, func() nvml.Return {
+		mw, r := h.GetEnforcedPowerLimit()
 		d.PowerLimitW = float64(mw) / 1000
-	}
-	if mw, ret := h.GetPowerManagementDefaultLimit(); !bad("default_power_limit", ret) {
+		return r
+	})
+	read("default_power_limit", false, func() nvml.Return {
+		mw, r := h.GetPowerManagementDefaultLimit()
 		d.DefaultPowerLimitW = float64(mw) / 1000
-	}
-	switch cur, _, ret := h.GetMigMode(); {
-	case ret == nvml.SUCCESS && cur == nvml.DEVICE_MIG_ENABLE:
-		d.MIGMode = "enabled"
-	case ret == nvml.SUCCESS:
-		d.MIGMode = "disabled"
-	case ret != nvml.ERROR_NOT_SUPPORTED:
-		bad("mig_mode", ret)
-	}
+		return r
+	})
+	read("mig_mode", false, func() nvml.Return {
+		cur, _, r := h.GetMigMode()
+		switch {
+		case r == nvml.SUCCESS && cur == nvml.DEVICE_MIG_ENABLE:
+			d.MIGMode = "enabled"
+		case r == nvml.SUCCESS:
+			d.MIGMode = "disabled"
+		case r == nvml.ERROR_NOT_SUPPORTED:
+			return nvml.SUCCESS // no MIG on this board: nothing missing
+		}
+		return r
+	})
 	if d.MaxMemClockMHz > 0 && d.MemoryBusWidthBits > 0 {
 		d.MemBandwidthGBps = bandwidthGBps(d.MaxMemClockMHz, d.MemoryBusWidthBits)
 	}

@@ -217,6 +217,31 @@ func TestDiscoveryUnreadable(t *testing.T) {
 	}
 }
 
+// TestDiscoveryOnBareMock: go-nvml's mocks panic on calls nobody filled in;
+// discovery names those figures as unreadable instead of crashing.
+func TestDiscoveryOnBareMock(t *testing.T) {
+	t.Parallel()
+	lib, err := OpenWith(dgxb200.New())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lib.Close()
+	devs, err := lib.Devices()
+	if err != nil || len(devs) != 8 {
+		t.Fatalf("%d devices, %v", len(devs), err)
+	}
+	d := devs[0]
+	got := strings.Join(d.Unreadable, "; ")
+	for _, want := range []string{"cuda_cores", "max_sm_clock", "max_mem_clock", "memory_bus_width", "power_limit", "default_power_limit"} {
+		if !strings.Contains(got, want+": ") {
+			t.Errorf("unreadable %q lacks %s", got, want)
+		}
+	}
+	if d.Name != "NVIDIA B200 180GB HBM3e" || d.Profile != "b200" || d.ComputeCapability != "10.0" || d.SMCount != 0 || d.MemBandwidthGBps != 0 {
+		t.Errorf("device %+v", d)
+	}
+}
+
 func TestOpenFailsWithOneLineReason(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
