@@ -36,6 +36,11 @@ import (
 // chunkSpan is how much plan time one chunk of a fast open loop covers.
 const chunkSpan = 8 * time.Microsecond
 
+// blockingService is the mean service time above which the pool grows: a
+// backend slower than this is waiting on something (a network, a device,
+// a simulated clock), so more requests in flight help.
+const blockingService = 50 * time.Microsecond
+
 // sleepMargin is how early a worker wakes from a sleep before its arrival.
 const sleepMargin = 4 * time.Millisecond
 
@@ -127,6 +132,11 @@ func (d *dispatcher) resize() {
 	mean := float64(d.svc) / float64(d.svcN) // ns
 	if mean*rate/1e9 > 0.25 {
 		d.chunk = 1
+	}
+	if mean < float64(blockingService) {
+		// A call this short does not block on I/O: more goroutines than
+		// CPUs would only take turns spinning and hold their chunks late.
+		return
 	}
 	need := max(int(math.Ceil(2*rate*mean/1e9))+1, runtime.GOMAXPROCS(0))
 	if need <= d.workers {
