@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/inferbench/inferbench/accel"
+	"github.com/inferbench/inferbench/accel/noop"
 	"github.com/inferbench/inferbench/accel/remote/server"
 	"github.com/inferbench/inferbench/accel/sim"
 )
@@ -30,6 +31,7 @@ func serveCmd(ctx context.Context, e *env, args []string) error {
 		chips, stallEvery, dropEvery, maxTokens           int
 		errorRate                                         float64
 		stallFor, grace                                   time.Duration
+		instant                                           bool
 	)
 	fs := newFlags(e, "serve", "--profile ID --model ID [flags]", serveExamples)
 	fs.StringVar(&profile, "profile", "", "simulated device profile (see 'inferbench profiles')")
@@ -38,6 +40,7 @@ func serveCmd(ctx context.Context, e *env, args []string) error {
 	fs.StringVar(&precision, "precision", "", "numeric format: fp16, bf16, fp8, int8, w4a16 (default: the profile's usual one)")
 	fs.StringVar(&addr, "addr", "127.0.0.1:8000", "listen address (loopback by default)")
 	fs.StringVar(&batching, "batching", "isolated", "isolated: each request timed as if alone on the device (what simulate predicts); continuous: requests share one continuous-batching device, so latency rises with load")
+	fs.BoolVar(&instant, "instant", false, "answer at once, with no simulated device time: for measuring clients (hey, inferbench run) against each other")
 	fs.IntVar(&maxTokens, "default-max-tokens", 16, "completion length when a request gives no max_tokens")
 	fs.StringVar(&keyEnv, "api-key-env", "", "require the API key in this environment variable (Bearer or api-key header)")
 	fs.Float64Var(&errorRate, "error-rate", 0, "fault: fraction of requests answered with HTTP 500 (0 to 1)")
@@ -86,6 +89,9 @@ func serveCmd(ctx context.Context, e *env, args []string) error {
 		})
 	default:
 		return usagef("--batching %q: want isolated or continuous", batching)
+	}
+	if instant {
+		backend, batching = noop.Backend{}, "no"
 	}
 	cfg := server.Config{
 		Backend: backend, Model: model, Precision: info.Precision,
