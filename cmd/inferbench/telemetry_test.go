@@ -30,7 +30,9 @@ func mockH100s() *server.Server {
 	for _, d := range srv.Devices {
 		d := d.(*server.Device)
 		d.GetNumGpuCoresFunc = func() (int, gonvml.Return) { return 16896, gonvml.SUCCESS }
-		d.GetAttributesFunc = func() (gonvml.DeviceAttributes, gonvml.Return) { return gonvml.DeviceAttributes{}, gonvml.ERROR_NOT_SUPPORTED }
+		d.GetAttributesFunc = func() (gonvml.DeviceAttributes, gonvml.Return) {
+			return gonvml.DeviceAttributes{}, gonvml.ERROR_NOT_SUPPORTED
+		}
 		d.GetMaxClockInfoFunc = func(c gonvml.ClockType) (uint32, gonvml.Return) {
 			if c == gonvml.CLOCK_MEM {
 				return 2619, gonvml.SUCCESS
