@@ -16,9 +16,9 @@ func FromBench(info accel.Info, workload string, r *bench.Result) (Run, error) {
 			Name: workload, Model: c.Model, Precision: info.Precision,
 			OutputTokensCounted: r.Counted,
 		},
-		Scenario: Scenario{Name: string(c.Scenario), Concurrency: c.Concurrency, Rate: c.Rate, Virtual: r.Virtual},
+		Scenario: scenarioOf(r),
 		Counts: Counts{
-			Requests: r.Requests, Completed: r.Completed, Errors: r.Errors, Dropped: r.Dropped,
+			Requests: r.Requests, Completed: r.Completed, Errors: r.Errors, Dropped: r.Dropped, Late: r.Late,
 			Clamped: r.Clamped,
 		},
 		DurationS: r.Elapsed.Seconds(),
@@ -31,6 +31,7 @@ func FromBench(info accel.Info, workload string, r *bench.Result) (Run, error) {
 		TPOT:       Summarize(r.TPOT),
 		ITL:        Summarize(r.ITL),
 		Histograms: map[string]string{},
+		Valid:      r.Valid, InvalidReasons: r.InvalidReasons,
 	}
 	if run.Workload.Precision == "" {
 		run.Workload.Precision = c.Precision
@@ -90,4 +91,54 @@ func FromBench(info accel.Info, workload string, r *bench.Result) (Run, error) {
 		run.Energy = e
 	}
 	return run, nil
+}
+
+// scenarioOf describes how a bench result's load was issued.
+func scenarioOf(r *bench.Result) Scenario {
+	c := r.Config
+	s := Scenario{
+		Name: string(c.Scenario), Concurrency: c.Concurrency, Rate: c.Rate, Virtual: r.Virtual,
+		Burstiness: c.Burstiness, Shard: c.Shard.String(), Workers: r.Workers, Stopped: r.Stopped,
+	}
+	if c.Scenario.Open() || c.Rate > 0 {
+		s.Concurrency = 0
+	} else {
+		s.Rate = 0
+	}
+	for _, o := range r.SLOs {
+		s.SLO = append(s.SLO, SLO{
+			Objective: o.SLO.String(), ObservedMS: float64(o.Observed) / nsPerMS,
+			Met: o.Met, Verdict: o.Verdict.String(),
+		})
+	}
+	if c.Scenario == bench.MaxRate {
+		m := r.MaxRate
+		s.MaxRate = &m
+	}
+	return s
+}
+
+// FromBenchPoints turns a result into report runs: one per point of a sweep
+// or max-rate search (the search's chosen run carries max_rate), one
+// otherwise.
+func FromBenchPoints(info accel.Info, workload string, r *bench.Result) ([]Run, error) {
+	if len(r.Points) == 0 {
+		run, err := FromBench(info, workload, r)
+		return []Run{run}, err
+	}
+	var runs []Run
+	for _, p := range r.Points {
+		if r.Config.Scenario == bench.MaxRate && p.Config.Rate == r.MaxRate && r.MaxRate > 0 {
+			p.MaxRate = r.MaxRate
+		}
+		run, err := FromBench(info, workload, p)
+		if err != nil {
+			return nil, err
+		}
+		if c := p.Config; c.Scenario == bench.MaxRate && run.Scenario.MaxRate != nil && *run.Scenario.MaxRate == 0 {
+			run.Scenario.MaxRate = nil // only the chosen run carries it
+		}
+		runs = append(runs, run)
+	}
+	return runs, nil
 }
