@@ -43,6 +43,8 @@ const runExamples = `  inferbench run                                   # every 
   inferbench run --backend sim:h100-sxm --scenario sweep --rates 1,2,4,8
   inferbench run --backend sim:l4 --scenario max-rate --slo latency-p99=20s,ttft-p99=2s
   inferbench run --backend sim:h100-sxm --scenario poisson --rate 2 --requests 400 --shard 0/4 -o s0.json
+  inferbench run --backend http://127.0.0.1:8000/v1 --telemetry nvml:0      # watch the GPU under the server
+  inferbench run --backend nvml:0 --endpoint http://127.0.0.1:8000/v1       # the same, the report named for the GPU
 `
 
 func runCmd(ctx context.Context, e *env, args []string) error {
