@@ -442,8 +442,10 @@ func (s *Server) generate(w http.ResponseWriter, r *http.Request, route string, 
 	if q.chat {
 		st.event(func(b []byte) []byte { return st.hdr.AppendChunk(b, "assistant", "", "") })
 	}
-	if !inline && st.flush() != nil {
-		return // inline: the role chunk goes with the first token
+	// Send the headers and role chunk now, as vLLM does: the client parses them
+	// while the prompt is processed, off the first token's path.
+	if st.flush() != nil {
+		return
 	}
 	s.requests.WithLabelValues(route, "200").Inc()
 
