@@ -47,7 +47,7 @@ const (
 	SettingConnectTimeout    = "connect_timeout"     // e.g. 5s
 	SettingFirstTokenTimeout = "first_token_timeout" // e.g. 60s
 	SettingRequestTimeout    = "request_timeout"     // e.g. 10m
-	SettingMaxConns          = "max_conns"           // keep-alive pool size: the concurrency
+	SettingMaxConns          = "max_conns"           // keep-alive pool size: the concurrency (at least 64 are kept)
 	SettingPrompts           = "prompts"             // JSONL prompts file
 	SettingLengthHints       = "length_hints"        // true or false: send ignore_eos and min_tokens
 	SettingStream            = "stream"              // true (default) or false

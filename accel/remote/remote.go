@@ -96,9 +96,11 @@ func New(cfg Config) (*Backend, error) {
 		TLSClientConfig:     tlsConf,
 		TLSHandshakeTimeout: cfg.ConnectTimeout,
 		// One keep-alive connection per request in flight: no request waits for a
-		// connection and none is dialled mid-run once the pool is warm.
-		MaxIdleConns:        cfg.MaxConns,
-		MaxIdleConnsPerHost: cfg.MaxConns,
+		// connection and none is dialled mid-run once the pool is warm. The pool
+		// never holds more connections than were ever in flight at once, so it is
+		// sized generously: an open-loop run's in-flight count is not known ahead.
+		MaxIdleConns:        max(cfg.MaxConns, DefaultMaxConns),
+		MaxIdleConnsPerHost: max(cfg.MaxConns, DefaultMaxConns),
 		MaxConnsPerHost:     0,
 		IdleConnTimeout:     90 * time.Second,
 		// Servers stream uncompressed; asking for gzip would make net/http buffer.
@@ -128,7 +130,7 @@ func New(cfg Config) (*Backend, error) {
 	}
 	b.calls.New = func() any { return b.newCall() }
 	b.info = accel.Info{
-		ID:   cfg.URL,
+		ID:   redactURL(cfg.URL),
 		Kind: accel.KindRemote,
 		Name: "OpenAI-compatible endpoint",
 		Extra: map[string]string{
@@ -187,12 +189,16 @@ func (b *Backend) Probe(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	host := req.URL.Host
-	if req.URL.Port() == "" {
-		if req.URL.Scheme == "https" {
-			host = net.JoinHostPort(req.URL.Hostname(), "443")
+	u := req.URL
+	if proxy, err := b.tr.Proxy(req); err == nil && proxy != nil {
+		u = proxy // through a proxy, the proxy is what must answer
+	}
+	host := u.Host
+	if u.Port() == "" {
+		if u.Scheme == "https" {
+			host = net.JoinHostPort(u.Hostname(), "443")
 		} else {
-			host = net.JoinHostPort(req.URL.Hostname(), "80")
+			host = net.JoinHostPort(u.Hostname(), "80")
 		}
 	}
 	d := net.Dialer{Timeout: b.cfg.ConnectTimeout}

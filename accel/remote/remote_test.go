@@ -528,3 +528,14 @@ func TestAllocationsDoNotGrowWithTokens(t *testing.T) {
 	}
 	t.Logf("allocs per request: %v (8 tokens), %v (512 tokens)", a, b)
 }
+
+func TestCredentialsInURLNotReported(t *testing.T) {
+	t.Parallel()
+	ts := handlerServer(t, sseHandler(tokChunk, done))
+	url := strings.Replace(ts.URL, "http://", "http://user:hunter2@", 1) + "/v1"
+	b := open(t, url, nil)
+	info, _ := json.Marshal(b.Info())
+	if strings.Contains(string(info), "hunter2") || !strings.Contains(string(info), "REDACTED@") {
+		t.Errorf("info %s", info)
+	}
+}
