@@ -54,17 +54,26 @@ func (o Opener) Open(spec accel.Spec, opts accel.Options) (accel.Backend, error)
 	if err != nil {
 		return nil, err
 	}
-	inner, err := o.OpenEndpoint(endpoint, opts)
+	// The endpoint's backend gets the same options less the endpoint itself:
+	// settings are per backend kind, and an HTTP backend rejects keys it does
+	// not know.
+	inner := opts
+	inner.Settings = make(map[string]string, len(opts.Settings))
+	for k, v := range opts.Settings {
+		if k != SettingEndpoint {
+			inner.Settings[k] = v
+		}
+	}
+	in, err := o.OpenEndpoint(endpoint, inner)
 	if err != nil {
 		lib.Close()
 		return nil, fmt.Errorf("%s: endpoint: %w", spec.Raw, err)
 	}
-	b := &Backend{lib: lib, gpu: gpu, inner: inner}
+	b := &Backend{lib: lib, gpu: gpu, inner: in}
 	b.info = gpu.Device().Info(lib.System())
 	b.info.ID = spec.Raw
-	in := inner.Info()
-	b.info.Precision = in.Precision
-	b.info.Extra["endpoint"] = in.ID
+	b.info.Precision = in.Info().Precision
+	b.info.Extra["endpoint"] = in.Info().ID
 	return b, nil
 }
 

@@ -465,11 +465,14 @@ func TestBackendWatchesGPUUnderEndpoint(t *testing.T) {
 		OpenLib: func() (*Lib, error) { return OpenWith(srv) },
 		OpenEndpoint: func(spec string, o accel.Options) (accel.Backend, error) {
 			opened = spec
+			if _, leaked := o.Settings[SettingEndpoint]; leaked || o.Settings["api"] != "chat" {
+				t.Errorf("endpoint opened with settings %v: want the rest, less %q", o.Settings, SettingEndpoint)
+			}
 			return noop.Backend{}, nil
 		},
 	}
 	spec, _ := accel.ParseSpec("nvml:0")
-	b, err := op.Open(spec, accel.Options{Settings: map[string]string{SettingEndpoint: "noop"}})
+	b, err := op.Open(spec, accel.Options{Settings: map[string]string{SettingEndpoint: "noop", "api": "chat"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -509,7 +512,7 @@ func TestBackendWatchesGPUUnderEndpoint(t *testing.T) {
 		OpenLib:      func() (*Lib, error) { return nil, &UnavailableError{Reason: "libnvidia-ml.so.1 not found"} },
 		OpenEndpoint: op.OpenEndpoint,
 	}
-	if _, err := noDriver.Open(spec, accel.Options{Settings: map[string]string{SettingEndpoint: "noop"}}); !errors.Is(err, accel.ErrBadSpec) || !strings.Contains(err.Error(), "libnvidia-ml.so.1") {
+	if _, err := noDriver.Open(spec, accel.Options{Settings: map[string]string{SettingEndpoint: "noop", "api": "chat"}}); !errors.Is(err, accel.ErrBadSpec) || !strings.Contains(err.Error(), "libnvidia-ml.so.1") {
 		t.Errorf("no driver: %v", err)
 	}
 }

@@ -6,17 +6,21 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
 	gonvml "github.com/NVIDIA/go-nvml/pkg/nvml"
 	"github.com/NVIDIA/go-nvml/pkg/nvml/mock/dgxh100"
-	"github.com/NVIDIA/go-nvml/pkg/nvml/mock/server"
+	mockserver "github.com/NVIDIA/go-nvml/pkg/nvml/mock/server"
 
 	"github.com/inferbench/inferbench/accel"
 	"github.com/inferbench/inferbench/accel/noop"
 	"github.com/inferbench/inferbench/accel/nvml"
+	"github.com/inferbench/inferbench/accel/remote"
+	"github.com/inferbench/inferbench/accel/remote/server"
 	"github.com/inferbench/inferbench/bench"
 	"github.com/inferbench/inferbench/report"
 )
@@ -24,11 +28,11 @@ import (
 // mockH100s is go-nvml's mock DGX H100 with the discovery and telemetry calls
 // it leaves empty filled in: each GPU at a steady 350 W (the energy counter
 // advancing to match in wall-clock time), power-capped, 90% busy.
-func mockH100s() *server.Server {
+func mockH100s() *mockserver.Server {
 	srv := dgxh100.New()
 	start := time.Now()
 	for _, d := range srv.Devices {
-		d := d.(*server.Device)
+		d := d.(*mockserver.Device)
 		d.GetNumGpuCoresFunc = func() (int, gonvml.Return) { return 16896, gonvml.SUCCESS }
 		d.GetAttributesFunc = func() (gonvml.DeviceAttributes, gonvml.Return) {
 			return gonvml.DeviceAttributes{}, gonvml.ERROR_NOT_SUPPORTED
@@ -88,7 +92,7 @@ func TestDevicesListsMockGPUs(t *testing.T) {
 func TestRunWatchesMockGPUs(t *testing.T) {
 	t.Parallel()
 	srv := mockH100s()
-	tf := &telemetryFlags{specs: []string{"nvml:0", "nvml:1", "nvml:" + srv.Devices[0].(*server.Device).UUID}, interval: 5 * time.Millisecond,
+	tf := &telemetryFlags{specs: []string{"nvml:0", "nvml:1", "nvml:" + srv.Devices[0].(*mockserver.Device).UUID}, interval: 5 * time.Millisecond,
 		openLib: func() (*nvml.Lib, error) { return nvml.OpenWith(srv) }}
 	cfg := bench.Config{Scenario: bench.Closed, Concurrency: 2, Duration: 300 * time.Millisecond, Lengths: bench.Fixed(1, 16, 32)}
 	w, err := tf.start(cfg)
@@ -137,5 +141,67 @@ func TestTelemetryUnknownGPU(t *testing.T) {
 	_, err := tf.start(bench.Config{})
 	if code := exitCode(&env{stderr: &bytes.Buffer{}}, err); code != exitUsage || !strings.Contains(err.Error(), "no such GPU; valid: nvml:0 (NVIDIA H100 80GB HBM3)") {
 		t.Errorf("exit %d: %v", code, err)
+	}
+}
+
+// TestNVMLBackendOverEndpoint is the whole path of `--backend nvml:0
+// --endpoint URL`: the load goes over HTTP to an OpenAI-compatible server
+// (accel/remote's test server on a no-op device), the GPU under it is a mock
+// H100 read through NVML, and the report run is named for the GPU and carries
+// its telemetry and energy.
+func TestNVMLBackendOverEndpoint(t *testing.T) {
+	t.Parallel()
+	srv, err := server.New(server.Config{Backend: noop.Backend{}, Model: "llama-3.1-8b"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(srv.Handler())
+	defer ts.Close()
+	gpus := mockH100s()
+	var reg *accel.Registry
+	reg = accel.NewRegistry(remote.Opener{}, nvml.Opener{
+		OpenLib:      func() (*nvml.Lib, error) { return nvml.OpenWith(gpus) },
+		OpenEndpoint: func(spec string, o accel.Options) (accel.Backend, error) { return reg.Open(spec, o) },
+	})
+	tf := &telemetryFlags{interval: 5 * time.Millisecond, endpoint: ts.URL + "/v1"}
+	settings, err := tf.settings(map[string]string{}, []string{"nvml:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := reg.Open("nvml:0", accel.Options{Model: "llama-3.1-8b", Settings: settings})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	if info := b.Info(); info.ID != "nvml:0" || info.Kind != accel.KindNVML || info.Profile != "h100-sxm" || info.Extra["endpoint"] != ts.URL+"/v1" {
+		t.Errorf("info %+v", info)
+	}
+	cfg := bench.Config{Scenario: bench.Closed, Concurrency: 2, Duration: 300 * time.Millisecond, Lengths: bench.Fixed(1, 16, 8), Model: "llama-3.1-8b"}
+	w, err := tf.start(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.close()
+	if err := w.begin(b); err != nil {
+		t.Fatal(err)
+	}
+	res, err := bench.Run(context.Background(), b, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	runs, err := report.FromBenchPoints(b.Info(), "chat", res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.end(b, res, runs, io.Discard)
+	r := runs[0]
+	if r.Counts.Completed == 0 || r.Counts.Errors != 0 {
+		t.Fatalf("counts %+v", r.Counts)
+	}
+	if r.Telemetry == nil || len(r.Telemetry.Devices) != 1 || r.Telemetry.Devices[0].Device != "nvml:0" || r.Telemetry.Devices[0].Samples < 10 {
+		t.Fatalf("telemetry %+v", r.Telemetry)
+	}
+	if r.Energy == nil || r.Energy.Source != "nvml" || r.Energy.JoulesPerRequest <= 0 {
+		t.Errorf("energy %+v", r.Energy)
 	}
 }
