@@ -19,13 +19,15 @@ const Schema = "inferbench.report/v1"
 
 // Report is one invocation's results.
 type Report struct {
-	Schema      string    `json:"schema"`
-	Created     time.Time `json:"created"`
-	Tool        Tool      `json:"tool"`
-	Host        Host      `json:"host"`
-	Config      Config    `json:"config"`
-	Runs        []Run     `json:"runs"`
-	Interrupted bool      `json:"interrupted,omitempty"`
+	Schema  string    `json:"schema"`
+	Created time.Time `json:"created"`
+	Tool    Tool      `json:"tool"`
+	Host    Host      `json:"host"`
+	Config  Config    `json:"config"`
+	// Fingerprint identifies the machine and software (see Fingerprint).
+	Fingerprint *Fingerprint `json:"fingerprint,omitempty"`
+	Runs        []Run        `json:"runs"`
+	Interrupted bool         `json:"interrupted,omitempty"`
 }
 
 // Tool names the program that wrote the report.

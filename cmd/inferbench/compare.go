@@ -28,6 +28,7 @@ func compareCmd(_ context.Context, e *env, args []string) error {
 	var thresholds, prices []string
 	fs.StringArrayVar(&thresholds, "threshold", nil, "a significant change for the worse beyond this is a regression (exit 3): 5%, off, or METRIC=10% (metrics: "+strings.Join(compare.MetricIDs(), ", ")+"); default 5%")
 	alpha := fs.Float64("alpha", 0.05, "significance level of the tests")
+	cross := fs.Bool("cross-hardware", false, "the reports come from different machines on purpose: no warning about it")
 	fs.StringArrayVar(&prices, "price", nil, "reprice runs: ID=USD_PER_CHIP_HOUR, ID a profile or backend id (repeatable)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -62,7 +63,7 @@ func compareCmd(_ context.Context, e *env, args []string) error {
 		}
 		inputs = append(inputs, compare.Input{Name: path, Report: rep})
 	}
-	res, err := compare.Compare(inputs[0], inputs[1:], compare.Options{Alpha: *alpha, Thresholds: &th})
+	res, err := compare.Compare(inputs[0], inputs[1:], compare.Options{Alpha: *alpha, Thresholds: &th, CrossHardware: *cross})
 	if err != nil {
 		return usageError{err}
 	}

@@ -166,6 +166,8 @@ func runCmd(ctx context.Context, e *env, args []string) error {
 		Concurrency: f.concurrency, Rate: f.rate, Duration: f.duration.String(), Requests: f.requests,
 		Warmup: f.warmup.String(), Realtime: f.realtime, Seed: f.seed,
 	})
+	fp := machineFingerprint()
+	rep.Fingerprint = &fp
 	for _, b := range backends {
 		c := cfg
 		c.Precision = b.Info().Precision

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"sort"
+	"strings"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
 	"golang.org/x/perf/benchmath"
@@ -29,6 +30,10 @@ type Options struct {
 	Thresholds *Thresholds
 	// SampleLimit bounds the values drawn from each histogram (report.Values).
 	SampleLimit int
+	// CrossHardware says the reports are meant to come from different
+	// machines; without it, a hardware difference between the fingerprints is
+	// a warning.
+	CrossHardware bool
 }
 
 func (o Options) withDefaults() Options {
@@ -241,6 +246,7 @@ func Compare(base Input, news []Input, opt Options) (*Result, error) {
 		for _, s := range w {
 			res.Warnings = append(res.Warnings, n.Name+": "+s)
 		}
+		res.Warnings = append(res.Warnings, fingerprintWarnings(base, n, opt.CrossHardware)...)
 	}
 	th := map[string]float64{}
 	for _, m := range Metrics() {
@@ -448,4 +454,27 @@ func (s *samples) values(runs []*report.Run, hist string) []float64 {
 	v := report.Values(s.pooled(runs, hist), s.limit)
 	s.vals[k] = v
 	return v
+}
+
+// fingerprintWarnings says what differs between the machines and software of
+// two reports: a different machine is worth a warning unless the comparison is
+// across hardware on purpose; a different driver, tool or profile data on the
+// same machine is always worth knowing.
+func fingerprintWarnings(base, n Input, crossHardware bool) []string {
+	b, f := base.Report.Fingerprint, n.Report.Fingerprint
+	if b == nil || f == nil {
+		return nil
+	}
+	d := b.Differences(*f)
+	if len(d) == 0 {
+		return nil
+	}
+	switch {
+	case b.ID != f.ID && crossHardware:
+		return nil
+	case b.ID != f.ID:
+		return []string{fmt.Sprintf("%s comes from a different machine than %s (%s): pass --cross-hardware if that is intended", n.Name, base.Name, strings.Join(d, "; "))}
+	default:
+		return []string{fmt.Sprintf("%s: same machine as %s, but %s", n.Name, base.Name, strings.Join(d, "; "))}
+	}
 }

@@ -1,0 +1,58 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/inferbench/inferbench/accel/nvml"
+	"github.com/inferbench/inferbench/accel/sim"
+	"github.com/inferbench/inferbench/report"
+)
+
+const fingerprintExamples = `  inferbench fingerprint                 # the id and what it is made of
+  inferbench fingerprint --short         # the id alone: the nightly baseline key
+`
+
+func fingerprintCmd(_ context.Context, e *env, args []string) error {
+	fs := newFlags(e, "fingerprint", "[--short | --format json]", fingerprintExamples)
+	short := fs.Bool("short", false, "print the id only")
+	format := fs.String("format", "text", "text or json")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *format != "text" && *format != "json" {
+		return usagef("--format %q: want text or json", *format)
+	}
+	f := machineFingerprint()
+	switch {
+	case *short:
+		fmt.Fprintln(e.stdout, f.ID)
+	case *format == "json":
+		enc := json.NewEncoder(e.stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(f)
+	default:
+		fmt.Fprintf(e.stdout, "id      %s\ngpus    %v\ndriver  %s\ncpu     %s\ncores   %d\nos      %s/%s\ntool    %s\nsim     %s\n",
+			f.ID, f.GPUs, f.Driver, f.CPU, f.Cores, f.OS, f.Arch, f.Tool, f.SimProfiles)
+	}
+	return nil
+}
+
+// machineFingerprint describes this machine: its GPUs and driver when NVML
+// answers (a machine without one simply has none), its CPU, the tool and the
+// simulated-profile data.
+func machineFingerprint() report.Fingerprint {
+	var gpus []string
+	driver := ""
+	if lib, err := nvml.Open(); err == nil {
+		if devs, err := lib.Devices(); err == nil {
+			for _, d := range devs {
+				gpus = append(gpus, d.Name)
+			}
+		}
+		driver = lib.System().DriverVersion
+		lib.Close()
+	}
+	return report.NewFingerprint(report.ThisHost(), version, sim.DataVersion(), driver, gpus)
+}
