@@ -52,14 +52,19 @@ fingerprint=$("$ib" fingerprint --short)
 suite_id=$(basename "$suite" .json)
 stamp=$(date -u +%Y-%m-%d/%H%M%SZ)
 out="$home/reports/$stamp"
+n=1
+while [ -e "$out" ]; do n=$((n + 1)); out="$home/reports/$stamp-$n"; done
 mkdir -p "$out" "$home/baselines"
 baseline="$home/baselines/$fingerprint-$suite_id.json"
 echo "nightly: $what; fingerprint $fingerprint; reports in $out" >&2
 
-if [ ${#run_args[@]} -gt 0 ]; then
-  "$ib" suite "$suite" "${backend_args[@]}" -o "$out/report.json" -- "${run_args[@]}" >"$out/run.txt"
-else
-  "$ib" suite "$suite" "${backend_args[@]}" -o "$out/report.json" >"$out/run.txt"
+# The runs' tables go to run.txt, their notes to run.err; a failure shows its cause.
+suite_args=("$suite" "${backend_args[@]}" -o "$out/report.json")
+[ ${#run_args[@]} -gt 0 ] && suite_args+=(-- "${run_args[@]}")
+if ! "$ib" suite "${suite_args[@]}" >"$out/run.txt" 2>"$out/run.err"; then
+  rc=$?
+  echo "nightly: the suite failed (exit $rc): $(tail -1 "$out/run.err")" >&2
+  exit "$rc"
 fi
 "$ib" report "$out/report.json" --format html >"$out/report.html"
 

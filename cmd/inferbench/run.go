@@ -103,6 +103,8 @@ func runCmd(ctx context.Context, e *env, args []string) error {
 			out = int(wl.Output.Median)
 		}
 		lengths = bench.Fixed(f.seed, in, out)
+		// The report names what ran: fixed lengths are not the workload's mix.
+		wl.ID = fmt.Sprintf("fixed-%d-%d", in, out)
 	}
 	sc, err := bench.ParseScenario(f.scenario)
 	if err != nil {
