@@ -81,9 +81,11 @@ func (p *Paced) timing(in, out int) (Timing, error) {
 }
 
 // Infer emits req.OutputTokens tokens on their predicted schedule, calling
-// req.OnToken for each.
+// req.OnToken for each. The schedule starts when the server received the
+// request (its parsing is part of the predicted time, as a real server's is),
+// or at the call when ctx does not say.
 func (p *Paced) Infer(ctx context.Context, req *accel.Request, res *accel.Result) error {
-	start := time.Now()
+	start := arrival(ctx) // the server's clock starts when the request arrived
 	t, err := p.timing(req.InputTokens*max(req.Batch, 1), req.OutputTokens)
 	if err != nil {
 		res.Class = accel.ClassOf(err)
@@ -141,4 +143,20 @@ func (p *Paced) sleepUntil(ctx context.Context, timer *time.Timer, due time.Time
 		runtime.Gosched()
 	}
 	return nil
+}
+
+// arrivalKey is the context key for a request's arrival time.
+type arrivalKey struct{}
+
+// withArrival records when the server received the request.
+func withArrival(ctx context.Context, t time.Time) context.Context {
+	return context.WithValue(ctx, arrivalKey{}, t)
+}
+
+// arrival returns when the request arrived, or now.
+func arrival(ctx context.Context) time.Time {
+	if t, ok := ctx.Value(arrivalKey{}).(time.Time); ok {
+		return t
+	}
+	return time.Now()
 }

@@ -211,6 +211,7 @@ type request struct {
 	stream       bool
 	usage        bool
 	seq          uint64
+	arrived      time.Time // when the handler got the request
 }
 
 // parse reads and checks a request body.
@@ -330,6 +331,7 @@ func tokenText(i int) string {
 // completions returns the handler for a generation route.
 func (s *Server) completions(chat bool, route string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
+		arrived := time.Now()
 		if !s.authorized(w, r, route) {
 			return
 		}
@@ -347,6 +349,7 @@ func (s *Server) completions(chat bool, route string) http.HandlerFunc {
 			s.fail(w, route, http.StatusInternalServerError, "server_error", "injected fault: --error-rate answers this request with 500")
 			return
 		}
+		q.arrived = arrived
 		s.generate(w, r, route, &q)
 	}
 }
@@ -372,7 +375,7 @@ type gen struct {
 }
 
 func (s *Server) generate(w http.ResponseWriter, r *http.Request, route string, q *request) {
-	ctx, cancel := context.WithCancel(r.Context())
+	ctx, cancel := context.WithCancel(withArrival(r.Context(), q.arrived))
 	defer cancel()
 	g := &gen{notify: make(chan struct{}, 1), done: make(chan struct{})}
 	g.req = accel.Request{
@@ -390,7 +393,7 @@ func (s *Server) generate(w http.ResponseWriter, r *http.Request, route string, 
 	s.kvUsed.Add(kv)
 	s.waiting.Add(1)
 	s.promptTokens.Add(float64(q.promptTokens))
-	start := time.Now()
+	start := q.arrived
 	// An inline backend streams from the handler goroutine (below); any other
 	// runs on its own, starting now so its prefill overlaps our header write.
 	il, _ := s.cfg.Backend.(Inline)
