@@ -131,7 +131,29 @@ func (r *Registry) Open(spec string, o Options) (Backend, error) {
 				valid = append(valid, s+"://HOST:PORT/v1")
 			}
 		}
-		return nil, &SpecError{Spec: spec, Reason: fmt.Sprintf("unknown scheme %q", sp.Scheme), Valid: valid}
+		reason := fmt.Sprintf("unknown scheme %q", sp.Scheme)
+		if looksLikeHost(sp.Scheme, sp.Target) {
+			reason = fmt.Sprintf("an endpoint URL needs its scheme: did you mean http://%s?", spec)
+		}
+		return nil, &SpecError{Spec: spec, Reason: reason, Valid: valid}
 	}
 	return op.Open(sp, o)
+}
+
+// looksLikeHost says a spec without "://" was probably meant as a URL:
+// "localhost:8000/v1", "10.0.0.5:8000", "api.example.com:443/v1".
+func looksLikeHost(scheme, target string) bool {
+	if scheme == "localhost" || strings.Contains(scheme, ".") {
+		return true
+	}
+	port, _, _ := strings.Cut(target, "/")
+	if port == "" {
+		return false
+	}
+	for _, r := range port {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
 }

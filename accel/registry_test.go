@@ -60,6 +60,11 @@ func TestRegistryUnknownSchemeListsValid(t *testing.T) {
 	if err != nil || b.Info().Kind != accel.KindNoop {
 		t.Fatalf("Open(noop) = %v, %v", b, err)
 	}
+	for _, s := range []string{"localhost:8000/v1", "127.0.0.1:8000/v1", "inference.example.com:443"} {
+		if _, err := r.Open(s, accel.Options{}); !errors.Is(err, accel.ErrBadSpec) || !strings.Contains(err.Error(), "http://"+s) {
+			t.Errorf("Open(%s) = %v, want a hint naming http://%s", s, err, s)
+		}
+	}
 	if _, err := r.Open("noop:x", accel.Options{}); !errors.Is(err, accel.ErrBadSpec) {
 		t.Fatalf("Open(noop:x) error = %v, want ErrBadSpec", err)
 	}

@@ -49,6 +49,9 @@ type Result struct {
 	PoolAtMax bool
 	// Stopped says why a stopping rule ended the run before its limits.
 	Stopped string
+	// Interrupted says the run's context was canceled before its limits: the
+	// result holds what completed until then.
+	Interrupted bool
 	// Valid is false when the numbers are not the backend's: the harness was
 	// late or dropped sends, or the run missed its floors. InvalidReasons says
 	// why, one line each.
@@ -137,6 +140,7 @@ func runPoint(ctx context.Context, b accel.Backend, c Config) (*Result, error) {
 		res.HasEnergy = true
 		res.Energy = accel.Energy{Joules: after.Joules - before.Joules, Elapsed: after.Elapsed - before.Elapsed, PeakW: after.PeakW}
 	}
+	res.Interrupted = ctx.Err() != nil
 	res.judge()
 	return res, nil
 }

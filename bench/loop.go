@@ -166,7 +166,8 @@ func (d *dispatcher) stop(why string) {
 type worker struct {
 	d        *dispatcher
 	b        accel.Backend
-	ctx      context.Context
+	ctx      context.Context // canceled: stop issuing
+	ictx     context.Context // canceled Config.Grace later: give up in-flight requests
 	lengths  *Lengths
 	epoch    time.Time // start of the run; monotonic
 	warm     time.Duration
@@ -189,7 +190,7 @@ type worker struct {
 func (w *worker) init(r *runner, s *stripe) {
 	c := r.c
 	*w = worker{
-		d: r.d, b: r.b, ctx: r.ctx, lengths: &c.Lengths, epoch: r.epoch, warm: c.Warmup,
+		d: r.d, b: r.b, ctx: r.ctx, ictx: r.ictx, lengths: &c.Lengths, epoch: r.epoch, warm: c.Warmup,
 		open: r.open, fromZero: c.process() == Burst, budget: c.LagBudget, maxLag: c.MaxLag, s: s,
 	}
 	if !w.open && c.Duration > 0 {
@@ -263,7 +264,7 @@ func (w *worker) one() bool {
 	w.req.Seq = a.seq
 	w.req.InputTokens, w.req.OutputTokens = w.lengths.Draw(a.seq)
 	w.res.Reset()
-	err := w.b.Infer(w.ctx, &w.req, &w.res)
+	err := w.b.Infer(w.ictx, &w.req, &w.res)
 	end := time.Since(w.epoch)
 	w.svc += end - sent
 	w.svcN++
@@ -294,6 +295,7 @@ func (w *worker) one() bool {
 // runner is one real-time run.
 type runner struct {
 	ctx   context.Context
+	ictx  context.Context // for Infer: outlives ctx by Config.Grace
 	b     accel.Backend
 	c     *Config
 	d     *dispatcher
@@ -325,6 +327,14 @@ func (r *runner) start(n int) {
 // runRealtime drives b in wall-clock time.
 func runRealtime(ctx context.Context, b accel.Backend, c *Config) *Result {
 	r := &runner{ctx: ctx, b: b, c: c, open: c.process() != ASAP && c.process() != Burst}
+	// An interrupt stops issuing at once but lets in-flight requests finish
+	// for a grace period, so what was sent is measured, not thrown away.
+	ictx, cancelInfer := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelInfer()
+	grace := c.Grace
+	stopGrace := context.AfterFunc(ctx, func() { time.AfterFunc(grace, cancelInfer) })
+	defer stopGrace()
+	r.ictx = ictx
 	arr := NewArrivals(c)
 	r.d = &dispatcher{arr: arr, chunk: maxChunk, maxW: c.MaxWorkers}
 	n := c.concurrency()

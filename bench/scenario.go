@@ -145,6 +145,10 @@ type Config struct {
 	// real-time run from a monitor goroutine.
 	Progress      func(Progress)
 	ProgressEvery time.Duration
+	// Grace is how long in-flight requests may finish after the run's context
+	// is canceled (an interrupt): issuing stops at once, requests still out
+	// after Grace are canceled and counted as such (default 10s).
+	Grace time.Duration
 }
 
 // Progress is a running run's state, for a progress line.
@@ -291,5 +295,8 @@ func (c *Config) defaults() {
 	}
 	if c.ProgressEvery == 0 {
 		c.ProgressEvery = time.Second
+	}
+	if c.Grace == 0 {
+		c.Grace = 10 * time.Second
 	}
 }

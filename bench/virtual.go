@@ -96,7 +96,7 @@ func runVirtual(ctx context.Context, v accel.Virtual, c *Config) (*Result, error
 		cfg: c, arr: NewArrivals(c), rec: res.Recorder, rule: stopRule{c},
 		closed: p == ASAP, conc: c.concurrency(),
 	}
-	if err := v.Drive(ctx, d); err != nil {
+	if err := v.Drive(ctx, d); err != nil && ctx.Err() == nil {
 		return nil, err
 	}
 	res.addTally(&d.t)

@@ -91,6 +91,13 @@ type Run struct {
 	// its floors; InvalidReasons says why.
 	Valid          bool     `json:"valid"`
 	InvalidReasons []string `json:"invalid_reasons,omitempty"`
+	// Failed says the system under test failed the run: its error rate was
+	// above --max-error-rate (FailReason says by how much). The numbers stand.
+	Failed     bool   `json:"failed,omitempty"`
+	FailReason string `json:"fail_reason,omitempty"`
+	// Interrupted says the run was stopped by a signal before its limits; it
+	// holds what completed until then.
+	Interrupted bool `json:"interrupted,omitempty"`
 }
 
 // Backend identifies what was measured.

@@ -76,7 +76,10 @@ func commands() []command {
 
 func main() {
 	e := &env{stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv}
-	os.Exit(mainWithEnv(context.Background(), e, os.Args[1:]))
+	ctx, stop := withSignals(context.Background(), func(s string) { fmt.Fprintln(os.Stderr, s) })
+	code := mainWithEnv(ctx, e, os.Args[1:])
+	stop()
+	os.Exit(code)
 }
 
 // mainWithEnv runs one invocation and returns its exit code.

@@ -70,11 +70,15 @@ func runCmd(ctx context.Context, e *env, args []string) error {
 	f.load.add(fs)
 	ep := addEndpointFlags(fs)  // http(s):// backends: endpoint.go
 	tf := addTelemetryFlags(fs) // GPU telemetry and nvml:N backends: telemetry.go
+	ff := addFaultFlags(fs)     // --max-error-rate, --grace: reliability.go
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	prices, err := pricesFromFlags(*priceFlags)
 	if err != nil {
+		return err
+	}
+	if err := ff.validate(); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
@@ -171,8 +175,12 @@ func runCmd(ctx context.Context, e *env, args []string) error {
 	fp := machineFingerprint()
 	rep.Fingerprint = &fp
 	for _, b := range backends {
+		if ctx.Err() != nil {
+			break // interrupted: the remaining backends are not run
+		}
 		c := cfg
 		c.Precision = b.Info().Precision
+		c.Grace = ff.grace
 		if err := watch.begin(b); err != nil {
 			return err
 		}
@@ -186,6 +194,9 @@ func runCmd(ctx context.Context, e *env, args []string) error {
 			return fmt.Errorf("%s: %w", b.Info().ID, err)
 		}
 		watch.end(b, res, runs, e.stderr)
+		for i := range runs {
+			runs[i].Interrupted = res.Interrupted
+		}
 		rep.Runs = append(rep.Runs, runs...)
 		if sc == bench.MaxRate {
 			fmt.Fprintf(e.stderr, "%s: max rate %.4g req/s meets %s\n", b.Info().ID, res.MaxRate, f.load.sloText(cfg.SLO))
@@ -194,16 +205,23 @@ func runCmd(ctx context.Context, e *env, args []string) error {
 	for _, n := range prices.AddCosts(rep) {
 		fmt.Fprintf(e.stderr, "note: %s\n", n)
 	}
+	in, wasInterrupted := interrupted(ctx)
+	rep.Interrupted = wasInterrupted
+	failed := ff.judge(rep)
 	if err := report.WriteFileAtomic(f.out, rep.Encode); err != nil {
 		return err
 	}
 	var w io.Writer = e.stdout
 	if f.format == "json" {
-		return rep.Encode(w)
-	}
-	if err := report.WriteText(w, rep); err != nil {
+		if err := rep.Encode(w); err != nil {
+			return err
+		}
+	} else if err := report.WriteText(w, rep); err != nil {
 		return err
 	}
 	fmt.Fprintf(e.stderr, "wrote %s (%d runs)\n", f.out, len(rep.Runs))
-	return nil
+	if wasInterrupted {
+		return exitError{code: in.exitCode(), err: fmt.Errorf("%v: wrote the %d run(s) completed so far to %s, marked interrupted", in, len(rep.Runs), f.out)}
+	}
+	return failed
 }

@@ -50,21 +50,30 @@ func suiteCmd(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer os.RemoveAll(tmp)
-	var combined *report.Report
+	var (
+		combined *report.Report
+		firstErr error
+	)
 	for i, j := range jobs {
 		path := filepath.Join(tmp, fmt.Sprintf("job-%03d.json", i))
 		fmt.Fprintf(e.stdout, "== %s (%d/%d)\n", j.Name, i+1, len(jobs))
 		runArgs := append(append(append([]string{}, j.Args...), extra...), "-o", path)
-		if err := runCmd(ctx, e, runArgs); err != nil {
-			var ue usageError
-			if errors.As(err, &ue) {
-				return usagef("suite %q, run %s: %v", s.Name, j.Name, err)
-			}
-			return fmt.Errorf("suite %q, run %s: %w", s.Name, j.Name, err)
+		// A run that failed (its error rate) or was interrupted still wrote
+		// its report: keep it, and say so at the end. Bad input stops here.
+		runErr := runCmd(ctx, e, runArgs)
+		var ue usageError
+		if errors.As(runErr, &ue) {
+			return usagef("suite %q, run %s: %v", s.Name, j.Name, runErr)
 		}
 		rep, err := report.ReadFile(path)
 		if err != nil {
+			if runErr != nil {
+				return fmt.Errorf("suite %q, run %s: %w", s.Name, j.Name, runErr)
+			}
 			return err
+		}
+		if _, stopped := interrupted(ctx); runErr != nil && !stopped && firstErr == nil {
+			firstErr = fmt.Errorf("suite %q, run %s: %w", s.Name, j.Name, runErr)
 		}
 		if combined == nil {
 			head := *rep
@@ -77,12 +86,18 @@ func suiteCmd(ctx context.Context, e *env, args []string) error {
 			combined.Runs = append(combined.Runs, r)
 		}
 		combined.Interrupted = combined.Interrupted || rep.Interrupted
+		if ctx.Err() != nil {
+			break // interrupted: keep what ran, skip the rest
+		}
 	}
 	if err := report.WriteFileAtomic(*out, combined.Encode); err != nil {
 		return err
 	}
 	fmt.Fprintf(e.stderr, "wrote %s (%d runs from %d jobs of suite %s)\n", *out, len(combined.Runs), len(jobs), s.Name)
-	return nil
+	if in, stopped := interrupted(ctx); stopped {
+		return exitError{code: in.exitCode(), err: fmt.Errorf("%v: the suite's report holds the runs completed so far", in)}
+	}
+	return firstErr
 }
 
 // loadSuite reads a suite from a file, or an embedded suite by id.

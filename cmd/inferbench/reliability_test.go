@@ -1,0 +1,80 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/inferbench/inferbench/report"
+)
+
+// An interrupt during a real-time run stops the load, lets in-flight requests
+// finish, and leaves a valid report marked interrupted; the exit code is 128 +
+// the signal.
+func TestInterruptKeepsCompletedRequests(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		sig  syscall.Signal
+		code int
+	}{{syscall.SIGINT, 130}, {syscall.SIGTERM, 143}} {
+		path := filepath.Join(t.TempDir(), "int.json")
+		ctx, cancel := context.WithCancelCause(context.Background())
+		time.AfterFunc(1500*time.Millisecond, func() { cancel(interrupt{sig: tt.sig}) })
+		var out, errb bytes.Buffer
+		e := &env{stdout: &out, stderr: &errb, getenv: func(string) string { return "" }}
+		start := time.Now()
+		code := mainWithEnv(ctx, e, []string{"run", "--backend", "sim:h100-sxm", "--model", "llama-3.2-1b",
+			"--scenario", "poisson", "--rate", "20", "--duration", "60s", "--realtime",
+			"--input-tokens", "64", "--output-tokens", "16", "-o", path})
+		if code != tt.code {
+			t.Fatalf("%v: exit %d, want %d: %s", tt.sig, code, tt.code, errb.String())
+		}
+		if time.Since(start) > 30*time.Second {
+			t.Errorf("%v: the run did not stop at the interrupt", tt.sig)
+		}
+		rep, err := report.ReadFile(path)
+		if err != nil {
+			t.Fatalf("%v: %v", tt.sig, err)
+		}
+		if !rep.Interrupted || len(rep.Runs) != 1 || !rep.Runs[0].Interrupted {
+			t.Fatalf("%v: report not marked interrupted: %+v", tt.sig, rep)
+		}
+		c := rep.Runs[0].Counts
+		if c.Completed == 0 || c.Completed+c.Errors+c.Dropped != c.Requests {
+			t.Errorf("%v: counts %+v: want completed requests and every issued request accounted for", tt.sig, c)
+		}
+		if !strings.Contains(errb.String(), "interrupted") {
+			t.Errorf("%v: stderr does not say it was interrupted: %s", tt.sig, errb.String())
+		}
+	}
+}
+
+// A run whose error rate is above --max-error-rate is written, marked failed,
+// and exits 1.
+func TestMaxErrorRateFailsTheRun(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "r.json")
+	// 100,000-token prompts never fit an L4's KV cache: every request is rejected.
+	code, _, errs := invoke(t, "run", "--backend", "sim:l4", "--input-tokens", "100000", "--output-tokens", "8",
+		"--requests", "20", "--max-error-rate", "0.5", "-o", path)
+	if code != exitRuntime || !strings.Contains(errs, "max-error-rate") {
+		t.Fatalf("exit %d (%s), want 1 naming --max-error-rate", code, errs)
+	}
+	rep, err := report.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := rep.Runs[0]
+	if !r.Failed || r.Counts.ErrorsByClass["rejected"] != r.Counts.Requests || r.Counts.ErrorExamples["rejected"] == "" {
+		t.Errorf("run %+v: want failed with every request rejected and an example", r.Counts)
+	}
+	// Without the limit the same run succeeds: errors are counted, not fatal.
+	if code, _, errs := invoke(t, "run", "--backend", "sim:l4", "--input-tokens", "100000", "--output-tokens", "8",
+		"--requests", "20", "-o", path); code != 0 {
+		t.Errorf("without --max-error-rate: exit %d: %s", code, errs)
+	}
+}
