@@ -51,6 +51,14 @@ const (
 	SettingPrompts           = "prompts"             // JSONL prompts file
 	SettingLengthHints       = "length_hints"        // true or false: send ignore_eos and min_tokens
 	SettingStream            = "stream"              // true (default) or false
+	SettingTransport         = "transport"           // auto (default), h1 or net/http
+)
+
+// The transports.
+const (
+	TransportAuto    = "auto"     // h1 for plain http without a proxy, else net/http
+	TransportH1      = "h1"       // package h1: allocation-free HTTP/1.1
+	TransportNetHTTP = "net/http" // the standard library's client (https, HTTP/2, proxies)
 )
 
 // Config is everything a remote backend needs. Zero durations and counts take
@@ -76,7 +84,8 @@ type Config struct {
 	Prompts           []string // used in turn by request number instead of synthetic prompts
 	PromptsFile       string   // where Prompts came from, for Info
 	LengthHints       bool
-	NoStream          bool // send stream: false and read the whole response
+	NoStream          bool   // send stream: false and read the whole response
+	Transport         string // auto, h1 or net/http
 	Seed              uint64
 }
 
@@ -187,6 +196,13 @@ func ConfigFromOptions(spec accel.Spec, o accel.Options) (Config, error) {
 		case SettingLengthHints:
 			lengthHintsSet = v != ""
 			err = boolean(k, &c.LengthHints)
+		case SettingTransport:
+			switch v {
+			case "", TransportAuto, TransportH1, TransportNetHTTP:
+				c.Transport = v
+			default:
+				err = bad("transport %q: want auto, h1 or net/http", v)
+			}
 		case SettingStream:
 			stream := true
 			err = boolean(k, &stream)
@@ -219,7 +235,7 @@ func ConfigFromOptions(spec accel.Spec, o accel.Options) (Config, error) {
 func settingKeys() []string {
 	return []string{SettingAPI, SettingDialect, SettingAPIKey, SettingAPIKeyEnv, SettingHeaderPrefix + "NAME",
 		SettingCACert, SettingConnectTimeout, SettingFirstTokenTimeout, SettingRequestTimeout,
-		SettingMaxConns, SettingPrompts, SettingLengthHints, SettingStream}
+		SettingMaxConns, SettingPrompts, SettingLengthHints, SettingStream, SettingTransport}
 }
 
 // endpoint returns the URL requests go to: the base URL's path + /chat/completions

@@ -24,18 +24,22 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"os"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/inferbench/inferbench/accel"
+	"github.com/inferbench/inferbench/accel/remote/h1"
 	"github.com/inferbench/inferbench/accel/remote/openai"
 	"github.com/inferbench/inferbench/accel/remote/sse"
 )
@@ -47,6 +51,8 @@ type Backend struct {
 	header   http.Header // every request's headers, auth included; shared read-only
 	client   *http.Client
 	tr       *http.Transport
+	h1       *h1.Pool // plain http without a proxy: the allocation-free client
+	h1head   []byte   // its request line and headers, built once
 	info     accel.Info
 	calls    sync.Pool // *call
 }
@@ -158,7 +164,56 @@ func New(cfg Config) (*Backend, error) {
 		}
 		b.info.Extra["headers"] = strings.Join(names, ",") // names only: values may be secrets
 	}
+	if err := b.useH1(); err != nil {
+		return nil, err
+	}
 	return b, nil
+}
+
+// useH1 picks the transport: package h1 for plain http with no proxy in the
+// way, unless the transport setting asks for net/http; net/http otherwise.
+func (b *Backend) useH1() error {
+	switch b.cfg.Transport {
+	case "", TransportAuto, TransportH1:
+	case TransportNetHTTP:
+		return nil
+	default:
+		return fmt.Errorf("transport %q: want auto, h1 or net/http", b.cfg.Transport)
+	}
+	req, err := http.NewRequest(http.MethodPost, b.endpoint, nil)
+	if err != nil {
+		return err
+	}
+	proxy, _ := b.tr.Proxy(req)
+	if req.URL.Scheme != "http" || proxy != nil {
+		if b.cfg.Transport == TransportH1 {
+			return fmt.Errorf("transport h1: only for plain http without a proxy; %s is not", redactURL(b.cfg.URL))
+		}
+		return nil
+	}
+	host := req.URL.Host
+	if req.URL.Port() == "" {
+		host = net.JoinHostPort(req.URL.Hostname(), "80")
+	}
+	b.h1 = h1.NewPool(host, b.cfg.ConnectTimeout, max(b.cfg.MaxConns, DefaultMaxConns))
+	h := []byte("POST " + req.URL.RequestURI() + " HTTP/1.1\r\nHost: " + req.URL.Host + "\r\nUser-Agent: inferbench\r\n")
+	if u := req.URL.User; u != nil && b.header.Get("Authorization") == "" {
+		pw, _ := u.Password()
+		h = append(h, "Authorization: Basic "+base64.StdEncoding.EncodeToString([]byte(u.Username()+":"+pw))+"\r\n"...)
+	}
+	keys := make([]string, 0, len(b.header))
+	for k := range b.header {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		for _, v := range b.header[k] {
+			h = append(h, k+": "+v+"\r\n"...)
+		}
+	}
+	b.h1head = h
+	b.info.Extra["transport"] = TransportH1
+	return nil
 }
 
 // redactURL drops user info from a URL for display.
@@ -178,6 +233,9 @@ func (b *Backend) Info() accel.Info { return b.info }
 
 // Close drops the idle connections.
 func (b *Backend) Close() error {
+	if b.h1 != nil {
+		b.h1.Close()
+	}
 	b.tr.CloseIdleConnections()
 	return nil
 }
@@ -248,6 +306,151 @@ type call struct {
 	cancel   context.CancelCauseFunc
 	deadline time.Time
 	cause    error
+
+	// The response in progress, from either transport.
+	status      int
+	statusText  []byte
+	ctype       []byte
+	clean       bool // the body was read to its end: the connection may be reused
+	reqDeadline time.Time
+	ctx         context.Context // net/http: the request's context
+	resp        *http.Response  // net/http
+	conn        *h1.Conn        // h1
+	h1cause     error           // h1: the cause the connection's read deadline stands for
+	stop        func() bool     // h1: stops the run-cancellation hook
+}
+
+// sendHTTP sends the request with net/http (https, proxies). The call's timer
+// enforces the first-token and request deadlines by cancelling the context.
+func (c *call) sendHTTP(parent context.Context, start time.Time) (io.Reader, error) {
+	b := c.b
+	ctx, cancel := context.WithCancelCause(parent)
+	c.mu.Lock()
+	c.cancel = cancel
+	c.mu.Unlock()
+	c.ctx = ctx
+	if b.cfg.FirstTokenTimeout < b.cfg.RequestTimeout {
+		c.arm(b.cfg.FirstTokenTimeout, errFirstToken)
+	} else {
+		c.arm(b.cfg.RequestTimeout, errRequestTimeout)
+	}
+	hr := c.req.WithContext(ctx)
+	hr.ContentLength = int64(len(c.body))
+	c.rd.Reset(c.body)
+	resp, err := b.client.Do(hr)
+	if err != nil {
+		return nil, err
+	}
+	c.resp = resp
+	c.status = resp.StatusCode
+	c.statusText = append(c.statusText[:0], resp.Status...)
+	c.ctype = append(c.ctype[:0], resp.Header.Get("Content-Type")...)
+	return resp.Body, nil
+}
+
+// sendH1 sends the request on a pooled HTTP/1.1 connection from this
+// goroutine. Deadlines are the connection's read deadline; the run's
+// cancellation moves it to the past.
+func (c *call) sendH1(parent context.Context, start time.Time) (io.Reader, error) {
+	b := c.b
+	for attempt := 0; ; attempt++ {
+		conn, reused, err := b.h1.Get(parent)
+		if err != nil {
+			return nil, err
+		}
+		c.conn = conn
+		nc := conn.NetConn()
+		if parent.Done() != nil {
+			c.stop = context.AfterFunc(parent, func() { nc.SetDeadline(time.Unix(1, 0)) })
+		}
+		c.h1cause = errRequestTimeout
+		d := c.reqDeadline
+		if b.cfg.FirstTokenTimeout < b.cfg.RequestTimeout {
+			c.h1cause, d = errFirstToken, start.Add(b.cfg.FirstTokenTimeout)
+		}
+		nc.SetWriteDeadline(c.reqDeadline)
+		nc.SetReadDeadline(d)
+		err = conn.Do(b.h1head, c.body)
+		if err == nil {
+			c.status = conn.Status
+			c.statusText = append(c.statusText[:0], conn.StatusText...)
+			c.ctype = append(c.ctype[:0], conn.ContentType...)
+			return conn, nil
+		}
+		c.release()
+		// A kept-alive connection the server closed while idle fails before any
+		// response: the request was not served, so it goes again on a new one.
+		if !reused || attempt > 0 || parent.Err() != nil || !staleConn(err) {
+			return nil, err
+		}
+	}
+}
+
+// staleConn says whether err is what a write to, or a read from, a connection
+// the server already closed looks like.
+func staleConn(err error) bool {
+	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
+}
+
+// firstToken moves the deadline from the first token's to the request's.
+func (c *call) firstToken(now time.Time) {
+	if c.conn != nil {
+		c.h1cause = errRequestTimeout
+		c.conn.NetConn().SetReadDeadline(c.reqDeadline)
+		return
+	}
+	c.arm(c.reqDeadline.Sub(now), errRequestTimeout)
+}
+
+// deadlineCause says which of our deadlines, if any, err comes from. The
+// run's cancellation is checked before it (see classify).
+func (c *call) deadlineCause(err error) error {
+	if c.conn != nil {
+		var ne net.Error
+		if errors.As(err, &ne) && ne.Timeout() {
+			return c.h1cause
+		}
+		return nil
+	}
+	if c.ctx != nil {
+		if cause := context.Cause(c.ctx); cause == errFirstToken || cause == errRequestTimeout {
+			return cause
+		}
+	}
+	return nil
+}
+
+// release ends the request: the connection goes back to its pool when its
+// response was read to the end, the timer and hooks stop.
+func (c *call) release() {
+	if c.conn != nil {
+		reuse := c.clean
+		if c.stop != nil && !c.stop() {
+			reuse = false // the run was cancelled and the hook moved the deadline
+		}
+		c.stop = nil
+		if reuse {
+			c.b.h1.Put(c.conn)
+		} else {
+			c.conn.Close()
+		}
+		c.conn = nil
+	}
+	if c.resp != nil {
+		c.resp.Body.Close()
+		c.resp = nil
+	}
+	if c.ctx != nil {
+		c.timer.Stop()
+		c.mu.Lock()
+		cancel := c.cancel
+		c.cancel = nil
+		c.mu.Unlock()
+		cancel(nil)
+		c.ctx = nil
+	}
+	c.clean = false
 }
 
 func (b *Backend) newCall() *call {
@@ -323,43 +526,32 @@ func (c *call) do(parent context.Context, req *accel.Request, res *accel.Result)
 	c.spec.PromptBytes = nil
 	c.rd.Reset(c.body)
 
-	ctx, cancel := context.WithCancelCause(parent)
-	c.mu.Lock()
-	c.cancel = cancel
-	c.mu.Unlock()
-	defer func() {
-		c.timer.Stop()
-		c.mu.Lock()
-		c.cancel = nil
-		c.mu.Unlock()
-		cancel(nil)
-	}()
 	start := time.Now()
-	reqDeadline := start.Add(b.cfg.RequestTimeout)
-	if b.cfg.FirstTokenTimeout < b.cfg.RequestTimeout {
-		c.arm(b.cfg.FirstTokenTimeout, errFirstToken)
+	c.reqDeadline = start.Add(b.cfg.RequestTimeout)
+	var (
+		body io.Reader
+		err  error
+	)
+	if b.h1 != nil {
+		body, err = c.sendH1(parent, start)
 	} else {
-		c.arm(b.cfg.RequestTimeout, errRequestTimeout)
+		body, err = c.sendHTTP(parent, start)
 	}
-
-	hr := c.req.WithContext(ctx)
-	hr.ContentLength = int64(len(c.body))
-	resp, err := b.client.Do(hr)
+	defer c.release()
 	if err != nil {
-		return c.classify(ctx, parent, err, accel.ClassConnect, "send")
+		return c.classify(parent, err, accel.ClassConnect, "send")
 	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return c.statusError(resp)
+	if c.status != http.StatusOK {
+		return c.statusError(body)
 	}
 	if b.cfg.NoStream {
-		return c.readWhole(ctx, parent, resp, start, res)
+		return c.readWhole(parent, body, start, res)
 	}
-	if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/event-stream") {
-		return accel.Errorf(accel.ClassBadPayload, "response Content-Type %q: want text/event-stream (does the server support stream: true?)", ct)
+	if !bytes.HasPrefix(c.ctype, []byte("text/event-stream")) {
+		return accel.Errorf(accel.ClassBadPayload, "response Content-Type %q: want text/event-stream (does the server support stream: true?)", c.ctype)
 	}
 
-	c.sse.Reset(resp.Body)
+	c.sse.Reset(body)
 	var (
 		last     time.Time
 		chunks   int
@@ -370,6 +562,7 @@ func (c *call) do(parent context.Context, req *accel.Request, res *accel.Result)
 		err := c.sse.Next(&c.ev)
 		if err != nil {
 			if err == io.EOF && finished {
+				c.clean = true
 				break // some servers end with finish_reason and no [DONE]
 			}
 			if err == io.EOF {
@@ -378,13 +571,14 @@ func (c *call) do(parent context.Context, req *accel.Request, res *accel.Result)
 			if errors.Is(err, sse.ErrLineTooLong) {
 				return accel.Errorf(accel.ClassBadPayload, "%v", err)
 			}
-			return c.classify(ctx, parent, err, accel.ClassStreamBroken, "stream ended before [DONE] after "+strconv.Itoa(chunks)+" chunks")
+			return c.classify(parent, err, accel.ClassStreamBroken, "stream ended before [DONE] after "+strconv.Itoa(chunks)+" chunks")
 		}
 		if string(c.ev.Data) == openai.Done {
 			// Read to the end of the body so the connection goes back to the
 			// keep-alive pool; servers close the response right after [DONE].
 			for c.sse.Next(&c.ev) == nil {
 			}
+			c.clean = true
 			break
 		}
 		if len(c.ev.Type) > 0 && string(c.ev.Type) != "message" {
@@ -409,7 +603,7 @@ func (c *call) do(parent context.Context, req *accel.Request, res *accel.Result)
 		now := time.Now()
 		if chunks == 0 {
 			res.TTFT = now.Sub(start)
-			c.arm(reqDeadline.Sub(now), errRequestTimeout)
+			c.firstToken(now)
 		} else if res.Gaps != nil {
 			res.Gaps.RecordGap(now.Sub(last))
 		}
@@ -434,19 +628,20 @@ func (c *call) do(parent context.Context, req *accel.Request, res *accel.Result)
 
 // readWhole reads a non-streamed response: TTFT and latency are both the time
 // to the whole answer.
-func (c *call) readWhole(ctx, parent context.Context, resp *http.Response, start time.Time, res *accel.Result) error {
+func (c *call) readWhole(parent context.Context, body io.Reader, start time.Time, res *accel.Result) error {
 	c.whole = c.whole[:0]
 	for {
 		if len(c.whole) == cap(c.whole) {
 			c.whole = append(c.whole, 0)[:len(c.whole)]
 		}
-		n, err := resp.Body.Read(c.whole[len(c.whole):cap(c.whole)])
+		n, err := body.Read(c.whole[len(c.whole):cap(c.whole)])
 		c.whole = c.whole[:len(c.whole)+n]
 		if err == io.EOF {
+			c.clean = true
 			break
 		}
 		if err != nil {
-			return c.classify(ctx, parent, err, accel.ClassStreamBroken, "response body")
+			return c.classify(parent, err, accel.ClassStreamBroken, "response body")
 		}
 		if len(c.whole) > sse.DefaultMaxLine*16 {
 			return accel.Errorf(accel.ClassBadPayload, "response larger than %d bytes", sse.DefaultMaxLine*16)
@@ -470,16 +665,17 @@ func (c *call) readWhole(ctx, parent context.Context, resp *http.Response, start
 // classify turns a transport or read error into a classified one: our own
 // deadlines are timeouts, the run's cancellation is canceled, and anything else
 // takes the class the caller gives.
-func (c *call) classify(ctx, parent context.Context, err error, class accel.ErrClass, what string) error {
-	if cause := context.Cause(ctx); cause == errFirstToken || cause == errRequestTimeout {
+func (c *call) classify(parent context.Context, err error, class accel.ErrClass, what string) error {
+	if parent.Err() != nil {
+		return accel.Errorf(accel.ClassCanceled, "%v", parent.Err())
+	}
+	cause := c.deadlineCause(err)
+	if cause == errFirstToken || cause == errRequestTimeout {
 		d := c.b.cfg.RequestTimeout
 		if cause == errFirstToken {
 			d = c.b.cfg.FirstTokenTimeout
 		}
 		return accel.Errorf(accel.ClassTimeout, "%v after %v", cause, d)
-	}
-	if parent.Err() != nil {
-		return accel.Errorf(accel.ClassCanceled, "%v", parent.Err())
 	}
 	var ne net.Error
 	if errors.As(err, &ne) && ne.Timeout() {
@@ -493,9 +689,9 @@ func (c *call) classify(ctx, parent context.Context, err error, class accel.ErrC
 }
 
 // statusError reads a little of an error response for the report's example.
-func (c *call) statusError(resp *http.Response) error {
+func (c *call) statusError(body io.Reader) error {
 	var buf [512]byte
-	n, _ := io.ReadFull(resp.Body, buf[:])
+	n, _ := io.ReadFull(body, buf[:])
 	msg := strings.TrimSpace(string(buf[:n]))
 	var ch openai.Chunk
 	if openai.ParseChunk(buf[:n], &ch) == nil && ch.Error && len(ch.ErrorMessage) > 0 {
@@ -503,12 +699,12 @@ func (c *call) statusError(resp *http.Response) error {
 	}
 	class := accel.ClassBadPayload
 	switch {
-	case resp.StatusCode >= 500:
+	case c.status >= 500:
 		class = accel.ClassHTTP5xx
-	case resp.StatusCode >= 400:
+	case c.status >= 400:
 		class = accel.ClassHTTP4xx
 	}
-	return accel.Errorf(class, "HTTP %s: %s", resp.Status, c.b.redact(msg))
+	return accel.Errorf(class, "HTTP %s: %s", c.statusText, c.b.redact(msg))
 }
 
 // redact removes the API key from text a server sent back (some echo it).

@@ -26,6 +26,7 @@ type endpointFlags struct {
 	prompts           string
 	lengthHints       bool
 	stream            bool
+	transport         string
 }
 
 const endpointExamples = `  inferbench run --backend http://127.0.0.1:8000/v1 --model llama-3.1-8b --input-tokens 128 --output-tokens 64
@@ -48,6 +49,7 @@ func addEndpointFlags(fs *pflag.FlagSet) *endpointFlags {
 	fs.StringVar(&f.prompts, "prompts", "", "endpoints: JSONL file of prompts ({\"prompt\": \"...\"} per line) instead of synthetic ones")
 	fs.BoolVar(&f.lengthHints, "length-hints", true, "endpoints: send ignore_eos and min_tokens so lengths are exact (default off for azure)")
 	fs.BoolVar(&f.stream, "stream", true, "endpoints: stream tokens (--stream=false: whole responses)")
+	fs.StringVar(&f.transport, "transport", remote.TransportAuto, "endpoints: auto (h1 for plain http, net/http for https or a proxy), h1 or net/http")
 	return f
 }
 
@@ -62,6 +64,7 @@ func (f *endpointFlags) settings(getenv func(string) string, concurrency int) (m
 		remote.SettingFirstTokenTimeout: f.firstTokenTimeout.String(),
 		remote.SettingRequestTimeout:    f.requestTimeout.String(),
 		remote.SettingStream:            strconv.FormatBool(f.stream),
+		remote.SettingTransport:         f.transport,
 	}
 	if f.api != string(remote.APIChat) && f.api != string(remote.APICompletions) {
 		return nil, usagef("--api %q: want chat or completions", f.api)

@@ -1,0 +1,367 @@
+// Package h1 is a small HTTP/1.1 client for one thing: posting a request and
+// reading a streamed response over kept-alive connections without allocating.
+//
+// Why not net/http: its client is general (proxies, redirects, HTTP/2, cookies)
+// and pays for it on every request — 56 allocations on a streamed completion —
+// and it writes each request from a separate goroutine, a hand-off that sits
+// on the time-to-first-token path. This client writes from the caller's
+// goroutine and reads the response in it too, and its connections, buffers and
+// request heads are reused. It speaks plain HTTP/1.1 only (chunked and
+// Content-Length bodies, keep-alive, Connection: close); package remote uses
+// net/http for https, proxies and anything else.
+package h1
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// ErrMalformed is wrapped by errors about a response that is not HTTP/1.1.
+var ErrMalformed = errors.New("h1: malformed response")
+
+// Pool holds the kept-alive connections to one address.
+type Pool struct {
+	addr   string
+	dialer net.Dialer
+
+	mu   sync.Mutex
+	idle []*Conn
+	max  int // idle connections kept
+}
+
+// NewPool returns a pool for addr (host:port) that dials with timeout and keeps
+// up to maxIdle idle connections.
+func NewPool(addr string, timeout time.Duration, maxIdle int) *Pool {
+	return &Pool{addr: addr, dialer: net.Dialer{Timeout: timeout, KeepAlive: 30 * time.Second}, max: maxIdle}
+}
+
+// Get returns an idle connection, or dials a new one. reused says which.
+func (p *Pool) Get(ctx context.Context) (c *Conn, reused bool, err error) {
+	p.mu.Lock()
+	if n := len(p.idle); n > 0 {
+		c = p.idle[n-1]
+		p.idle = p.idle[:n-1]
+		p.mu.Unlock()
+		return c, true, nil
+	}
+	p.mu.Unlock()
+	nc, err := p.dialer.DialContext(ctx, "tcp", p.addr)
+	if err != nil {
+		return nil, false, err
+	}
+	return &Conn{nc: nc, br: bufio.NewReaderSize(nc, 32<<10)}, false, nil
+}
+
+// Put returns a connection whose response was read to its end; one that
+// cannot be reused is closed.
+func (p *Pool) Put(c *Conn) {
+	if !c.reusable() {
+		c.Close()
+		return
+	}
+	c.nc.SetDeadline(time.Time{})
+	p.mu.Lock()
+	if len(p.idle) < p.max {
+		p.idle = append(p.idle, c)
+		c = nil
+	}
+	p.mu.Unlock()
+	if c != nil {
+		c.Close()
+	}
+}
+
+// Close closes the idle connections.
+func (p *Pool) Close() {
+	p.mu.Lock()
+	idle := p.idle
+	p.idle = nil
+	p.mu.Unlock()
+	for _, c := range idle {
+		c.Close()
+	}
+}
+
+// Conn is one connection and the response being read on it. It is used by
+// one goroutine at a time.
+type Conn struct {
+	nc   net.Conn
+	br   *bufio.Reader
+	wbuf []byte
+
+	// The response in progress.
+	Status      int
+	StatusText  []byte // valid until the next Do
+	ContentType []byte // valid until the next Do
+	chunked     bool
+	remain      int64 // bytes left: of the Content-Length body, or of the current chunk
+	untilClose  bool  // no length: the body runs to EOF
+	closeAfter  bool  // the server said Connection: close
+	done        bool  // the body was read to its end
+	broken      bool  // an error left the stream in an unknown state
+}
+
+// Close closes the connection.
+func (c *Conn) Close() error { return c.nc.Close() }
+
+// NetConn returns the underlying connection, for deadlines.
+func (c *Conn) NetConn() net.Conn { return c.nc }
+
+func (c *Conn) reusable() bool { return c.done && !c.broken && !c.closeAfter && !c.untilClose }
+
+// Do writes head (the request line and headers up to, not including, the
+// Content-Length header) and body, then reads the response's status line and
+// headers. The body is then read with Read.
+func (c *Conn) Do(head, body []byte) error {
+	c.Status, c.StatusText, c.ContentType = 0, c.StatusText[:0], c.ContentType[:0]
+	c.chunked, c.remain, c.untilClose, c.closeAfter, c.done, c.broken = false, 0, false, false, false, true
+	c.wbuf = append(c.wbuf[:0], head...)
+	c.wbuf = append(c.wbuf, "Content-Length: "...)
+	c.wbuf = strconv.AppendInt(c.wbuf, int64(len(body)), 10)
+	c.wbuf = append(c.wbuf, "\r\n\r\n"...)
+	c.wbuf = append(c.wbuf, body...)
+	if _, err := c.nc.Write(c.wbuf); err != nil {
+		return err
+	}
+	return c.readHead()
+}
+
+// readHead reads the status line and the headers it needs.
+func (c *Conn) readHead() error {
+	for {
+		line, err := c.line()
+		if err != nil {
+			return err
+		}
+		// HTTP/1.1 200 OK
+		if len(line) < 12 || !bytes.HasPrefix(line, []byte("HTTP/1.")) || line[8] != ' ' {
+			return fmt.Errorf("%w: status line %q", ErrMalformed, truncate(line))
+		}
+		code, ok := atoi(line[9:12])
+		if !ok {
+			return fmt.Errorf("%w: status line %q", ErrMalformed, truncate(line))
+		}
+		c.Status = code
+		c.StatusText = append(c.StatusText[:0], bytes.TrimSpace(line[9:])...)
+		http10 := line[7] == '0'
+		var length int64 = -1
+		for {
+			h, err := c.line()
+			if err != nil {
+				return err
+			}
+			if len(h) == 0 {
+				break
+			}
+			k, v, ok := bytes.Cut(h, []byte(":"))
+			if !ok {
+				return fmt.Errorf("%w: header %q", ErrMalformed, truncate(h))
+			}
+			v = bytes.TrimSpace(v)
+			switch {
+			case bytes.EqualFold(k, []byte("Content-Length")):
+				n, ok := atoi(v)
+				if !ok {
+					return fmt.Errorf("%w: Content-Length %q", ErrMalformed, truncate(v))
+				}
+				length = int64(n)
+			case bytes.EqualFold(k, []byte("Transfer-Encoding")):
+				c.chunked = bytes.EqualFold(v, []byte("chunked"))
+			case bytes.EqualFold(k, []byte("Connection")):
+				c.closeAfter = bytes.EqualFold(v, []byte("close"))
+			case bytes.EqualFold(k, []byte("Content-Type")):
+				c.ContentType = append(c.ContentType[:0], v...)
+			}
+		}
+		if code >= 100 && code < 200 && code != 101 {
+			continue // 100 Continue and other interim responses: the real one follows
+		}
+		c.broken = false
+		switch {
+		case code == 204 || code == 304:
+			c.done = true
+		case c.chunked:
+			c.remain = -1 // read a chunk size first
+		case length >= 0:
+			c.remain = length
+			c.done = length == 0
+		default:
+			c.untilClose = true
+		}
+		if http10 {
+			c.closeAfter = true
+		}
+		return nil
+	}
+}
+
+// line reads one header line without its CRLF, valid until the next read.
+func (c *Conn) line() ([]byte, error) {
+	line, err := c.br.ReadSlice('\n')
+	if err != nil {
+		if err == bufio.ErrBufferFull {
+			return nil, fmt.Errorf("%w: header line over %d bytes", ErrMalformed, c.br.Size())
+		}
+		if err == io.EOF && len(line) > 0 {
+			err = io.ErrUnexpectedEOF
+		}
+		return nil, err
+	}
+	return bytes.TrimRight(line, "\r\n"), nil
+}
+
+// Read reads the response body, decoding chunked transfer encoding. It returns
+// io.EOF at the body's end and io.ErrUnexpectedEOF when the connection ends
+// before it.
+func (c *Conn) Read(p []byte) (int, error) {
+	if c.done {
+		return 0, io.EOF
+	}
+	if len(p) == 0 {
+		return 0, nil
+	}
+	c.broken = true // until this read ends cleanly
+	if c.untilClose {
+		n, err := c.br.Read(p)
+		if err == io.EOF {
+			c.done = true
+		}
+		c.broken = err != nil && err != io.EOF
+		return n, err
+	}
+	if c.chunked && c.remain <= 0 {
+		if c.remain == 0 { // the CRLF after the previous chunk's data
+			if err := c.crlf(); err != nil {
+				return 0, err
+			}
+		}
+		line, err := c.line()
+		if err != nil {
+			return 0, eof(err)
+		}
+		if i := bytes.IndexByte(line, ';'); i >= 0 {
+			line = line[:i] // chunk extensions
+		}
+		size, ok := hexSize(bytes.TrimSpace(line))
+		if !ok {
+			return 0, fmt.Errorf("%w: chunk size %q", ErrMalformed, truncate(line))
+		}
+		if size == 0 {
+			for { // trailers, up to the blank line
+				t, err := c.line()
+				if err != nil {
+					return 0, eof(err)
+				}
+				if len(t) == 0 {
+					break
+				}
+			}
+			c.done, c.broken = true, false
+			return 0, io.EOF
+		}
+		c.remain = size
+	}
+	if int64(len(p)) > c.remain {
+		p = p[:c.remain]
+	}
+	n, err := c.br.Read(p)
+	c.remain -= int64(n)
+	if err != nil {
+		return n, eof(err)
+	}
+	if !c.chunked && c.remain == 0 {
+		c.done = true
+	}
+	// A chunk read to its end leaves remain 0: the next Read takes its CRLF,
+	// then the next size line.
+	c.broken = false
+	return n, nil
+}
+
+func (c *Conn) crlf() error {
+	b, err := c.br.ReadByte()
+	if err == nil && b == '\r' {
+		b, err = c.br.ReadByte()
+	}
+	if err != nil {
+		return eof(err)
+	}
+	if b != '\n' {
+		return fmt.Errorf("%w: no CRLF after a chunk", ErrMalformed)
+	}
+	return nil
+}
+
+// Discard reads the rest of the body, so the connection can be reused.
+func (c *Conn) Discard(limit int64) error {
+	var buf [512]byte
+	for n := int64(0); n < limit; {
+		k, err := c.Read(buf[:])
+		n += int64(k)
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return fmt.Errorf("h1: body longer than %d bytes", limit)
+}
+
+// eof turns a clean EOF in the middle of a body into io.ErrUnexpectedEOF.
+func eof(err error) error {
+	if err == io.EOF {
+		return io.ErrUnexpectedEOF
+	}
+	return err
+}
+
+// hexSize parses a chunk size (hexadecimal, at most 15 digits).
+func hexSize(b []byte) (int64, bool) {
+	if len(b) == 0 || len(b) > 15 {
+		return 0, false
+	}
+	var n int64
+	for _, c := range b {
+		switch {
+		case c >= '0' && c <= '9':
+			n = n<<4 | int64(c-'0')
+		case c >= 'a' && c <= 'f':
+			n = n<<4 | int64(c-'a'+10)
+		case c >= 'A' && c <= 'F':
+			n = n<<4 | int64(c-'A'+10)
+		default:
+			return 0, false
+		}
+	}
+	return n, true
+}
+
+func atoi(b []byte) (int, bool) {
+	if len(b) == 0 || len(b) > 18 {
+		return 0, false
+	}
+	n := 0
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n, true
+}
+
+func truncate(b []byte) []byte {
+	if len(b) > 100 {
+		return b[:100]
+	}
+	return b
+}
