@@ -8,11 +8,13 @@ import (
 	"net"
 	"net/http/httptest"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/inferbench/inferbench/accel"
 	"github.com/inferbench/inferbench/accel/noop"
+	"github.com/inferbench/inferbench/accel/remote"
 	"github.com/inferbench/inferbench/accel/remote/openai"
 	"github.com/inferbench/inferbench/accel/remote/server"
 )
@@ -87,28 +89,31 @@ func serveCanned(c net.Conn, canned []byte) {
 // BenchmarkRemoteStream is the client's cost per streamed request: build the
 // body, send it over a kept-alive connection, parse every SSE chunk, record
 // every gap. The server answers from a canned buffer, so ns/op and allocs/op
-// are the client's (plus loopback syscalls). Run with -cpu 1 to see one core's
-// cost; tokens/s is how many streamed tokens one core could parse.
+// are the client's (plus loopback syscalls); tokens/s is how many streamed
+// tokens one client core parses. The context is cancellable, as a run's is.
 func BenchmarkRemoteStream(b *testing.B) {
-	for _, tokens := range []int{64, 512} {
-		b.Run(fmt.Sprintf("tokens=%d", tokens), func(b *testing.B) {
-			be := open(b, canned(b, tokens), nil)
-			req := accel.Request{InputTokens: 128, OutputTokens: tokens}
-			var g gapCount
-			res := accel.Result{Gaps: &g}
-			ctx := context.Background()
-			b.ReportAllocs()
-			for b.Loop() {
-				res.Reset()
-				if err := be.Infer(ctx, &req, &res); err != nil {
-					b.Fatal(err)
+	for _, tr := range transports {
+		for _, tokens := range []int{64, 512} {
+			b.Run(fmt.Sprintf("transport=%s/tokens=%d", strings.ReplaceAll(tr, "/", ""), tokens), func(b *testing.B) {
+				be := open(b, canned(b, tokens), map[string]string{remote.SettingTransport: tr})
+				req := accel.Request{InputTokens: 128, OutputTokens: tokens}
+				var g gapCount
+				res := accel.Result{Gaps: &g}
+				ctx, cancel := context.WithCancel(context.Background())
+				defer cancel()
+				b.ReportAllocs()
+				for b.Loop() {
+					res.Reset()
+					if err := be.Infer(ctx, &req, &res); err != nil {
+						b.Fatal(err)
+					}
 				}
-			}
-			if res.OutputTokens != tokens {
-				b.Fatalf("%d tokens, want %d", res.OutputTokens, tokens)
-			}
-			b.ReportMetric(float64(tokens)*float64(b.N)/b.Elapsed().Seconds(), "tokens/s")
-		})
+				if res.OutputTokens != tokens {
+					b.Fatalf("%d tokens, want %d", res.OutputTokens, tokens)
+				}
+				b.ReportMetric(float64(tokens)*float64(b.N)/b.Elapsed().Seconds(), "tokens/s")
+			})
+		}
 	}
 }
 

@@ -1,6 +1,7 @@
 package remote_test
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"encoding/pem"
@@ -45,6 +46,18 @@ func open(t testing.TB, url string, settings map[string]string) *remote.Backend 
 	return b.(*remote.Backend)
 }
 
+// transports are the clients every transport-level test runs with.
+var transports = [...]string{remote.TransportH1, remote.TransportNetHTTP}
+
+// with returns a copy of settings with k=v added.
+func with(settings map[string]string, k, v string) map[string]string {
+	out := map[string]string{k: v}
+	for k, v := range settings {
+		out[k] = v
+	}
+	return out
+}
+
 // serve starts `inferbench serve`'s server on loopback over a simulated device.
 func serve(t testing.TB, cfg server.Config) *httptest.Server {
 	t.Helper()
@@ -68,9 +81,10 @@ func serve(t testing.TB, cfg server.Config) *httptest.Server {
 func TestStreamFromServe(t *testing.T) {
 	t.Parallel()
 	ts := serve(t, server.Config{})
-	for _, api := range []string{"chat", "completions"} {
-		t.Run(api, func(t *testing.T) {
-			b := open(t, ts.URL+"/v1", map[string]string{remote.SettingAPI: api})
+	for _, tc := range [][2]string{{"chat", transports[0]}, {"completions", transports[0]}, {"chat", transports[1]}, {"completions", transports[1]}} {
+		api, tr := tc[0], tc[1]
+		t.Run(api+"/"+tr, func(t *testing.T) {
+			b := open(t, ts.URL+"/v1", map[string]string{remote.SettingAPI: api, remote.SettingTransport: tr})
 			var g gaps
 			res := accel.Result{Gaps: &g}
 			req := accel.Request{Seq: 3, InputTokens: 128, OutputTokens: 32}
@@ -202,32 +216,40 @@ func TestErrorClasses(t *testing.T) {
 		{"server gone", nil, nil, accel.ClassConnect, "refused"},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			var b *remote.Backend
-			if tt.h == nil {
-				// Open probes and refuses; a backend built without the probe
-				// classifies each request instead.
-				if _, err := (remote.Opener{}).Open(accel.Spec{Raw: closedURL, Scheme: "http", Target: closedURL}, accel.Options{}); accel.ClassOf(err) != accel.ClassConnect || !strings.Contains(err.Error(), "refused") {
-					t.Errorf("Open of a closed port: %v", err)
-				}
-				b, err = remote.New(remote.Config{URL: closedURL})
-				if err != nil {
-					t.Fatal(err)
-				}
-			} else {
-				b = open(t, handlerServer(t, tt.h).URL+"/v1", tt.settings)
-			}
-			var res accel.Result
-			req := accel.Request{InputTokens: 4, OutputTokens: 9}
-			err := b.Infer(context.Background(), &req, &res)
-			if res.Class != tt.class || accel.ClassOf(err) != tt.class {
-				t.Fatalf("class %q (err %v), want %q", res.Class, err, tt.class)
-			}
-			if !strings.Contains(err.Error(), tt.msg) || strings.Contains(err.Error(), "\n") {
-				t.Errorf("message %q: want one line mentioning %q", err, tt.msg)
-			}
-		})
+		for _, tr := range transports {
+			t.Run(tt.name+"/"+tr, func(t *testing.T) {
+				t.Parallel()
+				testErrorClass(t, tt.h, with(tt.settings, remote.SettingTransport, tr), closedURL, tt.class, tt.msg)
+			})
+		}
+	}
+}
+
+// testErrorClass sends one request to h (nil: to closedURL, a closed port) and
+// checks the error's class and message.
+func testErrorClass(t *testing.T, h http.HandlerFunc, settings map[string]string, closedURL string, class accel.ErrClass, msg string) {
+	var b *remote.Backend
+	if h == nil {
+		// Open probes and refuses; a backend built without the probe
+		// classifies each request instead.
+		if _, err := (remote.Opener{}).Open(accel.Spec{Raw: closedURL, Scheme: "http", Target: closedURL}, accel.Options{}); accel.ClassOf(err) != accel.ClassConnect || !strings.Contains(err.Error(), "refused") {
+			t.Errorf("Open of a closed port: %v", err)
+		}
+		var err error
+		if b, err = remote.New(remote.Config{URL: closedURL, Transport: settings[remote.SettingTransport]}); err != nil {
+			t.Fatal(err)
+		}
+	} else {
+		b = open(t, handlerServer(t, h).URL+"/v1", settings)
+	}
+	var res accel.Result
+	req := accel.Request{InputTokens: 4, OutputTokens: 9}
+	err := b.Infer(context.Background(), &req, &res)
+	if res.Class != class || accel.ClassOf(err) != class {
+		t.Fatalf("class %q (err %v), want %q", res.Class, err, class)
+	}
+	if !strings.Contains(err.Error(), msg) || strings.Contains(err.Error(), "\n") {
+		t.Errorf("message %q: want one line mentioning %q", err, msg)
 	}
 }
 
@@ -239,13 +261,15 @@ func TestCanceledRun(t *testing.T) {
 		w.(http.Flusher).Flush()
 		<-r.Context().Done()
 	})
-	b := open(t, ts.URL+"/v1", nil)
-	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
-	defer cancel()
-	var res accel.Result
-	err := b.Infer(ctx, &accel.Request{OutputTokens: 4}, &res)
-	if res.Class != accel.ClassCanceled {
-		t.Fatalf("class %q (%v), want canceled", res.Class, err)
+	for _, tr := range transports {
+		b := open(t, ts.URL+"/v1", map[string]string{remote.SettingTransport: tr})
+		ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+		var res accel.Result
+		err := b.Infer(ctx, &accel.Request{OutputTokens: 4}, &res)
+		cancel()
+		if res.Class != accel.ClassCanceled {
+			t.Errorf("%s: class %q (%v), want canceled", tr, res.Class, err)
+		}
 	}
 }
 
@@ -263,17 +287,19 @@ func TestTokenCounting(t *testing.T) {
 		{"CRLF stream", []string{strings.ReplaceAll(roleChunk+tokChunk+usageChunk+done, "\n", "\r\n")}, 9, accel.CountedUsage},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			b := open(t, handlerServer(t, sseHandler(tt.events...)).URL+"/v1", nil)
-			var res accel.Result
-			if err := b.Infer(context.Background(), &accel.Request{InputTokens: 4, OutputTokens: 9}, &res); err != nil {
-				t.Fatal(err)
-			}
-			if res.OutputTokens != tt.tokens || res.Counted != tt.counted {
-				t.Errorf("%d tokens counted by %q, want %d by %q", res.OutputTokens, res.Counted, tt.tokens, tt.counted)
-			}
-		})
+		for _, tr := range transports {
+			t.Run(tt.name+"/"+tr, func(t *testing.T) {
+				t.Parallel()
+				b := open(t, handlerServer(t, sseHandler(tt.events...)).URL+"/v1", map[string]string{remote.SettingTransport: tr})
+				var res accel.Result
+				if err := b.Infer(context.Background(), &accel.Request{InputTokens: 4, OutputTokens: 9}, &res); err != nil {
+					t.Fatal(err)
+				}
+				if res.OutputTokens != tt.tokens || res.Counted != tt.counted {
+					t.Errorf("%d tokens counted by %q, want %d by %q", res.OutputTokens, res.Counted, tt.tokens, tt.counted)
+				}
+			})
+		}
 	}
 }
 
@@ -497,22 +523,30 @@ func TestBadSettings(t *testing.T) {
 func TestNonStreaming(t *testing.T) {
 	t.Parallel()
 	ts := serve(t, server.Config{Backend: nil})
-	b := open(t, ts.URL+"/v1", map[string]string{remote.SettingStream: "false"})
-	var res accel.Result
-	if err := b.Infer(context.Background(), &accel.Request{InputTokens: 16, OutputTokens: 8}, &res); err != nil {
-		t.Fatal(err)
-	}
-	if res.OutputTokens != 8 || res.Counted != accel.CountedUsage || res.TTFT != res.Latency {
-		t.Errorf("%+v", res)
+	for _, tr := range transports {
+		b := open(t, ts.URL+"/v1", map[string]string{remote.SettingStream: "false", remote.SettingTransport: tr})
+		for range 2 { // the second goes over the kept-alive connection
+			var res accel.Result
+			if err := b.Infer(context.Background(), &accel.Request{InputTokens: 16, OutputTokens: 8}, &res); err != nil {
+				t.Fatal(err)
+			}
+			if res.OutputTokens != 8 || res.Counted != accel.CountedUsage || res.TTFT != res.Latency {
+				t.Errorf("%s: %+v", tr, res)
+			}
+		}
 	}
 }
 
-// The client's steady state allocates only what net/http does per request; the
-// body, the SSE parse and the chunk parse add nothing that grows with tokens.
-func TestAllocationsDoNotGrowWithTokens(t *testing.T) {
+// The client's steady state allocates nothing over h1, and over net/http only
+// net/http's own per-request objects: the body, the SSE parse and the chunk
+// parse add nothing, and nothing grows with the number of tokens.
+func TestAllocationsPerRequest(t *testing.T) {
+	if raceEnabled {
+		t.Skip("allocation counts are not meaningful under the race detector")
+	}
 	short, long := canned(t, 8), canned(t, 512)
-	measure := func(url string) float64 {
-		b := open(t, url, nil)
+	measure := func(url, tr string) float64 {
+		b := open(t, url, map[string]string{remote.SettingTransport: tr})
 		req := accel.Request{InputTokens: 128, OutputTokens: 8}
 		var res accel.Result
 		return testing.AllocsPerRun(50, func() {
@@ -522,11 +556,12 @@ func TestAllocationsDoNotGrowWithTokens(t *testing.T) {
 			}
 		})
 	}
-	a, b := measure(short), measure(long)
-	if b > a+2 {
-		t.Errorf("%v allocs for 8 tokens, %v for 512: the stream path allocates per token", a, b)
+	if a, b := measure(short, remote.TransportH1), measure(long, remote.TransportH1); a != 0 || b != 0 {
+		t.Errorf("h1: %v allocs for 8 tokens, %v for 512, want 0", a, b)
 	}
-	t.Logf("allocs per request: %v (8 tokens), %v (512 tokens)", a, b)
+	if a, b := measure(short, remote.TransportNetHTTP), measure(long, remote.TransportNetHTTP); b > a+2 {
+		t.Errorf("net/http: %v allocs for 8 tokens, %v for 512: the stream path allocates per token", a, b)
+	}
 }
 
 func TestCredentialsInURLNotReported(t *testing.T) {
@@ -537,5 +572,43 @@ func TestCredentialsInURLNotReported(t *testing.T) {
 	info, _ := json.Marshal(b.Info())
 	if strings.Contains(string(info), "hunter2") || !strings.Contains(string(info), "REDACTED@") {
 		t.Errorf("info %s", info)
+	}
+}
+
+// A server that closes a kept-alive connection while it is idle (an idle
+// timeout) must not fail the next request: it goes again on a new connection.
+func TestStaleKeepAliveRetried(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	resp := "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nContent-Length: " +
+		fmt.Sprint(len(tokChunk+usageChunk+done)) + "\r\n\r\n" + tokChunk + usageChunk + done
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close() // one response, then close as an idle timeout would
+				req, err := http.ReadRequest(bufio.NewReader(c))
+				if err != nil {
+					return
+				}
+				io.Copy(io.Discard, req.Body)
+				io.WriteString(c, resp)
+			}()
+		}
+	}()
+	b := open(t, "http://"+ln.Addr().String()+"/v1", map[string]string{remote.SettingTransport: remote.TransportH1})
+	for i := range 3 {
+		var res accel.Result
+		if err := b.Infer(context.Background(), &accel.Request{OutputTokens: 9}, &res); err != nil || res.OutputTokens != 9 {
+			t.Fatalf("request %d: %v, %d tokens", i, err, res.OutputTokens)
+		}
+		time.Sleep(10 * time.Millisecond) // let the close arrive
 	}
 }
