@@ -54,7 +54,10 @@ type Backend struct {
 	h1       *h1.Pool // plain http without a proxy: the allocation-free client
 	h1head   []byte   // its request line and headers, built once
 	info     accel.Info
-	calls    sync.Pool // *call
+	callsMu  sync.Mutex
+	calls    []*call // idle calls: a free list, not a sync.Pool, because each
+	// call keeps a cancellation hook registered on the run's context, which a
+	// pool's silent drops would leave behind
 }
 
 var _ accel.Backend = (*Backend)(nil)
@@ -134,7 +137,6 @@ func New(cfg Config) (*Backend, error) {
 			b.header.Set("Authorization", "Bearer "+cfg.APIKey)
 		}
 	}
-	b.calls.New = func() any { return b.newCall() }
 	b.info = accel.Info{
 		ID:   redactURL(cfg.URL),
 		Kind: accel.KindRemote,
@@ -233,6 +235,14 @@ func (b *Backend) Info() accel.Info { return b.info }
 
 // Close drops the idle connections.
 func (b *Backend) Close() error {
+	b.callsMu.Lock()
+	for _, c := range b.calls {
+		if c.hookStop != nil {
+			c.hookStop()
+		}
+	}
+	b.calls = nil
+	b.callsMu.Unlock()
 	if b.h1 != nil {
 		b.h1.Close()
 	}
@@ -317,7 +327,12 @@ type call struct {
 	resp        *http.Response  // net/http
 	conn        *h1.Conn        // h1
 	h1cause     error           // h1: the cause the connection's read deadline stands for
-	stop        func() bool     // h1: stops the run-cancellation hook
+	// h1: the run's cancellation moves the connection's deadline to the past.
+	// The hook is registered once per call and context (a run uses one
+	// context throughout), so a request allocates nothing for it.
+	hookCtx  context.Context
+	hookStop func() bool
+	connCtx  context.Context // the context of the request on conn
 }
 
 // sendHTTP sends the request with net/http (https, proxies). The call's timer
@@ -358,10 +373,18 @@ func (c *call) sendH1(parent context.Context, start time.Time) (io.Reader, error
 		if err != nil {
 			return nil, err
 		}
-		c.conn = conn
+		c.mu.Lock()
+		c.conn, c.connCtx = conn, parent
+		c.mu.Unlock()
 		nc := conn.NetConn()
-		if parent.Done() != nil {
-			c.stop = context.AfterFunc(parent, func() { nc.SetDeadline(time.Unix(1, 0)) })
+		if parent.Done() != nil && parent != c.hookCtx {
+			if c.hookStop != nil {
+				c.hookStop()
+			}
+			c.hookCtx, c.hookStop = parent, context.AfterFunc(parent, c.cancelHook(parent))
+		}
+		if parent.Err() != nil {
+			return nil, parent.Err()
 		}
 		c.h1cause = errRequestTimeout
 		d := c.reqDeadline
@@ -383,6 +406,18 @@ func (c *call) sendH1(parent context.Context, start time.Time) (io.Reader, error
 		if !reused || attempt > 0 || parent.Err() != nil || !staleConn(err) {
 			return nil, err
 		}
+	}
+}
+
+// cancelHook returns the function the run's cancellation calls: it moves the
+// deadline of the connection in use, if that request belongs to ctx.
+func (c *call) cancelHook(ctx context.Context) func() {
+	return func() {
+		c.mu.Lock()
+		if c.conn != nil && c.connCtx == ctx {
+			c.conn.NetConn().SetDeadline(time.Unix(1, 0))
+		}
+		c.mu.Unlock()
 	}
 }
 
@@ -425,17 +460,16 @@ func (c *call) deadlineCause(err error) error {
 // response was read to the end, the timer and hooks stop.
 func (c *call) release() {
 	if c.conn != nil {
-		reuse := c.clean
-		if c.stop != nil && !c.stop() {
-			reuse = false // the run was cancelled and the hook moved the deadline
-		}
-		c.stop = nil
-		if reuse {
-			c.b.h1.Put(c.conn)
+		c.mu.Lock()
+		conn := c.conn
+		c.conn, c.connCtx = nil, nil
+		c.mu.Unlock()
+		// After a cancellation the hook may have moved the deadline: close.
+		if c.clean && (c.hookCtx == nil || c.hookCtx.Err() == nil) {
+			c.b.h1.Put(conn)
 		} else {
-			c.conn.Close()
+			conn.Close()
 		}
-		c.conn = nil
 	}
 	if c.resp != nil {
 		c.resp.Body.Close()
@@ -490,12 +524,22 @@ func (c *call) arm(d time.Duration, cause error) {
 // Infer sends one request and reads its stream. See the package doc for what it
 // measures and how errors are classified.
 func (b *Backend) Infer(ctx context.Context, req *accel.Request, res *accel.Result) error {
-	c := b.calls.Get().(*call)
+	b.callsMu.Lock()
+	var c *call
+	if n := len(b.calls); n > 0 {
+		c, b.calls = b.calls[n-1], b.calls[:n-1]
+	}
+	b.callsMu.Unlock()
+	if c == nil {
+		c = b.newCall()
+	}
 	err := c.do(ctx, req, res)
 	if err != nil {
 		res.Class = accel.ClassOf(err)
 	}
-	b.calls.Put(c)
+	b.callsMu.Lock()
+	b.calls = append(b.calls, c)
+	b.callsMu.Unlock()
 	return err
 }
 
