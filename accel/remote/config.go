@@ -213,6 +213,10 @@ func ConfigFromOptions(spec accel.Spec, o accel.Options) (Config, error) {
 				err = bad("unknown setting %q; valid: %s", k, strings.Join(settingKeys(), ", "))
 				break
 			}
+			if !validHeaderName(name) || strings.ContainsAny(v, "\r\n\x00") {
+				err = bad("%s: want a header name of letters, digits and -_. and a value on one line", k)
+				break
+			}
 			c.Headers.Add(name, v)
 		}
 		if err != nil {
@@ -230,6 +234,18 @@ func ConfigFromOptions(spec accel.Spec, o accel.Options) (Config, error) {
 		c.LengthHints = false // Azure rejects parameters it does not know
 	}
 	return c, nil
+}
+
+// validHeaderName reports whether name is an HTTP token (RFC 9110), so it
+// cannot split or smuggle a header.
+func validHeaderName(name string) bool {
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0) {
+			return false
+		}
+	}
+	return name != ""
 }
 
 func settingKeys() []string {
