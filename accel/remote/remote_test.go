@@ -513,7 +513,7 @@ func TestBadSettings(t *testing.T) {
 		{remote.SettingLengthHints, "maybe", `"maybe": want true or false`},
 		{"colour", "red", "unknown setting"},
 		{"header:X-Evil", "a\r\nHost: other", "value on one line"},
-		{"header:Bad Name", "x", "want a name of letters"},
+		{"header:Bad Name", "x", "want a header name of letters"},
 	} {
 		_, err := remote.Opener{}.Open(spec, accel.Options{Settings: map[string]string{tt.key: tt.value}})
 		if !errors.Is(err, accel.ErrBadSpec) || !strings.Contains(err.Error(), tt.want) || !strings.Contains(err.Error(), tt.key) {
