@@ -94,6 +94,11 @@ func (e *rtEngine) loop() {
 	defer close(e.exited)
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
+	// due is the device clock: when the last step finished. Steps that run
+	// back to back start at the previous one's due time, not when the timer
+	// happened to fire, so a timer's lateness (tens of µs to a millisecond
+	// here) is absorbed by the next wait instead of adding up over a stream.
+	var due time.Duration
 	for {
 		if e.b.idle() {
 			select {
@@ -113,7 +118,13 @@ func (e *rtEngine) loop() {
 		}
 		st := e.b.plan()
 		cost := e.b.dev.Cost(st)
-		timer.Reset(cost.Time)
+		now := e.since()
+		start := now
+		if due > 0 && now-due < catchUp {
+			start = due
+		}
+		due = start + cost.Time
+		timer.Reset(due - now) // at once when already due
 	wait:
 		for {
 			select {
@@ -129,11 +140,15 @@ func (e *rtEngine) loop() {
 				return
 			}
 		}
-		now := e.since()
-		e.account(now, cost.Time, cost.Utilization)
-		e.b.commit(now, e)
+		e.account(due, cost.Time, cost.Utilization)
+		e.b.commit(due, e)
 	}
 }
+
+// catchUp is how far behind its device clock the engine may fall and still
+// keep it: beyond it (a long descheduling, or the device was idle) the clock
+// restarts from now rather than rushing steps to catch up.
+const catchUp = 5 * time.Millisecond
 
 func (e *rtEngine) enqueue(c *rtCall) {
 	c.s.arrived = e.since()
