@@ -49,7 +49,7 @@ const runExamples = `  inferbench run                                   # every 
 
 func runCmd(ctx context.Context, e *env, args []string) error {
 	var f runFlags
-	fs := newFlags(e, "run", "[flags]", runExamples)
+	fs := newFlags(e, "run", "[flags]", runExamples+endpointExamples)
 	fs.StringArrayVar(&f.backends, "backend", nil, "backend spec, repeatable: noop, sim:PROFILE[?chips=N] (default: every simulated profile)")
 	priceFlags := fs.StringArray("price", nil, "price the runs: ID=USD_PER_CHIP_HOUR, ID a profile or backend id (repeatable; default fixtures/prices.json)")
 	fs.StringVar(&f.model, "model", "", "model id (default: the workload's model, llama-3.1-8b)")
