@@ -138,13 +138,13 @@ func New(cfg Config) (*Backend, error) {
 		}
 	}
 	b.info = accel.Info{
-		ID:   redactURL(cfg.URL),
+		ID:   RedactURL(cfg.URL),
 		Kind: accel.KindRemote,
 		Name: "OpenAI-compatible endpoint",
 		Extra: map[string]string{
 			"dialect":  string(cfg.Dialect),
 			"api":      string(cfg.API),
-			"endpoint": redactURL(ep),
+			"endpoint": RedactURL(ep),
 			"stream":   strconv.FormatBool(!cfg.NoStream),
 			"prompts":  "synthetic",
 			"hints":    strconv.FormatBool(cfg.LengthHints),
@@ -189,7 +189,7 @@ func (b *Backend) useH1() error {
 	proxy, _ := b.tr.Proxy(req)
 	if req.URL.Scheme != "http" || proxy != nil {
 		if b.cfg.Transport == TransportH1 {
-			return fmt.Errorf("transport h1: only for plain http without a proxy; %s is not", redactURL(b.cfg.URL))
+			return fmt.Errorf("transport h1: only for plain http without a proxy; %s is not", RedactURL(b.cfg.URL))
 		}
 		return nil
 	}
@@ -219,7 +219,7 @@ func (b *Backend) useH1() error {
 }
 
 // redactURL drops user info from a URL for display.
-func redactURL(s string) string {
+func RedactURL(s string) string {
 	if i := strings.Index(s, "://"); i >= 0 {
 		if at := strings.IndexByte(s[i+3:], '@'); at >= 0 {
 			if slash := strings.IndexByte(s[i+3:], '/'); slash < 0 || at < slash {
@@ -272,7 +272,7 @@ func (b *Backend) Probe(ctx context.Context) error {
 	d := net.Dialer{Timeout: b.cfg.ConnectTimeout}
 	conn, err := d.DialContext(ctx, "tcp", host)
 	if err != nil {
-		return accel.Errorf(accel.ClassConnect, "cannot reach %s: %v (is the server running? check the host and port)", redactURL(b.cfg.URL), unwrapNet(err))
+		return accel.Errorf(accel.ClassConnect, "cannot reach %s: %v (is the server running? check the host and port)", RedactURL(b.cfg.URL), unwrapNet(err))
 	}
 	return conn.Close()
 }

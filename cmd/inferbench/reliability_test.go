@@ -78,3 +78,15 @@ func TestMaxErrorRateFailsTheRun(t *testing.T) {
 		t.Errorf("without --max-error-rate: exit %d: %s", code, errs)
 	}
 }
+
+// A password in an endpoint URL never reaches the report's configuration.
+func TestReportRedactsURLPasswords(t *testing.T) {
+	t.Parallel()
+	got := redactSpecs([]string{"https://user:hunter2@llm.example/v1", "sim:l4", "http://127.0.0.1:8000/v1"})
+	want := []string{"https://REDACTED@llm.example/v1", "sim:l4", "http://127.0.0.1:8000/v1"}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("redactSpecs[%d] = %q, want %q", i, got[i], want[i])
+		}
+	}
+}

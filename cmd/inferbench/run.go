@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/inferbench/inferbench/accel"
+	"github.com/inferbench/inferbench/accel/remote"
 	"github.com/inferbench/inferbench/accel/sim"
 	"github.com/inferbench/inferbench/bench"
 	"github.com/inferbench/inferbench/fixtures"
@@ -50,7 +51,7 @@ const runExamples = `  inferbench run                                   # every 
 func runCmd(ctx context.Context, e *env, args []string) error {
 	var f runFlags
 	fs := newFlags(e, "run", "[flags]", runExamples+endpointExamples)
-	fs.StringArrayVar(&f.backends, "backend", nil, "backend spec, repeatable: noop, sim:PROFILE[?chips=N] (default: every simulated profile)")
+	fs.StringArrayVar(&f.backends, "backend", nil, "backend spec, repeatable: noop, sim:PROFILE[?chips=N], http(s)://HOST:PORT/v1, nvml:N with --endpoint (default: every simulated profile)")
 	priceFlags := fs.StringArray("price", nil, "price the runs: ID=USD_PER_CHIP_HOUR, ID a profile or backend id (repeatable; default fixtures/prices.json)")
 	fs.StringVar(&f.model, "model", "", "model id (default: the workload's model, llama-3.1-8b)")
 	fs.StringVar(&f.precision, "precision", "bf16", "numeric format: fp16, bf16, fp8, int8, w4a16 (NPUs default to w4a16 unless set)")
@@ -167,7 +168,7 @@ func runCmd(ctx context.Context, e *env, args []string) error {
 	}
 
 	rep := report.New(version, report.Config{
-		Backends: f.backends, Model: f.model, Precision: f.precision, Workload: wl.ID,
+		Backends: redactSpecs(f.backends), Model: f.model, Precision: f.precision, Workload: wl.ID,
 		InputTokens: f.inputTokens, OutputTokens: f.outputTokens, Scenario: string(sc),
 		Concurrency: f.concurrency, Rate: f.rate, Duration: f.duration.String(), Requests: f.requests,
 		Warmup: f.warmup.String(), Realtime: f.realtime, Seed: f.seed,
@@ -224,4 +225,14 @@ func runCmd(ctx context.Context, e *env, args []string) error {
 		return exitError{code: in.exitCode(), err: fmt.Errorf("%v: wrote the %d run(s) completed so far to %s, marked interrupted", in, len(rep.Runs), f.out)}
 	}
 	return failed
+}
+
+// redactSpecs returns the specs with any password in a URL replaced: the
+// report records the configuration, never a secret.
+func redactSpecs(specs []string) []string {
+	out := make([]string, len(specs))
+	for i, s := range specs {
+		out[i] = remote.RedactURL(s)
+	}
+	return out
 }
