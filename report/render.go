@@ -117,7 +117,7 @@ func cell(c Column, run *Run) string {
 	if !ok {
 		return "-"
 	}
-	return num(v)
+	return Num(v)
 }
 
 // costNotes says where each price comes from and marks assumptions.

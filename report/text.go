@@ -29,15 +29,15 @@ func WriteText(w io.Writer, r *Report) error {
 		}
 		usd := "-"
 		if run.Cost != nil && run.Cost.USDPerMillionOutputTokens > 0 {
-			usd = num(run.Cost.USDPerMillionOutputTokens)
+			usd = Num(run.Cost.USDPerMillionOutputTokens)
 			if run.Cost.Assumption {
 				usd += "*"
 			}
 		}
 		fmt.Fprintf(tw, "%d\t%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t\n",
 			i+1, run.Backend.ID, chips, run.Workload.Precision,
-			num(run.Throughput.RequestsPerS), num(run.Throughput.OutputTokensPerS),
-			num(run.Latency.P50), num(run.Latency.P99), num(run.TTFT.P99), num(run.TPOT.P50),
+			Num(run.Throughput.RequestsPerS), Num(run.Throughput.OutputTokensPerS),
+			Num(run.Latency.P50), Num(run.Latency.P99), Num(run.TTFT.P99), Num(run.TPOT.P50),
 			jpt, usd, run.Counts.Errors)
 	}
 	if err := tw.Flush(); err != nil {
@@ -52,17 +52,23 @@ func WriteText(w io.Writer, r *Report) error {
 	return nil
 }
 
-// num formats a figure with three significant digits, in plain notation.
-func num(v float64) string {
+// Num formats a figure with about four significant digits, in plain notation.
+func Num(v float64) string {
+	a := v
+	if a < 0 {
+		a = -a
+	}
 	switch {
 	case v == 0:
 		return "0"
-	case v >= 1000:
+	case a >= 1000:
 		return strconv.FormatFloat(v, 'f', 0, 64)
-	case v >= 100:
+	case a >= 100:
 		return strconv.FormatFloat(v, 'f', 1, 64)
-	case v >= 10:
+	case a >= 10:
 		return strconv.FormatFloat(v, 'f', 2, 64)
+	case a >= 0.01:
+		return strconv.FormatFloat(v, 'f', 3, 64)
 	default:
 		return strconv.FormatFloat(v, 'g', 3, 64)
 	}

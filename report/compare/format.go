@@ -4,6 +4,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"github.com/inferbench/inferbench/report"
 	"io"
 	"strconv"
 	"strings"
@@ -30,28 +31,6 @@ func Write(w io.Writer, r *Result, format string) error {
 	return fmt.Errorf("format %q: want one of %s", format, strings.Join(Formats(), ", "))
 }
 
-// Num formats a figure with about four significant digits, in plain notation.
-func Num(v float64) string {
-	a := v
-	if a < 0 {
-		a = -a
-	}
-	switch {
-	case v == 0:
-		return "0"
-	case a >= 1000:
-		return strconv.FormatFloat(v, 'f', 0, 64)
-	case a >= 100:
-		return strconv.FormatFloat(v, 'f', 1, 64)
-	case a >= 10:
-		return strconv.FormatFloat(v, 'f', 2, 64)
-	case a >= 0.01:
-		return strconv.FormatFloat(v, 'f', 3, 64)
-	default:
-		return strconv.FormatFloat(v, 'g', 3, 64)
-	}
-}
-
 // PValue formats a cell's test result: "p=0.012 n=300+300".
 func (c Cell) PValue() string {
 	if !c.OK {
@@ -68,7 +47,7 @@ func (c Cell) value() string {
 	if !c.OK {
 		return "-"
 	}
-	return Num(c.New)
+	return report.Num(c.New)
 }
 
 func (c Cell) mark() string {
@@ -154,7 +133,7 @@ func baseValue(row Row) string {
 	if !row.HasBase {
 		return "-"
 	}
-	return Num(row.Base)
+	return report.Num(row.Base)
 }
 
 func writeFooter(w io.Writer, r *Result, bullet string) {

@@ -108,7 +108,7 @@ func reportOf(name string, r *report.Report) reportView {
 			val, ok := c.Value(run)
 			s := "-"
 			if ok {
-				s = compare.Num(val)
+				s = report.Num(val)
 			}
 			row.Cells = append(row.Cells, s)
 		}
@@ -176,12 +176,12 @@ func WriteComparison(w io.Writer, res *compare.Result, inputs []compare.Input) e
 		for _, row := range g.Rows {
 			rv := rowView{Name: row.Name, Unit: row.Unit, Base: "-"}
 			if row.HasBase {
-				rv.Base = compare.Num(row.Base)
+				rv.Base = report.Num(row.Base)
 			}
 			for _, c := range row.Cells {
 				cell := cellView{New: "-", Delta: c.Delta()}
 				if c.OK {
-					cell.New, cell.Test = compare.Num(c.New), c.PValue()
+					cell.New, cell.Test = report.Num(c.New), c.PValue()
 				}
 				switch {
 				case c.Regression:

@@ -139,12 +139,12 @@ func TestRendersInChromium(t *testing.T) {
 		t.Errorf("verdict %q: want the regressions named", verdict)
 	}
 	row := res.Groups[0].Rows[4] // latency p99
-	for _, want := range []string{"latency p99", compare.Num(row.Base), compare.Num(row.Cells[0].New), row.Cells[0].Delta()} {
+	for _, want := range []string{"latency p99", report.Num(row.Base), report.Num(row.Cells[0].New), row.Cells[0].Delta()} {
 		if !strings.Contains(table, want) {
 			t.Errorf("rendered comparison lacks %q:\n%s", want, table)
 		}
 	}
-	if !strings.Contains(runs, "sim:h100-sxm") || !strings.Contains(runs, compare.Num(base.Runs[0].Cost.USDPerMillionOutputTokens)) {
+	if !strings.Contains(runs, "sim:h100-sxm") || !strings.Contains(runs, report.Num(base.Runs[0].Cost.USDPerMillionOutputTokens)) {
 		t.Errorf("rendered runs table lacks the backend or its cost:\n%s", runs)
 	}
 	if imgWidth <= 0 {
