@@ -152,6 +152,14 @@ func (d *dispatcher) resize() {
 	}
 }
 
+// fast says the backend has shown itself fast: over a thousand calls whose
+// mean service time is below blockingService.
+func (d *dispatcher) fast() bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.svcN > 1000 && d.svc < blockingService*time.Duration(d.svcN)
+}
+
 // stop ends the plan early (a stopping rule, or the context).
 func (d *dispatcher) stop(why string) {
 	d.mu.Lock()
@@ -185,6 +193,9 @@ type worker struct {
 	req    accel.Request
 	res    accel.Result
 	halted bool
+	// busy is 1 + the send time while a call is out, 0 otherwise: written by
+	// the worker only, read by the pool watcher (plain stores on x86).
+	busy atomic.Int64
 }
 
 func (w *worker) init(r *runner, s *stripe) {
@@ -264,7 +275,9 @@ func (w *worker) one() bool {
 	w.req.Seq = a.seq
 	w.req.InputTokens, w.req.OutputTokens = w.lengths.Draw(a.seq)
 	w.res.Reset()
+	w.busy.Store(int64(sent) + 1)
 	err := w.b.Infer(w.ictx, &w.req, &w.res)
+	w.busy.Store(0)
 	end := time.Since(w.epoch)
 	w.svc += end - sent
 	w.svcN++
@@ -361,6 +374,9 @@ func runRealtime(ctx context.Context, b accel.Backend, c *Config) *Result {
 
 	done := make(chan struct{})
 	go func() { r.wg.Wait(); close(done) }()
+	if r.open && c.Workers == 0 {
+		go r.watch(done)
+	}
 	r.monitor(done)
 
 	res := newResult(*c)
@@ -456,5 +472,53 @@ func (r *runner) monitor(done <-chan struct{}) {
 			}
 			r.c.Progress(p)
 		}
+	}
+}
+
+// stuckAfter is how long a call must have been out for its worker to count
+// as blocked: far above a fast backend's service time (see blockingService),
+// far below the lag an open loop tolerates.
+const stuckAfter = time.Millisecond
+
+// watch grows an open loop's pool before lateness builds up. Little's law
+// (resize) needs completed calls to measure the service time, and against a
+// slow backend the first completions come only after a full service time —
+// hundreds of milliseconds during which every arrival beyond the first few
+// would wait for a worker. So every stuckAfter the watcher looks at the pool:
+// when every worker has had a call out for longer than stuckAfter, arrivals
+// are waiting for workers, and it doubles the pool (up to MaxWorkers).
+func (r *runner) watch(done <-chan struct{}) {
+	tick := time.NewTicker(stuckAfter)
+	defer tick.Stop()
+	for {
+		select {
+		case <-done:
+			return
+		case <-tick.C:
+		}
+		if r.d.stopped.Load() || r.d.fast() {
+			return // a fast backend never blocks a worker: leave the CPUs to the pool
+		}
+		now := time.Since(r.epoch)
+		r.mu.Lock()
+		n, stuck := len(r.workers), 0
+		for _, w := range r.workers {
+			if b := w.busy.Load(); b != 0 && now-time.Duration(b-1) > stuckAfter {
+				stuck++
+			}
+		}
+		r.mu.Unlock()
+		if stuck < n {
+			continue
+		}
+		d := r.d
+		d.mu.Lock()
+		if add := min(d.workers, d.maxW-d.workers); add > 0 {
+			d.workers += add
+			d.spawn(add)
+		} else {
+			d.atMax = true
+		}
+		d.mu.Unlock()
 	}
 }

@@ -189,3 +189,39 @@ func TestRealtimeCancel(t *testing.T) {
 		t.Errorf("took %v, stopped %q", took, res.Stopped)
 	}
 }
+
+// sleepBackend takes d per call, like an endpoint a network away.
+type sleepBackend struct{ d time.Duration }
+
+func (s sleepBackend) Info() accel.Info { return accel.Info{ID: "sleep"} }
+func (s sleepBackend) Close() error     { return nil }
+func (s sleepBackend) Infer(ctx context.Context, req *accel.Request, res *accel.Result) error {
+	time.Sleep(s.d)
+	res.OutputTokens = req.OutputTokens
+	return nil
+}
+
+// An open loop against a slow backend grows its pool before the first call
+// even completes, instead of holding arrivals behind busy workers until
+// Little's law has data: 200 req/s × 50 ms needs about 10 in flight, and the
+// first completion comes only after 50 ms.
+func TestOpenLoopGrowsPoolBeforeCompletions(t *testing.T) {
+	t.Parallel()
+	res, err := Run(context.Background(), sleepBackend{50 * time.Millisecond}, Config{
+		Scenario: Constant, Rate: 200, Requests: 60, Lengths: Fixed(1, 8, 8),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Completed != 60 || res.Workers < 10 {
+		t.Fatalf("completed %d with %d workers: want 60 with at least 10 in flight", res.Completed, res.Workers)
+	}
+	// Growing on completions alone leaves the 8 or 9 arrivals of the first
+	// 50 ms waiting for a worker (measured: late 8–9, lag p99 36 ms); the
+	// watcher sees every worker blocked after a millisecond and grows the
+	// pool then (measured: late 0). The bound leaves room for a busy machine.
+	t.Logf("late %d, workers %d, lag p99 %v", res.Late, res.Workers, time.Duration(res.Lag.ValueAtQuantile(99)))
+	if res.Late > 4 {
+		t.Errorf("%d of 60 sends late: the pool did not grow while calls were out", res.Late)
+	}
+}
