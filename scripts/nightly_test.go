@@ -16,12 +16,7 @@ func TestNightlyBaselineThenRegression(t *testing.T) {
 		t.Skip("bash not found: the nightly script needs it")
 	}
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "inferbench")
-	build := exec.Command("go", "build", "-o", bin, "../cmd/inferbench")
-	build.Env = append(os.Environ(), "CGO_CFLAGS=-Wno-deprecated-declarations")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := buildBinary(t)
 	home := filepath.Join(dir, "home")
 	nightly := func(suite string) (int, string) {
 		cmd := exec.Command("bash", "nightly.sh", suite)

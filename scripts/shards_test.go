@@ -1,0 +1,127 @@
+package scripts
+
+import (
+	"bufio"
+	"fmt"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/inferbench/inferbench/report"
+)
+
+// buildBinary builds the real binary (no race detector: these tests time a
+// real-time server, which the detector slows several-fold).
+func buildBinary(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "inferbench")
+	build := exec.Command("go", "build", "-o", bin, "../cmd/inferbench")
+	build.Env = append(os.Environ(), "CGO_CFLAGS=-Wno-deprecated-declarations")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// startServe starts `inferbench serve` on a free loopback port and returns its
+// base URL; the process is killed when the test ends.
+func startServe(t *testing.T, bin string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command(bin, append([]string{"serve", "--profile", "h100-sxm", "--model", "llama-3.1-8b", "--addr", "127.0.0.1:0"}, args...)...)
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	found := make(chan string, 1)
+	go func() {
+		re := regexp.MustCompile(`at (http://127\.0\.0\.1:\d+/v1)`)
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			if m := re.FindStringSubmatch(sc.Text()); m != nil {
+				found <- m[1]
+			}
+		}
+	}()
+	select {
+	case url := <-found:
+		return url
+	case <-time.After(20 * time.Second):
+		t.Fatal("serve did not say where it listens")
+		return ""
+	}
+}
+
+// Four shard processes against one shared serve endpoint, under load, merge
+// to what one process of the same plan measures: the shards' requests meet on
+// one simulated device, as they would on one real deployment.
+func TestShardProcessesAgainstOneServer(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: two real-time runs against a server take about 15 s")
+	}
+	bin := buildBinary(t)
+	dir := t.TempDir()
+	plan := func(url string) []string {
+		return []string{"run", "--backend", url, "--model", "llama-3.1-8b", "--scenario", "constant", "--rate", "40",
+			"--requests", "240", "--seed", "11", "--input-tokens", "256", "--output-tokens", "64"}
+	}
+	run := func(args ...string) {
+		if out, err := exec.Command(bin, args...).CombinedOutput(); err != nil {
+			t.Errorf("inferbench %v: %v\n%s", args, err, out)
+		}
+	}
+	// A fresh server for each side, so both start from an idle device.
+	whole := filepath.Join(dir, "whole.json")
+	run(append(plan(startServe(t, bin, "--batching", "continuous")), "-o", whole)...)
+	url := startServe(t, bin, "--batching", "continuous")
+	var wg sync.WaitGroup
+	var shards []string
+	for i := range 4 {
+		p := filepath.Join(dir, fmt.Sprintf("shard-%d.json", i))
+		shards = append(shards, p)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			run(append(plan(url), "--shard", fmt.Sprintf("%d/4", i), "-o", p)...)
+		}()
+	}
+	wg.Wait()
+	merged := filepath.Join(dir, "merged.json")
+	run(append([]string{"merge", "-o", merged}, shards...)...)
+	if t.Failed() {
+		t.FailNow()
+	}
+	read := func(p string) report.Run {
+		rep, err := report.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rep.Runs[0]
+	}
+	w, m := read(whole), read(merged)
+	if w.Counts.Completed != 240 || m.Counts.Completed != 240 {
+		t.Fatalf("completed %d (whole) and %d (shards), want 240", w.Counts.Completed, m.Counts.Completed)
+	}
+	// About 40 req/s × 0.4 s = 16 requests share the device at a time.
+	for _, c := range []struct {
+		what      string
+		got, want float64
+	}{
+		{"latency p50", m.Latency.P50, w.Latency.P50},
+		{"latency p99", m.Latency.P99, w.Latency.P99},
+		{"TPOT p50", m.TPOT.P50, w.TPOT.P50},
+	} {
+		t.Logf("%s: shards merged %.2f ms, whole %.2f ms", c.what, c.got, c.want)
+		if math.Abs(c.got-c.want) > 0.05*c.want {
+			t.Errorf("%s: merged shards %.2f vs whole %.2f ms: more than 5%% apart", c.what, c.got, c.want)
+		}
+	}
+}
