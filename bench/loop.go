@@ -210,14 +210,17 @@ type worker struct {
 	res    accel.Result
 	halted bool
 	// busy is 1 + the send time while a call is out, 0 otherwise: written by
-	// the worker only, read by the pool watcher (plain stores on x86).
-	busy atomic.Int64
+	// the worker only, read by the pool watcher, and only while watching is
+	// set (an atomic store is a full barrier on x86: ~10 ns a request that a
+	// fast backend should not pay once the watcher has stood down).
+	busy     atomic.Int64
+	watching *atomic.Bool
 }
 
 func (w *worker) init(r *runner, s *stripe) {
 	c := r.c
 	*w = worker{
-		d: r.d, b: r.b, ctx: r.ctx, ictx: r.ictx, lengths: &c.Lengths, epoch: r.epoch, warm: c.Warmup,
+		d: r.d, b: r.b, ctx: r.ctx, ictx: r.ictx, watching: &r.watching, lengths: &c.Lengths, epoch: r.epoch, warm: c.Warmup,
 		open: r.open, fromZero: c.process() == Burst, budget: c.LagBudget, maxLag: c.MaxLag, s: s,
 	}
 	if !w.open && c.Duration > 0 {
@@ -291,9 +294,14 @@ func (w *worker) one() bool {
 	w.req.Seq = a.seq
 	w.req.InputTokens, w.req.OutputTokens = w.lengths.Draw(a.seq)
 	w.res.Reset()
-	w.busy.Store(int64(sent) + 1)
+	watched := w.watching.Load()
+	if watched {
+		w.busy.Store(int64(sent) + 1)
+	}
 	err := w.b.Infer(w.ictx, &w.req, &w.res)
-	w.busy.Store(0)
+	if watched {
+		w.busy.Store(0)
+	}
 	end := time.Since(w.epoch)
 	w.svc += end - sent
 	w.svcN++
@@ -323,13 +331,15 @@ func (w *worker) one() bool {
 
 // runner is one real-time run.
 type runner struct {
-	ctx   context.Context
-	ictx  context.Context // for Infer: outlives ctx by Config.Grace
-	b     accel.Backend
-	c     *Config
-	d     *dispatcher
-	epoch time.Time
-	open  bool
+	ctx  context.Context
+	ictx context.Context // for Infer: outlives ctx by Config.Grace
+	// watching is set while the pool watcher runs (open loops, auto-sized).
+	watching atomic.Bool
+	b        accel.Backend
+	c        *Config
+	d        *dispatcher
+	epoch    time.Time
+	open     bool
 
 	stripes []stripe
 	mu      sync.Mutex // guards workers
@@ -383,6 +393,8 @@ func runRealtime(ctx context.Context, b accel.Backend, c *Config) *Result {
 	for i := range r.stripes {
 		r.stripes[i].rec = NewRecorder()
 	}
+	// Auto-sized open loops are watched from the first call (see watch).
+	r.watching.Store(r.open && c.Workers == 0)
 	r.epoch = time.Now()
 	r.d.mu.Lock() // workers wait for the whole pool to exist
 	r.start(n)
@@ -390,7 +402,7 @@ func runRealtime(ctx context.Context, b accel.Backend, c *Config) *Result {
 
 	done := make(chan struct{})
 	go func() { r.wg.Wait(); close(done) }()
-	if r.open && c.Workers == 0 {
+	if r.watching.Load() {
 		go r.watch(done)
 	}
 	r.monitor(done)
@@ -504,6 +516,7 @@ const stuckAfter = time.Millisecond
 // when every worker has had a call out for longer than stuckAfter, arrivals
 // are waiting for workers, and it doubles the pool (up to MaxWorkers).
 func (r *runner) watch(done <-chan struct{}) {
+	defer r.watching.Store(false)
 	tick := time.NewTicker(stuckAfter)
 	defer tick.Stop()
 	for {
