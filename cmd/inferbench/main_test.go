@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -111,5 +112,38 @@ func TestProfilesListsEverySource(t *testing.T) {
 	code, out, _ := invoke(t, "profiles", "--sources")
 	if code != 0 || !strings.Contains(out, "inf2") || !strings.Contains(out, "AWS Neuron docs") {
 		t.Errorf("profiles --sources: exit %d\n%s", code, out)
+	}
+}
+
+// Same seed, simulated devices, SOURCE_DATE_EPOCH set: byte-identical reports.
+func TestRunByteIdenticalWithSourceDate(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	getenv := func(k string) string {
+		if k == "SOURCE_DATE_EPOCH" {
+			return "1764115200"
+		}
+		return ""
+	}
+	var docs [][]byte
+	for _, name := range []string{"a.json", "b.json"} {
+		path := filepath.Join(dir, name)
+		var out, errb bytes.Buffer
+		e := &env{stdout: &out, stderr: &errb, getenv: getenv}
+		if code := mainWithEnv(context.Background(), e, []string{"run", "--backend", "sim:h100-sxm", "--backend", "sim:inf2?chips=2",
+			"--scenario", "poisson", "--rate", "3", "--duration", "30s", "--seed", "5", "-o", path}); code != 0 {
+			t.Fatalf("exit %d: %s", code, errb.String())
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		docs = append(docs, b)
+	}
+	if !bytes.Equal(docs[0], docs[1]) {
+		t.Error("two runs with the same seed and SOURCE_DATE_EPOCH wrote different reports")
+	}
+	if !bytes.Contains(docs[0], []byte(`"created": "2025-11-26T00:00:00Z"`)) {
+		t.Errorf("created is not SOURCE_DATE_EPOCH")
 	}
 }

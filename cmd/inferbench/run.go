@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strconv"
 	"time"
 
 	"github.com/inferbench/inferbench/accel"
@@ -175,6 +176,11 @@ func runCmd(ctx context.Context, e *env, args []string) error {
 	})
 	fp := machineFingerprint()
 	rep.Fingerprint = &fp
+	if t, ok, err := sourceDate(e.getenv); err != nil {
+		return usageError{err}
+	} else if ok {
+		rep.Created = t
+	}
 	for _, b := range backends {
 		if ctx.Err() != nil {
 			break // interrupted: the remaining backends are not run
@@ -235,4 +241,19 @@ func redactSpecs(specs []string) []string {
 		out[i] = remote.RedactURL(s)
 	}
 	return out
+}
+
+// sourceDate reads SOURCE_DATE_EPOCH (reproducible-builds.org): when set, it
+// is the report's creation time, so two runs of a simulated plan with the same
+// seed write byte-identical reports on one machine.
+func sourceDate(getenv func(string) string) (time.Time, bool, error) {
+	v := getenv("SOURCE_DATE_EPOCH")
+	if v == "" {
+		return time.Time{}, false, nil
+	}
+	sec, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || sec < 0 {
+		return time.Time{}, false, fmt.Errorf("SOURCE_DATE_EPOCH %q: want whole seconds since 1970", v)
+	}
+	return time.Unix(sec, 0).UTC(), true, nil
 }
