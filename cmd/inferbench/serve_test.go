@@ -126,7 +126,13 @@ func TestRunWrongKeyIsClassified(t *testing.T) {
 	t.Parallel()
 	url, _ := startServe(t, func(string) string { return "right" }, "--api-key-env", "K")
 	path := filepath.Join(t.TempDir(), "r.json")
-	code, _, stderr := invokeEnv(func(string) string { return "wrong-key-123" }, "run", "--backend", url,
+	wrongKey := func(k string) string { // only the API key variable is set
+		if k == "OPENAI_API_KEY" {
+			return "wrong-key-123"
+		}
+		return ""
+	}
+	code, _, stderr := invokeEnv(wrongKey, "run", "--backend", url,
 		"--requests", "3", "--concurrency", "1", "--input-tokens", "8", "--output-tokens", "2", "-o", path)
 	rep, err := report.ReadFile(path)
 	if err != nil {
