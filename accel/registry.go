@@ -31,6 +31,9 @@ func ParseSpec(s string) (Spec, error) {
 		if err != nil {
 			return sp, &SpecError{Spec: s, Reason: "not a URL: " + err.Error()}
 		}
+		if u.Scheme == "" {
+			return sp, &SpecError{Spec: s, Reason: "URL has no scheme before \"://\" (e.g. http://HOST:PORT/v1)"}
+		}
 		if u.Host == "" {
 			return sp, &SpecError{Spec: s, Reason: "URL has no host"}
 		}
