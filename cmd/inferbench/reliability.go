@@ -89,23 +89,36 @@ func interrupted(ctx context.Context) (interrupt, bool) {
 // withSignals returns a context canceled by the first SIGINT or SIGTERM, with
 // the signal as its cause, so a run stops sending and writes what it has; a
 // second signal exits at once. stop releases the signal handler.
+//
+// A signal that comes within signalEcho of the first is taken as the same
+// one: wrappers deliver one interrupt twice (GNU timeout sends it to its child
+// and to the child's process group), and exiting on the echo would lose the
+// report the first one was to save.
 func withSignals(parent context.Context, stderr func(string)) (ctx context.Context, stop func()) {
 	ctx, cancel := context.WithCancelCause(parent)
 	ch := make(chan os.Signal, 2)
 	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
 	done := make(chan struct{})
 	go func() {
+		var first time.Time
 		select {
 		case sig := <-ch:
+			first = time.Now()
 			stderr(fmt.Sprintf("inferbench: %v: stopping; in-flight requests get a grace period; a second signal exits at once", sig))
 			cancel(interrupt{sig: sig})
 		case <-done:
 			return
 		}
-		select {
-		case sig := <-ch:
-			os.Exit(interrupt{sig: sig}.exitCode())
-		case <-done:
+		for {
+			select {
+			case sig := <-ch:
+				if time.Since(first) < signalEcho {
+					continue // the same interrupt, delivered twice
+				}
+				os.Exit(interrupt{sig: sig}.exitCode())
+			case <-done:
+				return
+			}
 		}
 	}()
 	return ctx, func() {
@@ -114,3 +127,7 @@ func withSignals(parent context.Context, stderr func(string)) (ctx context.Conte
 		cancel(nil)
 	}
 }
+
+// signalEcho is how soon after the first interrupt another is taken as the
+// same one delivered twice, not as a second press.
+const signalEcho = 500 * time.Millisecond

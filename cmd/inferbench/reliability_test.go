@@ -3,8 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
+	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -88,5 +90,32 @@ func TestReportRedactsURLPasswords(t *testing.T) {
 		if got[i] != want[i] {
 			t.Errorf("redactSpecs[%d] = %q, want %q", i, got[i], want[i])
 		}
+	}
+}
+
+// One interrupt delivered twice at once (GNU timeout signals its child and
+// the child's process group) stops the run once; it must not be taken for a
+// second press, which would exit before the report is written.
+func TestSignalEchoIsOneInterrupt(t *testing.T) {
+	var lines []string
+	var mu sync.Mutex
+	ctx, stop := withSignals(context.Background(), func(s string) { mu.Lock(); lines = append(lines, s); mu.Unlock() })
+	defer stop()
+	syscall.Kill(os.Getpid(), syscall.SIGINT)
+	syscall.Kill(os.Getpid(), syscall.SIGINT)
+	select {
+	case <-ctx.Done():
+	case <-time.After(5 * time.Second):
+		t.Fatal("SIGINT did not cancel the context")
+	}
+	time.Sleep(200 * time.Millisecond) // the echo arrives and is ignored: we are still here
+	in, ok := interrupted(ctx)
+	if !ok || in.exitCode() != 130 {
+		t.Errorf("interrupted = %v, %v; want SIGINT, exit 130", in, ok)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(lines) != 1 || !strings.Contains(lines[0], "stopping") {
+		t.Errorf("stderr lines %q: want one 'stopping' line", lines)
 	}
 }
