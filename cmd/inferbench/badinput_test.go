@@ -54,16 +54,7 @@ func TestBadInputTable(t *testing.T) {
 		}
 		t.Run(r[1], func(t *testing.T) {
 			t.Parallel()
-			code, _, errs := invoke(t, args...)
-			if code != exitUsage {
-				t.Errorf("exit %d, want 2: %s", code, errs)
-			}
-			if lines := strings.Count(strings.TrimRight(errs, "\n"), "\n") + 1; lines != 1 || strings.TrimSpace(errs) == "" {
-				t.Errorf("%d lines on stderr, want one: %q", lines, errs)
-			}
-			if strings.Contains(errs, "panic") || strings.Contains(errs, "goroutine ") {
-				t.Errorf("stack trace: %s", errs)
-			}
+			wantUsageError(t, "", args...)
 		})
 	}
 }

@@ -36,8 +36,8 @@ func compareCmd(_ context.Context, e *env, args []string) error {
 	if fs.NArg() < 2 {
 		return usagef("compare wants a BASE and at least one NEW report, got %d file(s) (see 'inferbench compare --help')", fs.NArg())
 	}
-	if *format != "html" && !contains(compare.Formats(), *format) {
-		return usagef("--format %q: want one of %s, html", *format, strings.Join(compare.Formats(), ", "))
+	if err := checkFormat(*format, append(compare.Formats(), "html")...); err != nil {
+		return err
 	}
 	if *alpha <= 0 || *alpha >= 1 {
 		return usagef("--alpha %g: want a level between 0 and 1, e.g. 0.05", *alpha)
@@ -114,15 +114,6 @@ func writeOutput(e *env, path string, write func(io.Writer) error) error {
 		return write(e.stdout)
 	}
 	return report.WriteFileAtomic(path, write)
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 func writeJSON(w io.Writer, v any) error {

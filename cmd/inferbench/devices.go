@@ -41,8 +41,8 @@ func devicesCmd(_ context.Context, e *env, args []string) error {
 	if fs.NArg() > 0 {
 		return usagef("devices takes no arguments, got %q", fs.Args())
 	}
-	if *format != "text" && *format != "json" {
-		return usagef("--format %q: want text or json", *format)
+	if err := checkFormat(*format, "text", "json"); err != nil {
+		return err
 	}
 	return listDevices(e.stdout, *format, nvml.Open)
 }

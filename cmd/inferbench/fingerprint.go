@@ -21,8 +21,8 @@ func fingerprintCmd(_ context.Context, e *env, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if *format != "text" && *format != "json" {
-		return usagef("--format %q: want text or json", *format)
+	if err := checkFormat(*format, "text", "json"); err != nil {
+		return err
 	}
 	f := machineFingerprint()
 	switch {

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 
@@ -172,4 +173,13 @@ func parseFlags(fs *pflag.FlagSet, args []string) error {
 		return usagef("%s: %v (see 'inferbench %s --help')", fs.Name(), err, fs.Name())
 	}
 	return nil
+}
+
+// checkFormat is the one check of every subcommand's --format: got must be one
+// of valid, else a usage error that lists them.
+func checkFormat(got string, valid ...string) error {
+	if slices.Contains(valid, got) {
+		return nil
+	}
+	return usagef("--format %q: want one of %s", got, strings.Join(valid, ", "))
 }

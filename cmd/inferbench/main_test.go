@@ -82,18 +82,24 @@ func TestUsageErrorsExit2(t *testing.T) {
 		{[]string{"run", "--backend", "noop", "--concurrency", "0"}, "concurrency"},
 		{[]string{"run", "--backend", "noop", "--scenario", "nonesuch"}, "closed"},
 		{[]string{"run", "--nonesuch"}, "unknown flag"},
-		{[]string{"run", "--format", "yaml"}, "text or json"},
-		{[]string{"profiles", "--format", "yaml"}, "text or json"},
+		{[]string{"run", "--format", "yaml"}, "text, json"},
+		{[]string{"profiles", "--format", "yaml"}, "text, json"},
 		{[]string{"nonesuch"}, "run"},
 	}
 	for _, tt := range tests {
-		code, _, errs := invoke(t, tt.args...)
-		if code != exitUsage || !strings.Contains(errs, tt.want) {
-			t.Errorf("%v: exit %d, stderr %q; want 2 and %q", tt.args, code, errs, tt.want)
-		}
-		if strings.Count(strings.TrimSpace(errs), "\n") > 0 {
-			t.Errorf("%v: error is more than one line: %q", tt.args, errs)
-		}
+		wantUsageError(t, tt.want, tt.args...)
+	}
+}
+
+// wantUsageError checks what every bad input must give: exit 2 and one line
+// on stderr that names want, with no panic or stack trace.
+func wantUsageError(t *testing.T, want string, args ...string) {
+	t.Helper()
+	code, _, errs := invoke(t, args...)
+	line := strings.TrimSpace(errs)
+	if code != exitUsage || line == "" || strings.Contains(line, "\n") || !strings.Contains(errs, want) ||
+		strings.Contains(errs, "panic") || strings.Contains(errs, "goroutine ") {
+		t.Errorf("%v: exit %d, stderr %q; want exit 2 and one line naming %q", args, code, errs, want)
 	}
 }
 

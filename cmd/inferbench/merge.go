@@ -29,8 +29,8 @@ shard's.
 	if *out == "" {
 		return usagef("merge: -o OUT is required (the merged report's file)")
 	}
-	if *format != "text" && *format != "json" {
-		return usagef("--format %q: want text or json", *format)
+	if err := checkFormat(*format, "text", "json"); err != nil {
+		return err
 	}
 	var reps []*report.Report
 	for _, path := range fs.Args() {

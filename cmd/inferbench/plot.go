@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/inferbench/inferbench/report"
@@ -35,7 +36,7 @@ func plotCmd(_ context.Context, e *env, args []string) error {
 		if *format == "" {
 			*format = strings.TrimPrefix(strings.ToLower(filepath.Ext(*out)), ".")
 		}
-		if !contains(plot.Formats(), *format) {
+		if !slices.Contains(plot.Formats(), *format) {
 			return usagef("plot: format %q (from -o %s or --format): want png or svg", *format, *out)
 		}
 	}

@@ -21,14 +21,13 @@ func profilesCmd(_ context.Context, e *env, args []string) error {
 		return err
 	}
 	ps := sim.Profiles()
-	switch *format {
-	case "json":
+	if err := checkFormat(*format, "text", "json"); err != nil {
+		return err
+	}
+	if *format == "json" {
 		enc := json.NewEncoder(e.stdout)
 		enc.SetIndent("", "  ")
 		return enc.Encode(ps)
-	case "text":
-	default:
-		return usagef("--format %q: want text or json", *format)
 	}
 	tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "id\tname\t16-bit TFLOPS\t8-bit TFLOPS\tmemory GB\tbandwidth GB/s\tTDP W\tidle W\tlink GB/s\tlink µs\tη_c\tη_m\tstep µs\tfirst-token µs\tdefault precision")

@@ -13,7 +13,7 @@ import (
 )
 
 // reportFormats are the formats `inferbench report` renders.
-var reportFormats = []string{"text", "markdown", "json", "csv", "gobench", "html"}
+func reportFormats() []string { return []string{"text", "markdown", "json", "csv", "gobench", "html"} }
 
 const reportExamples = `  inferbench report r.json                              # the ranking table
   inferbench report r.json --format gobench > new.txt   # for benchstat old.txt new.txt
@@ -24,7 +24,7 @@ const reportExamples = `  inferbench report r.json                              
 
 func reportCmd(_ context.Context, e *env, args []string) error {
 	fs := newFlags(e, "report", "FILE [flags]", reportExamples)
-	format := fs.String("format", "text", "output: "+strings.Join(reportFormats, ", "))
+	format := fs.String("format", "text", "output: "+strings.Join(reportFormats(), ", "))
 	out := fs.StringP("output", "o", "", "write here instead of stdout")
 	var prices []string
 	fs.StringArrayVar(&prices, "price", nil, "reprice runs: ID=USD_PER_CHIP_HOUR, ID a profile or backend id (repeatable)")
@@ -35,8 +35,8 @@ func reportCmd(_ context.Context, e *env, args []string) error {
 	if fs.NArg() != 1 {
 		return usagef("report wants one FILE, got %d (see 'inferbench report --help')", fs.NArg())
 	}
-	if !contains(reportFormats, *format) {
-		return usagef("--format %q: want one of %s", *format, strings.Join(reportFormats, ", "))
+	if err := checkFormat(*format, reportFormats()...); err != nil {
+		return err
 	}
 	if *samples < 1 {
 		return usagef("--samples %d: want at least 1 (6 or more for benchstat's intervals)", *samples)

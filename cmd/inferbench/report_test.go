@@ -97,13 +97,7 @@ func TestBadReportsExit2(t *testing.T) {
 		{[]string{"merge", badHist, badHist, "-o", filepath.Join(dir, "m.json")}, "histogram"},
 	}
 	for _, tt := range tests {
-		code, _, errs := invoke(t, tt.args...)
-		if code != exitUsage || !strings.Contains(errs, tt.want) {
-			t.Errorf("%v: exit %d, stderr %q; want 2 and %q", tt.args, code, errs, tt.want)
-		}
-		if strings.Count(strings.TrimSpace(errs), "\n") > 0 {
-			t.Errorf("%v: error is more than one line: %q", tt.args, errs)
-		}
+		wantUsageError(t, tt.want, tt.args...)
 	}
 }
 

@@ -86,8 +86,8 @@ func runCmd(ctx context.Context, e *env, args []string) error {
 	if fs.NArg() > 0 {
 		return usagef("run takes no arguments, got %q", fs.Args())
 	}
-	if f.format != "text" && f.format != "json" {
-		return usagef("--format %q: want text or json", f.format)
+	if err := checkFormat(f.format, "text", "json"); err != nil {
+		return err
 	}
 	wl, err := fixtures.LookupWorkload(f.workload)
 	if err != nil {

@@ -39,8 +39,8 @@ func simulateCmd(ctx context.Context, e *env, args []string) error {
 	if fs.NArg() > 0 {
 		return usagef("simulate takes no arguments, got %q", fs.Args())
 	}
-	if *format != "text" && *format != "json" {
-		return usagef("--format %q: want text or json", *format)
+	if err := checkFormat(*format, "text", "json"); err != nil {
+		return err
 	}
 	if s.Profile == "" {
 		return usagef("--profile is required; valid: %s", strings.Join(sim.ProfileIDs(), ", "))

@@ -60,16 +60,13 @@ func TestSimulateAndCalibrateUsageErrors(t *testing.T) {
 		{append(sim, "--batch", "0"), "batch 0"},
 		{append(sim, "--requests", "0"), "--requests 0"},
 		{append(sim, "--chips", "-1"), "chips -1"},
-		{append(sim, "--format", "yaml"), "text or json"},
+		{append(sim, "--format", "yaml"), "text, json"},
 		{[]string{"simulate", "--profile", "l4", "--model", "llama-3.1-70b", "--chips", "1"}, "chips="},
 		{[]string{"calibrate", "--tolerance", "0"}, "positive"},
 		{[]string{"calibrate", "/nonexistent/cal.json"}, "nonexistent"},
 	}
 	for _, tt := range tests {
-		code, _, errs := invoke(t, tt.args...)
-		if code != exitUsage || !strings.Contains(errs, tt.want) || strings.Count(strings.TrimSpace(errs), "\n") > 0 {
-			t.Errorf("%v: exit %d, stderr %q; want 2 and one line with %q", tt.args, code, errs, tt.want)
-		}
+		wantUsageError(t, tt.want, tt.args...)
 	}
 }
 
