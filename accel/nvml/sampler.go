@@ -96,8 +96,6 @@ func NewSampler(interval time.Duration, capacity int, sources ...Source) (*Sampl
 	return s, nil
 }
 
-// Interval is the time between readings.
-func (s *Sampler) Interval() time.Duration { return s.interval }
 
 // Start clears the series, reads every source once (the baseline, before any
 // load) and starts the sampling goroutine.

@@ -25,7 +25,6 @@ type poisson struct {
 	next     time.Duration
 	lat      []time.Duration
 	tokens   int64
-	first    time.Duration
 	last     time.Duration
 	rejected int
 	sum      uint64 // order-sensitive digest of every completion
