@@ -96,7 +96,6 @@ func NewSampler(interval time.Duration, capacity int, sources ...Source) (*Sampl
 	return s, nil
 }
 
-
 // Start clears the series, reads every source once (the baseline, before any
 // load) and starts the sampling goroutine.
 func (s *Sampler) Start() {
