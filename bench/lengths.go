@@ -19,11 +19,7 @@ type Lengths struct {
 
 // Fixed returns lengths that are always in and out tokens.
 func Fixed(seed uint64, in, out int) Lengths {
-	return Lengths{
-		Seed:   seed,
-		Input:  fixtures.Dist{Kind: "fixed", Median: float64(in), Min: in, Max: in},
-		Output: fixtures.Dist{Kind: "fixed", Median: float64(out), Min: out, Max: out},
-	}
+	return FromWorkload(seed, fixtures.FixedWorkload("", in, out))
 }
 
 // FromWorkload returns a workload's length distributions.

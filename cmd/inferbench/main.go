@@ -183,3 +183,11 @@ func checkFormat(got string, valid ...string) error {
 	}
 	return usagef("--format %q: want one of %s", got, strings.Join(valid, ", "))
 }
+
+// printNotes writes notes (worth knowing, not errors: a run with no price)
+// to w, one line each.
+func printNotes(w io.Writer, notes []string) {
+	for _, n := range notes {
+		fmt.Fprintf(w, "note: %s\n", n)
+	}
+}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"path/filepath"
 	"strings"
@@ -50,9 +49,7 @@ func reportCmd(_ context.Context, e *env, args []string) error {
 		return err
 	}
 	if len(prices) > 0 {
-		for _, n := range pr.AddCosts(rep) {
-			fmt.Fprintf(e.stderr, "note: %s\n", n)
-		}
+		printNotes(e.stderr, pr.AddCosts(rep))
 	}
 	return writeOutput(e, *out, func(w io.Writer) error {
 		switch *format {

@@ -99,7 +99,6 @@ func runCmd(ctx context.Context, e *env, args []string) error {
 	if f.inputTokens < 0 || f.outputTokens < 0 {
 		return usagef("--input-tokens %d, --output-tokens %d: want positive lengths", f.inputTokens, f.outputTokens)
 	}
-	lengths := bench.FromWorkload(f.seed, wl)
 	if f.inputTokens > 0 || f.outputTokens > 0 {
 		in, out := f.inputTokens, f.outputTokens
 		if in == 0 {
@@ -108,10 +107,9 @@ func runCmd(ctx context.Context, e *env, args []string) error {
 		if out == 0 {
 			out = int(wl.Output.Median)
 		}
-		lengths = bench.Fixed(f.seed, in, out)
-		// The report names what ran: fixed lengths are not the workload's mix.
-		wl.ID = fmt.Sprintf("fixed-%d-%d", in, out)
+		wl = fixtures.FixedWorkload(wl.Model, in, out)
 	}
+	lengths := bench.FromWorkload(f.seed, wl)
 	sc, err := bench.ParseScenario(f.scenario)
 	if err != nil {
 		return usageError{err}
@@ -209,9 +207,7 @@ func runCmd(ctx context.Context, e *env, args []string) error {
 			fmt.Fprintf(e.stderr, "%s: max rate %.4g req/s meets %s\n", b.Info().ID, res.MaxRate, f.load.sloText(cfg.SLO))
 		}
 	}
-	for _, n := range prices.AddCosts(rep) {
-		fmt.Fprintf(e.stderr, "note: %s\n", n)
-	}
+	printNotes(e.stderr, prices.AddCosts(rep))
 	in, wasInterrupted := interrupted(ctx)
 	rep.Interrupted = wasInterrupted
 	failed := ff.judge(rep)
