@@ -22,8 +22,7 @@ type engine struct {
 	res  accel.Result
 
 	// accounting
-	joules float64
-	peakW  float64
+	energy meter
 	busy   time.Duration // time spent stepping
 	steps  int64
 	// phase accounting for predictions: time of steps that only prefill or only
@@ -58,9 +57,7 @@ func (e *engine) idle(t time.Duration) {
 	if t <= e.now {
 		return
 	}
-	w := e.b.dev.Power(0)
-	e.joules += w * (t - e.now).Seconds()
-	e.peakW = max(e.peakW, w)
+	e.energy.add(e.b.dev, t-e.now, 0)
 	e.now = t
 }
 
@@ -119,9 +116,7 @@ func (e *engine) run(ctx context.Context, d accel.Driver) error {
 func (e *engine) step() {
 	st := e.b.plan()
 	c := e.b.dev.Cost(st)
-	w := e.b.dev.Power(c.Utilization)
-	e.joules += w * c.Time.Seconds()
-	e.peakW = max(e.peakW, w)
+	e.energy.add(e.b.dev, c.Time, c.Utilization)
 	e.now += c.Time
 	e.busy += c.Time
 	e.steps++

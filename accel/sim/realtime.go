@@ -41,8 +41,7 @@ type rtEngine struct {
 	epoch  time.Time
 
 	mu        sync.Mutex // guards the energy account, read by Energy
-	joules    float64
-	peakW     float64
+	meter     meter
 	accounted time.Duration // device time accounted so far, since epoch
 }
 
@@ -64,17 +63,10 @@ func (e *rtEngine) since() time.Duration { return time.Since(e.epoch) }
 // account adds energy for the device time from the last account to now, at a
 // power; idle gaps are accounted at idle power.
 func (e *rtEngine) account(now time.Duration, stepTime time.Duration, util float64) {
-	dev := e.b.dev
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if idle := now - stepTime - e.accounted; idle > 0 {
-		w := dev.Power(0)
-		e.joules += w * idle.Seconds()
-		e.peakW = max(e.peakW, w)
-	}
-	w := dev.Power(util)
-	e.joules += w * stepTime.Seconds()
-	e.peakW = max(e.peakW, w)
+	e.meter.add(e.b.dev, now-stepTime-e.accounted, 0)
+	e.meter.add(e.b.dev, stepTime, util)
 	e.accounted = now
 }
 
@@ -83,11 +75,9 @@ func (e *rtEngine) energy() accel.Energy {
 	now := e.since()
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	j := e.joules
-	if idle := now - e.accounted; idle > 0 {
-		j += e.b.dev.Power(0) * idle.Seconds()
-	}
-	return accel.Energy{Joules: j, Elapsed: now, PeakW: max(e.peakW, e.b.dev.Power(0))}
+	m := e.meter
+	m.add(e.b.dev, now-e.accounted, 0) // idle since the last step
+	return accel.Energy{Joules: m.joules, Elapsed: now, PeakW: max(m.peakW, e.b.dev.Power(0))}
 }
 
 func (e *rtEngine) loop() {

@@ -171,16 +171,16 @@ func (b *Backend) Drive(ctx context.Context, d accel.Driver) error {
 	err := e.run(ctx, d)
 	st := DriveStats{
 		Elapsed: e.now, Busy: e.busy, Steps: e.steps, PeakBatch: e.b.peak,
-		Joules: e.joules, PeakW: e.peakW,
+		Joules: e.energy.joules, PeakW: e.energy.peakW,
 		PrefillBound: e.prefill.bound(), DecodeBound: e.decode.bound(),
 	}
 	if e.decode.steps > 0 {
 		st.MeanDecodeStep = e.decode.time / time.Duration(e.decode.steps)
 	}
 	b.mu.Lock()
-	b.energy.Joules += e.joules
+	b.energy.Joules += e.energy.joules
 	b.energy.Elapsed += e.now
-	b.energy.PeakW = max(b.energy.PeakW, e.peakW)
+	b.energy.PeakW = max(b.energy.PeakW, e.energy.peakW)
 	b.last = st
 	b.mu.Unlock()
 	return err
