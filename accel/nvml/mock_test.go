@@ -40,6 +40,18 @@ var (
 )
 
 // withBoard fills a mock machine's missing discovery calls with b's figures.
+// openLib opens NVML over a mock machine for a test or benchmark, and closes
+// it when that ends.
+func openLib(tb testing.TB, srv nvml.Interface) *Lib {
+	tb.Helper()
+	lib, err := OpenWith(srv)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { lib.Close() })
+	return lib
+}
+
 func withBoard(s *server.Server, b board) *server.Server {
 	for _, d := range s.Devices {
 		d := d.(*server.Device)
@@ -199,11 +211,7 @@ func TestDiscoveryUnreadable(t *testing.T) {
 	d0 := srv.Devices[0].(*server.Device)
 	d0.GetMemoryBusWidthFunc = func() (uint32, nvml.Return) { return 0, nvml.ERROR_NOT_SUPPORTED }
 	d0.SetMigMode(nvml.DEVICE_MIG_ENABLE)
-	lib, err := OpenWith(srv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer lib.Close()
+	lib := openLib(t, srv)
 	devs, err := lib.Devices()
 	if err != nil {
 		t.Fatal(err)
@@ -267,11 +275,7 @@ func TestOpenFailsWithOneLineReason(t *testing.T) {
 func TestGPUByIndexAndUUID(t *testing.T) {
 	t.Parallel()
 	srv := withBoard(dgxh100.New(), h100)
-	lib, err := OpenWith(srv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer lib.Close()
+	lib := openLib(t, srv)
 	uuid3 := srv.Devices[3].(*server.Device).UUID
 	for _, tc := range []struct {
 		target string
@@ -299,11 +303,7 @@ func TestGPUByIndexAndUUID(t *testing.T) {
 func TestSamplerOnMockMachine(t *testing.T) {
 	t.Parallel()
 	srv := withBoard(dgxh100.New(), h100)
-	lib, err := OpenWith(srv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer lib.Close()
+	lib := openLib(t, srv)
 	var srcs []Source
 	for _, target := range []string{"0", "1"} {
 		g, err := lib.GPU(target)
@@ -367,11 +367,7 @@ func waitReads(t *testing.T, sc *script, n int) {
 func TestGPULostMidRun(t *testing.T) {
 	t.Parallel()
 	srv := withBoard(dgxh100.New(), h100)
-	lib, err := OpenWith(srv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer lib.Close()
+	lib := openLib(t, srv)
 	g0, _ := lib.GPU("0")
 	g1, _ := lib.GPU("1")
 	ok, lost := &script{}, &script{lostAt: 5}
@@ -404,11 +400,7 @@ func TestGPULostMidRun(t *testing.T) {
 func TestNotSupportedAskedOnce(t *testing.T) {
 	t.Parallel()
 	srv := withBoard(dgxa100.New(), a100)
-	lib, err := OpenWith(srv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer lib.Close()
+	lib := openLib(t, srv)
 	g, _ := lib.GPU("0")
 	sc := &script{unsupported: map[string]bool{"energy": true, "reasons": true}}
 	sc.install(srv.Devices[0].(*server.Device))
@@ -441,11 +433,7 @@ func TestOldDriverThrottleReasons(t *testing.T) {
 	d.GetCurrentClocksThrottleReasonsFunc = func() (uint64, nvml.Return) {
 		return nvml.ClocksThrottleReasonHwThermalSlowdown, nvml.SUCCESS
 	}
-	lib, err := OpenWith(srv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer lib.Close()
+	lib := openLib(t, srv)
 	g, _ := lib.GPU("0")
 	var smp accel.Sample
 	if err := g.Sample(&smp); err != nil || smp.ThrottleReasons != nvml.ClocksThrottleReasonHwThermalSlowdown {
@@ -550,11 +538,7 @@ func TestSampleAllocatesNothing(t *testing.T) {
 	for i := range srv.Devices[:2] {
 		srv.Devices[i] = &quietDevice{Device: srv.Devices[i].(*server.Device)}
 	}
-	lib, err := OpenWith(srv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer lib.Close()
+	lib := openLib(t, srv)
 	g0, _ := lib.GPU("0")
 	g1, _ := lib.GPU("1")
 	s, err := NewSampler(time.Hour, 64, Source{"nvml:0", g0}, Source{"nvml:1", g1})
@@ -580,11 +564,7 @@ func TestSampleAllocatesNothing(t *testing.T) {
 func BenchmarkSample(b *testing.B) {
 	srv := withBoard(dgxh100.New(), h100)
 	srv.Devices[0] = &quietDevice{Device: srv.Devices[0].(*server.Device)}
-	lib, err := OpenWith(srv)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer lib.Close()
+	lib := openLib(b, srv)
 	g, _ := lib.GPU("0")
 	var smp accel.Sample
 	b.ReportAllocs()
