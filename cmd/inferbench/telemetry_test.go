@@ -95,25 +95,8 @@ func TestRunWatchesMockGPUs(t *testing.T) {
 	tf := &telemetryFlags{specs: []string{"nvml:0", "nvml:1", "nvml:" + srv.Devices[0].(*mockserver.Device).UUID}, interval: 5 * time.Millisecond,
 		openLib: func() (*nvml.Lib, error) { return nvml.OpenWith(srv) }}
 	cfg := bench.Config{Scenario: bench.Closed, Concurrency: 2, Duration: 300 * time.Millisecond, Lengths: bench.Fixed(1, 16, 32)}
-	w, err := tf.start(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer w.close()
-	var b accel.Backend = noop.Backend{}
-	if err := w.begin(b); err != nil {
-		t.Fatal(err)
-	}
-	res, err := bench.Run(context.Background(), b, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	runs, err := report.FromBenchPoints(b.Info(), "chat", res)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var log bytes.Buffer
-	w.end(b, res, runs, &log)
+	runs := watchedRun(t, tf, cfg, noop.Backend{}, &log)
 	tel := runs[0].Telemetry
 	if tel == nil || len(tel.Devices) != 2 || !tel.Throttled || tel.Source != "nvml" {
 		t.Fatalf("telemetry %+v (the UUID names GPU 0 again: two devices)", tel)
@@ -177,6 +160,23 @@ func TestNVMLBackendOverEndpoint(t *testing.T) {
 		t.Errorf("info %+v", info)
 	}
 	cfg := bench.Config{Scenario: bench.Closed, Concurrency: 2, Duration: 300 * time.Millisecond, Lengths: bench.Fixed(1, 16, 8), Model: "llama-3.1-8b"}
+	runs := watchedRun(t, tf, cfg, b, io.Discard)
+	r := runs[0]
+	if r.Counts.Completed == 0 || r.Counts.Errors != 0 {
+		t.Fatalf("counts %+v", r.Counts)
+	}
+	if r.Telemetry == nil || len(r.Telemetry.Devices) != 1 || r.Telemetry.Devices[0].Device != "nvml:0" || r.Telemetry.Devices[0].Samples < 10 {
+		t.Fatalf("telemetry %+v", r.Telemetry)
+	}
+	if r.Energy == nil || r.Energy.Source != "nvml" || r.Energy.JoulesPerRequest <= 0 {
+		t.Errorf("energy %+v", r.Energy)
+	}
+}
+
+// watchedRun does what run does for one backend under --telemetry: start the
+// watch, run the load, build the report runs, attach what the GPUs saw.
+func watchedRun(t *testing.T, tf *telemetryFlags, cfg bench.Config, b accel.Backend, log io.Writer) []report.Run {
+	t.Helper()
 	w, err := tf.start(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -193,15 +193,6 @@ func TestNVMLBackendOverEndpoint(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w.end(b, res, runs, io.Discard)
-	r := runs[0]
-	if r.Counts.Completed == 0 || r.Counts.Errors != 0 {
-		t.Fatalf("counts %+v", r.Counts)
-	}
-	if r.Telemetry == nil || len(r.Telemetry.Devices) != 1 || r.Telemetry.Devices[0].Device != "nvml:0" || r.Telemetry.Devices[0].Samples < 10 {
-		t.Fatalf("telemetry %+v", r.Telemetry)
-	}
-	if r.Energy == nil || r.Energy.Source != "nvml" || r.Energy.JoulesPerRequest <= 0 {
-		t.Errorf("energy %+v", r.Energy)
-	}
+	w.end(b, res, runs, log)
+	return runs
 }
