@@ -31,7 +31,7 @@ func FromBench(info accel.Info, workload string, r *bench.Result) (Run, error) {
 		TPOT:       Summarize(r.TPOT),
 		ITL:        Summarize(r.ITL),
 		Histograms: map[string]string{},
-		Valid:      r.Valid, InvalidReasons: r.InvalidReasons,
+		Valid:      r.Valid, InvalidReasons: r.InvalidReasons, Interrupted: r.Interrupted,
 	}
 	if run.Workload.Precision == "" {
 		run.Workload.Precision = c.Precision

@@ -199,9 +199,6 @@ func runCmd(ctx context.Context, e *env, args []string) error {
 			return fmt.Errorf("%s: %w", b.Info().ID, err)
 		}
 		watch.end(b, res, runs, e.stderr)
-		for i := range runs {
-			runs[i].Interrupted = res.Interrupted
-		}
 		rep.Runs = append(rep.Runs, runs...)
 		if sc == bench.MaxRate {
 			fmt.Fprintf(e.stderr, "%s: max rate %.4g req/s meets %s\n", b.Info().ID, res.MaxRate, f.load.sloText(cfg.SLO))
