@@ -41,6 +41,7 @@ import (
 	"github.com/inferbench/inferbench/accel"
 	"github.com/inferbench/inferbench/accel/remote/h1"
 	"github.com/inferbench/inferbench/accel/remote/openai"
+	"github.com/inferbench/inferbench/accel/remote/rxtime"
 	"github.com/inferbench/inferbench/accel/remote/sse"
 )
 
@@ -148,6 +149,8 @@ func New(cfg Config) (*Backend, error) {
 			"stream":   strconv.FormatBool(!cfg.NoStream),
 			"prompts":  "synthetic",
 			"hints":    strconv.FormatBool(cfg.LengthHints),
+			// token_times: when a token counts as received (see call.arrived).
+			"token_times": "read",
 		},
 	}
 	if cfg.Model != "" {
@@ -215,6 +218,7 @@ func (b *Backend) useH1() error {
 	}
 	b.h1head = h
 	b.info.Extra["transport"] = TransportH1
+	b.info.Extra["token_times"] = rxtime.Clock
 	return nil
 }
 
@@ -251,7 +255,8 @@ func (b *Backend) Close() error {
 }
 
 // Probe dials the endpoint's host once, so that a wrong address fails before any
-// load is sent, with one clear message.
+// load is sent, with one clear message. On h1 the connection is kept for the
+// first request.
 func (b *Backend) Probe(ctx context.Context) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, b.endpoint, nil)
 	if err != nil {
@@ -269,12 +274,20 @@ func (b *Backend) Probe(ctx context.Context) error {
 			host = net.JoinHostPort(u.Hostname(), "80")
 		}
 	}
-	d := net.Dialer{Timeout: b.cfg.ConnectTimeout}
-	conn, err := d.DialContext(ctx, "tcp", host)
+	if b.h1 != nil {
+		// The connection proves the address and then serves the first request.
+		err = b.h1.Prime(ctx)
+	} else {
+		var conn net.Conn
+		d := net.Dialer{Timeout: b.cfg.ConnectTimeout}
+		if conn, err = d.DialContext(ctx, "tcp", host); err == nil {
+			conn.Close()
+		}
+	}
 	if err != nil {
 		return accel.Errorf(accel.ClassConnect, "cannot reach %s: %v (is the server running? check the host and port)", RedactURL(b.cfg.URL), unwrapNet(err))
 	}
-	return conn.Close()
+	return nil
 }
 
 // unwrapNet shortens "dial tcp 127.0.0.1:1: connect: connection refused" to its
@@ -368,7 +381,7 @@ func (c *call) sendHTTP(parent context.Context, start time.Time) (io.Reader, err
 // cancellation moves it to the past.
 func (c *call) sendH1(parent context.Context, start time.Time) (io.Reader, error) {
 	b := c.b
-	for attempt := 0; ; attempt++ {
+	for {
 		conn, reused, err := b.h1.Get(parent)
 		if err != nil {
 			return nil, err
@@ -402,8 +415,10 @@ func (c *call) sendH1(parent context.Context, start time.Time) (io.Reader, error
 		}
 		c.release()
 		// A kept-alive connection the server closed while idle fails before any
-		// response: the request was not served, so it goes again on a new one.
-		if !reused || attempt > 0 || parent.Err() != nil || !staleConn(err) {
+		// response: the request was not served, so it goes again on the next
+		// one. A server's idle timeout closes every idle connection at once, so
+		// this goes on until the pool dials afresh (reused false), which ends it.
+		if !reused || parent.Err() != nil || !staleConn(err) {
 			return nil, err
 		}
 	}
@@ -426,6 +441,20 @@ func (c *call) cancelHook(ctx context.Context) func() {
 func staleConn(err error) bool {
 	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
 		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
+}
+
+// arrived is when the event just parsed reached this machine: the kernel's
+// receive stamp of the h1 connection's latest read, so a token's time is not
+// this process's wake-up after it (0.3–2.5 ms on an idle VM; see package
+// rxtime); the clock now on net/http, whose reads run ahead on their own
+// goroutine. Never before start.
+func (c *call) arrived(start time.Time) time.Time {
+	if c.conn != nil {
+		if t, ok := c.conn.Received(); ok && !t.Before(start) {
+			return t
+		}
+	}
+	return time.Now()
 }
 
 // firstToken moves the deadline from the first token's to the request's.
@@ -644,10 +673,10 @@ func (c *call) do(parent context.Context, req *accel.Request, res *accel.Result)
 		if c.chunk.Content == 0 {
 			continue // role-only, empty delta, finish or usage chunk
 		}
-		now := time.Now()
+		now := c.arrived(start)
 		if chunks == 0 {
 			res.TTFT = now.Sub(start)
-			c.firstToken(now)
+			c.firstToken(time.Now())
 		} else if res.Gaps != nil {
 			res.Gaps.RecordGap(now.Sub(last))
 		}

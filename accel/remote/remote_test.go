@@ -17,6 +17,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -304,7 +305,10 @@ func TestTokenCounting(t *testing.T) {
 	}
 }
 
-// capture records what requests a server received.
+// capture records what requests a server received. Read it through got:
+// the client's reads are recvmsg calls (package rxtime), which the race
+// detector does not see as ordered after the server's writes, as it does
+// for read and write.
 type capture struct {
 	mu   sync.Mutex
 	reqs []*http.Request
@@ -320,6 +324,13 @@ func (c *capture) handler(next http.HandlerFunc) http.HandlerFunc {
 		c.mu.Unlock()
 		next(w, r)
 	}
+}
+
+// got returns the requests and bodies received so far.
+func (c *capture) got() ([]*http.Request, []openai.Request) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Clone(c.reqs), slices.Clone(c.body)
 }
 
 func TestDialectsAndHeaders(t *testing.T) {
@@ -369,11 +380,12 @@ func TestDialectsAndHeaders(t *testing.T) {
 			if err := b.Infer(context.Background(), &accel.Request{InputTokens: 4, OutputTokens: 9}, &accel.Result{}); err != nil {
 				t.Fatal(err)
 			}
-			r := c.reqs[0]
+			reqs, bodies := c.got()
+			r := reqs[0]
 			if r.URL.Path != tt.wantPath {
 				t.Errorf("path %q, want %q", r.URL.Path, tt.wantPath)
 			}
-			if msg := tt.check(r, c.body[0]); msg != "" {
+			if msg := tt.check(r, bodies[0]); msg != "" {
 				t.Error(msg)
 			}
 			if d := b.Info().Extra["dialect"]; d != tt.dialect {
@@ -451,7 +463,8 @@ func TestSyntheticPromptsDeterministic(t *testing.T) {
 		}
 	}
 	var prompts []string
-	for _, body := range c.body {
+	_, bodies := c.got()
+	for _, body := range bodies {
 		var s string
 		json.Unmarshal(body.Messages[0].Content, &s)
 		prompts = append(prompts, s)
@@ -478,7 +491,8 @@ func TestPromptsFile(t *testing.T) {
 		}
 	}
 	var got []string
-	for _, body := range c.body {
+	_, bodies := c.got()
+	for _, body := range bodies {
 		var s string
 		json.Unmarshal(body.Messages[0].Content, &s)
 		got = append(got, s)
@@ -575,6 +589,50 @@ func TestCredentialsInURLNotReported(t *testing.T) {
 	info, _ := json.Marshal(b.Info())
 	if strings.Contains(string(info), "hunter2") || !strings.Contains(string(info), "REDACTED@") {
 		t.Errorf("info %s", info)
+	}
+}
+
+// A server's idle timeout closes every idle connection at once: the next
+// request goes through however many of them the pool holds, not just one.
+func TestIdleTimeoutClosingEveryConnection(t *testing.T) {
+	t.Parallel()
+	var conns atomic.Int32
+	ts := httptest.NewUnstartedServer(sseHandler(tokChunk, usageChunk, done))
+	ts.Config.IdleTimeout = 20 * time.Millisecond
+	ts.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			conns.Add(1)
+		}
+	}
+	ts.Start()
+	t.Cleanup(ts.Close)
+	b := open(t, ts.URL+"/v1", map[string]string{remote.SettingTransport: remote.TransportH1})
+	infer := func() error {
+		var res accel.Result
+		if err := b.Infer(context.Background(), &accel.Request{OutputTokens: 9}, &res); err != nil {
+			return err
+		}
+		if res.OutputTokens != 9 {
+			return fmt.Errorf("%d tokens, want 9", res.OutputTokens)
+		}
+		return nil
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 4)
+	for range 4 { // four in flight: four connections, plus a spare
+		wg.Go(func() { errs <- infer() })
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	before := conns.Load()
+	time.Sleep(200 * time.Millisecond) // ten idle timeouts: every idle connection closed
+	if err := infer(); err != nil {
+		t.Fatalf("after the server closed %d idle connections: %v", before, err)
 	}
 }
 

@@ -126,8 +126,9 @@ func TestMalformedHead(t *testing.T) {
 	}
 }
 
-// Against net/http's server: keep-alive reuses one connection for many
-// requests, and the request arrives intact.
+// Against net/http's server: keep-alive reuses connections for many
+// requests — the one in use and the spare dialled ahead — and the request
+// arrives intact.
 func TestKeepAliveAgainstNetHTTP(t *testing.T) {
 	t.Parallel()
 	var conns atomic.Int32
@@ -169,8 +170,65 @@ func TestKeepAliveAgainstNetHTTP(t *testing.T) {
 		}
 		p.Put(c)
 	}
-	if n := conns.Load(); n != 1 {
-		t.Errorf("%d connections for 5 requests, want 1", n)
+	if n := conns.Load(); n > 2 {
+		t.Errorf("%d connections for 5 requests one after another, want at most 2", n)
+	}
+}
+
+// idleSoon waits up to 5 s for the pool to hold n idle connections: a spare
+// is dialled in the background.
+func idleSoon(t *testing.T, p *Pool, n int) {
+	t.Helper()
+	for range 500 {
+		p.mu.Lock()
+		k := len(p.idle)
+		p.mu.Unlock()
+		if k >= n {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatalf("no spare connection after 5 s; want %d idle", n)
+}
+
+// Taking the last idle connection dials a spare, so the next request in
+// flight does not dial on its own path; a full pool dials none, and Close
+// closes every connection, the spare's included.
+func TestPoolDialsASpareAhead(t *testing.T) {
+	t.Parallel()
+	var accepted atomic.Int32
+	addr := raw(t, func(c net.Conn, br *bufio.Reader) {
+		accepted.Add(1)
+		io.Copy(io.Discard, br)
+	})
+	p := NewPool(addr, time.Second, 3)
+	if err := p.Prime(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	var held []*Conn
+	for i := range 3 {
+		idleSoon(t, p, 1)
+		c, reused, err := p.Get(context.Background())
+		if err != nil || !reused {
+			t.Fatalf("Get %d while %d are out: reused %v, err %v; want a ready spare", i, len(held), reused, err)
+		}
+		held = append(held, c)
+	}
+	p.mu.Lock()
+	open, idle := p.open, len(p.idle)
+	p.mu.Unlock()
+	if open != 3 || idle != 0 {
+		t.Errorf("at the pool's size (3): %d open, %d idle; want 3 and 0 (no spare past the size)", open, idle)
+	}
+	p.Close()
+	for _, c := range held {
+		p.Put(c) // after Close: closed, not kept
+	}
+	if p.open != 0 || len(p.idle) != 0 {
+		t.Errorf("after Close and Put: %d open, %d idle; want 0", p.open, len(p.idle))
+	}
+	if n := accepted.Load(); n > 3 {
+		t.Errorf("server accepted %d connections, want at most 3", n)
 	}
 }
 
