@@ -1,0 +1,98 @@
+package sleep
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+)
+
+// Until never returns before its deadline, whichever stage the wait ends in.
+func TestUntilNeverEarly(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name   string
+		timers *Timers
+		d      time.Duration
+	}{
+		{"past", NewTimers(1), -time.Millisecond},
+		{"yield only", NewTimers(1), 20 * time.Microsecond},
+		{"precise", NewTimers(1), 700 * time.Microsecond},
+		{"no timer free", NewTimers(0), 700 * time.Microsecond},
+		{"no timers", nil, 700 * time.Microsecond},
+		{"timer then precise", NewTimers(1), 12 * time.Millisecond},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			defer tt.timers.Close()
+			s := New(tt.timers)
+			for range 5 {
+				due := time.Now().Add(tt.d)
+				got, err := s.Until(context.Background(), due)
+				if err != nil || got.Before(due) || time.Now().Before(due) {
+					t.Fatalf("Until(now%+v) = %v before the deadline, err %v", tt.d, due.Sub(got), err)
+				}
+			}
+			if l := s.Late(); l < 0 || l > maxLate {
+				t.Errorf("learnt lateness %v outside [0, %v]", l, maxLate)
+			}
+		})
+	}
+}
+
+func TestUntilCancelled(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(10*time.Millisecond, cancel)
+	due := time.Now().Add(time.Hour)
+	got, err := New(nil).Until(ctx, due)
+	if !errors.Is(err, context.Canceled) || !got.Before(due) {
+		t.Fatalf("Until an hour ahead, cancelled after 10 ms: %v early, err %v; want context.Canceled", due.Sub(got), err)
+	}
+}
+
+// The thread's wake-up is never early, so what is learnt is a lateness; and
+// a seed is clamped.
+func TestLateLearnt(t *testing.T) {
+	t.Parallel()
+	timers := NewTimers(1)
+	defer timers.Close()
+	s := New(timers)
+	s.SetLate(time.Hour)
+	if s.Late() != maxLate {
+		t.Errorf("SetLate(1h) = %v, want the bound %v", s.Late(), maxLate)
+	}
+	s.SetLate(-time.Second)
+	if s.Late() != 0 {
+		t.Errorf("SetLate(-1s) = %v, want 0", s.Late())
+	}
+	for range 20 {
+		s.Until(context.Background(), time.Now().Add(time.Millisecond))
+	}
+	if s.Late() <= 0 {
+		t.Errorf("after 20 precise sleeps the learnt lateness is %v; a thread cannot wake early", s.Late())
+	}
+}
+
+func TestUntilAllocatesNothing(t *testing.T) {
+	timers := NewTimers(1)
+	defer timers.Close()
+	s := New(timers)
+	ctx := context.Background()
+	allocs := testing.AllocsPerRun(20, func() {
+		s.Until(ctx, time.Now().Add(300*time.Microsecond))
+	})
+	if allocs != 0 {
+		t.Errorf("%v allocs per wait, want 0", allocs)
+	}
+}
+
+func ExampleSleeper_Until() {
+	timers := NewTimers(64) // shared: one kernel timer per goroutine waiting at once
+	defer timers.Close()
+	s := New(timers) // one per goroutine
+	due := time.Now().Add(2 * time.Millisecond)
+	now, err := s.Until(context.Background(), due)
+	fmt.Println(!now.Before(due), err)
+	// Output: true <nil>
+}
