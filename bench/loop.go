@@ -11,6 +11,7 @@ import (
 	"github.com/HdrHistogram/hdrhistogram-go"
 
 	"github.com/inferbench/inferbench/accel"
+	"github.com/inferbench/inferbench/bench/sleep"
 )
 
 // The real-time loop.
@@ -41,8 +42,14 @@ const chunkSpan = 8 * time.Microsecond
 // a simulated clock), so more requests in flight help.
 const blockingService = 50 * time.Microsecond
 
-// sleepMargin is how early a worker wakes from a sleep before its arrival.
-const sleepMargin = 4 * time.Millisecond
+// spinWait is the longest wait a worker spins through without yielding: a
+// fast plan's arrivals are this close together.
+const spinWait = 2 * time.Microsecond
+
+// preciseSleepers bounds the workers in a sleep.Sleeper's precise stage at
+// once (each holds a kernel timer, a file descriptor, there); the rest yield
+// through their wait.
+const preciseSleepers = 256
 
 // maxChunk bounds a chunk; closed loops and offline take this many at a time.
 const maxChunk = 64
@@ -215,6 +222,7 @@ type worker struct {
 	// fast backend should not pay once the watcher has stood down).
 	busy     atomic.Int64
 	watching *atomic.Bool
+	sleeper  *sleep.Sleeper
 }
 
 func (w *worker) init(r *runner, s *stripe) {
@@ -222,6 +230,7 @@ func (w *worker) init(r *runner, s *stripe) {
 	*w = worker{
 		d: r.d, b: r.b, ctx: r.ctx, ictx: r.ictx, watching: &r.watching, lengths: &c.Lengths, epoch: r.epoch, warm: c.Warmup,
 		open: r.open, fromZero: c.process() == Burst, budget: c.LagBudget, maxLag: c.MaxLag, s: s,
+		sleeper: sleep.New(r.timers),
 	}
 	if !w.open && c.Duration > 0 {
 		w.deadline = c.Warmup + c.Duration
@@ -240,23 +249,22 @@ func (w *worker) refill() bool {
 	return w.n > 0
 }
 
-// wait returns when the clock reaches at, and the time it read then. It
-// sleeps through long gaps, yields through medium ones and spins through
-// short ones: a timer cannot wake a goroutine within a microsecond, a spin
-// on a vDSO clock read can. Go's timers wake up to a few milliseconds late
-// on a loaded Linux machine (measured: time.Sleep(200µs) p99 2.4ms), so a
-// sleep ends sleepMargin early and the rest is spent yielding.
-func (w *worker) wait(at time.Duration) time.Duration {
+// wait returns when the clock reaches at, and the time it read then; false
+// when the run was stopped meanwhile. Waits of a few microseconds spin (a
+// fast plan's); longer ones go to the worker's sleep.Sleeper, which sleeps
+// through all but a learnt margin of about 0.1 ms and yields through that,
+// so a low rate costs a little CPU per arrival, not the wait's length in
+// spinning (see package sleep).
+func (w *worker) wait(at time.Duration) (time.Duration, bool) {
 	for {
 		now := time.Since(w.epoch)
 		d := at - now
 		if d <= 0 {
-			return now
+			return now, true
 		}
-		if d > 2*sleepMargin {
-			time.Sleep(d - sleepMargin)
-		} else if d > 2*time.Microsecond {
-			runtime.Gosched() // lets a pool larger than the CPUs share them
+		if d > spinWait {
+			t, err := w.sleeper.Until(w.ctx, w.epoch.Add(at))
+			return t.Sub(w.epoch), err == nil
 		}
 	}
 }
@@ -271,7 +279,11 @@ func (w *worker) one() bool {
 	w.i++
 	var sent time.Duration
 	if w.open {
-		sent = w.wait(a.at)
+		var ok bool
+		if sent, ok = w.wait(a.at); !ok {
+			w.halted, w.i = true, w.n // stopped while waiting: send nothing more
+			return false
+		}
 	} else {
 		sent = time.Since(w.epoch)
 		if w.deadline > 0 && sent >= w.deadline {
@@ -340,6 +352,7 @@ type runner struct {
 	d        *dispatcher
 	epoch    time.Time
 	open     bool
+	timers   *sleep.Timers // the workers' precise sleeps share these
 
 	stripes []stripe
 	mu      sync.Mutex // guards workers
@@ -365,7 +378,8 @@ func (r *runner) start(n int) {
 
 // runRealtime drives b in wall-clock time.
 func runRealtime(ctx context.Context, b accel.Backend, c *Config) *Result {
-	r := &runner{ctx: ctx, b: b, c: c, open: c.process() != ASAP && c.process() != Burst}
+	r := &runner{ctx: ctx, b: b, c: c, open: c.process() != ASAP && c.process() != Burst, timers: sleep.NewTimers(preciseSleepers)}
+	defer r.timers.Close()
 	// An interrupt stops issuing at once but lets in-flight requests finish
 	// for a grace period, so what was sent is measured, not thrown away.
 	ictx, cancelInfer := context.WithCancel(context.WithoutCancel(ctx))
