@@ -75,7 +75,7 @@ func serveCmd(ctx context.Context, e *env, args []string) error {
 	switch batching {
 	case "continuous":
 	case "isolated":
-		backend = server.NewPaced(info, func(in, out int) (server.Timing, error) {
+		paced := server.NewPaced(info, func(in, out int) (server.Timing, error) {
 			p, err := sim.Predict(ctx, sim.Scenario{Profile: info.Profile, Chips: info.Chips, Model: model, Precision: info.Precision, Batch: 1, InputTokens: in, OutputTokens: out})
 			if err != nil {
 				return server.Timing{}, err
@@ -89,6 +89,8 @@ func serveCmd(ctx context.Context, e *env, args []string) error {
 			}
 			return t, nil
 		})
+		defer paced.Close()
+		backend = paced
 	default:
 		return usagef("--batching %q: want isolated or continuous", batching)
 	}
