@@ -31,7 +31,7 @@ func serveCmd(ctx context.Context, e *env, args []string) error {
 		profile, model, precision, addr, keyEnv, batching string
 		chips, stallEvery, dropEvery, maxTokens           int
 		errorRate                                         float64
-		stallFor, grace, keepWarm                         time.Duration
+		stallFor, grace                                   time.Duration
 		instant                                           bool
 	)
 	fs := newFlags(e, "serve", "--profile ID --model ID [flags]", serveExamples)
@@ -48,7 +48,6 @@ func serveCmd(ctx context.Context, e *env, args []string) error {
 	fs.IntVar(&stallEvery, "stall-every", 0, "fault: every Nth stream pauses before its first token (0: never)")
 	fs.DurationVar(&stallFor, "stall-duration", 2*time.Second, "fault: how long a stall lasts")
 	fs.IntVar(&dropEvery, "drop-stream-every", 0, "fault: every Nth stream is cut half-way, without [DONE] (0: never)")
-	fs.DurationVar(&keepWarm, "keep-warm", time.Millisecond, "wake this often while idle, as a GPU server's engine loop does, so a request after a pause is not delayed by a sleeping CPU (0: off)")
 	fs.DurationVar(&grace, "shutdown-grace", 5*time.Second, "on SIGINT/SIGTERM, let requests in flight finish for this long")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -122,9 +121,6 @@ func serveCmd(ctx context.Context, e *env, args []string) error {
 	defer stop()
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
-	if keepWarm > 0 {
-		go server.KeepWarm(ctx, keepWarm)
-	}
 	fmt.Fprintf(e.stderr, "serving %s on %s (%s ×%d, %s, %s batching) at http://%s/v1\n", model, info.ID, info.Name, info.Chips, info.Precision, batching, ln.Addr())
 	select {
 	case err := <-errc:

@@ -385,20 +385,3 @@ func ExampleServer() {
 	// data: {"id":"chatcmpl-1","object":"chat.completion.chunk","model":"llama-3.1-8b","choices":[{"index":0,"delta":{},"logprobs":null,"finish_reason":"length"}]}
 	// data: [DONE]
 }
-
-func TestKeepWarmStops(t *testing.T) {
-	t.Parallel()
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		server.KeepWarm(ctx, time.Millisecond)
-		close(done)
-	}()
-	time.Sleep(5 * time.Millisecond)
-	cancel()
-	select {
-	case <-done:
-	case <-time.After(5 * time.Second):
-		t.Fatal("KeepWarm did not return after its context was cancelled")
-	}
-}
