@@ -63,6 +63,36 @@ func TestRealtimeBatchesConcurrentCalls(t *testing.T) {
 	}
 }
 
+// A request that carries its arrival (a server's kernel receive stamp) is
+// timed from it, and an idle device starts on it then, but never more than
+// catchUp back: an arrival an hour old does not make the answer instant.
+func TestRealtimeStartsAtArrival(t *testing.T) {
+	t.Parallel()
+	b, err := New("h100-sxm", 1, "llama-3.2-1b", "bf16", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	req := accel.Request{InputTokens: 64, OutputTokens: 16}
+	p, err := Predict(context.Background(), Scenario{Profile: "h100-sxm", Chips: 1, Model: "llama-3.2-1b", Precision: "bf16", Batch: 1, InputTokens: 64, OutputTokens: 16})
+	if err != nil {
+		t.Fatal(err)
+	}
+	arrived := time.Now().Add(-time.Hour)
+	var res accel.Result
+	called := time.Now()
+	if err := b.Infer(accel.WithArrival(context.Background(), arrived), &req, &res); err != nil {
+		t.Fatal(err)
+	}
+	took := time.Since(called)
+	if res.TTFT < time.Hour || res.Latency < res.TTFT {
+		t.Errorf("TTFT %v, latency %v: want both counted from the arrival an hour ago", res.TTFT, res.Latency)
+	}
+	if floor := time.Duration(p.E2Ems*1e6) - catchUp - time.Microsecond; took < floor {
+		t.Errorf("the call took %v; the device may start at most %v early, so at least %v", took, catchUp, floor)
+	}
+}
+
 // A canceled call returns ClassCanceled, and OnToken is never called after
 // Infer returns.
 func TestRealtimeCancel(t *testing.T) {

@@ -117,11 +117,7 @@ func (b *Backend) Close() error {
 	b.closed = true
 	b.mu.Unlock()
 	if rt != nil {
-		select {
-		case <-rt.quit:
-		default:
-			close(rt.quit)
-		}
+		rt.stop()
 		<-rt.exited
 	}
 	return nil

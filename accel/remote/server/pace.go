@@ -87,7 +87,7 @@ func (p *Paced) timing(in, out int) (Timing, error) {
 // request (its parsing is part of the predicted time, as a real server's is),
 // or at the call when ctx does not say.
 func (p *Paced) Infer(ctx context.Context, req *accel.Request, res *accel.Result) error {
-	start := arrival(ctx) // the server's clock starts when the request arrived
+	start := accel.Arrival(ctx) // the device's clock starts when the request arrived
 	t, err := p.timing(req.InputTokens*max(req.Batch, 1), req.OutputTokens)
 	if err != nil {
 		res.Class = accel.ClassOf(err)
@@ -129,19 +129,3 @@ func (p *Paced) Infer(ctx context.Context, req *accel.Request, res *accel.Result
 // a kernel timer (a file descriptor) there, and past the bound a stream
 // yields through its wait.
 const preciseSleepers = 1024
-
-// arrivalKey is the context key for a request's arrival time.
-type arrivalKey struct{}
-
-// withArrival records when the server received the request.
-func withArrival(ctx context.Context, t time.Time) context.Context {
-	return context.WithValue(ctx, arrivalKey{}, t)
-}
-
-// arrival returns when the request arrived, or now.
-func arrival(ctx context.Context) time.Time {
-	if t, ok := ctx.Value(arrivalKey{}).(time.Time); ok {
-		return t
-	}
-	return time.Now()
-}

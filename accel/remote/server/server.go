@@ -405,7 +405,7 @@ type gen struct {
 }
 
 func (s *Server) generate(w http.ResponseWriter, r *http.Request, route string, q *request) {
-	ctx, cancel := context.WithCancel(withArrival(r.Context(), q.arrived))
+	ctx, cancel := context.WithCancel(accel.WithArrival(r.Context(), q.arrived))
 	defer cancel()
 	g := &gen{notify: make(chan struct{}, 1), done: make(chan struct{})}
 	g.req = accel.Request{
