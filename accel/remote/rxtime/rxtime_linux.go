@@ -4,6 +4,7 @@ package rxtime
 
 import (
 	"io"
+	"math"
 	"net"
 	"os"
 	"sync/atomic"
@@ -33,8 +34,16 @@ type Conn struct {
 	n     int
 	errno syscall.Errno
 
-	rx atomic.Int64 // the latest data read's stamp, wall-clock ns; 0: none
+	// base is a monotonic reading taken at Wrap; rx is the latest data
+	// read's stamp as nanoseconds since base (negative for bytes that came
+	// before Wrap), converted once per read: a stream's reader asks for it
+	// once per event, and a read carries several.
+	base time.Time
+	rx   atomic.Int64 // noStamp: none
 }
+
+// noStamp marks a read without a stamp.
+const noStamp = math.MinInt64
 
 // Wrap returns c with receive stamps when c is a TCP connection on which the
 // kernel grants SO_TIMESTAMPNS, and c itself otherwise.
@@ -51,7 +60,8 @@ func Wrap(c net.Conn) net.Conn {
 	if err := rc.Control(func(fd uintptr) { serr = enable(fd) }); err != nil || serr != nil {
 		return c
 	}
-	x := &Conn{TCPConn: tc, rc: rc}
+	x := &Conn{TCPConn: tc, rc: rc, base: time.Now()}
+	x.rx.Store(noStamp)
 	x.recv = x.recvmsg
 	return x
 }
@@ -80,7 +90,11 @@ func (c *Conn) Read(p []byte) (int, error) {
 	if c.n == 0 {
 		return 0, io.EOF
 	}
-	c.rx.Store(c.stamp())
+	rx := int64(noStamp)
+	if ns := c.stamp(); ns != 0 {
+		rx = int64(fromWall(ns).Sub(c.base))
+	}
+	c.rx.Store(rx)
 	return c.n, nil
 }
 
@@ -129,11 +143,11 @@ func (c *Conn) opError(err error) error {
 // Received returns when the kernel received the bytes of the latest read
 // that returned data, and false when there was none or it had no stamp.
 func (c *Conn) Received() (time.Time, bool) {
-	ns := c.rx.Load()
-	if ns == 0 {
+	rx := c.rx.Load()
+	if rx == noStamp {
 		return time.Time{}, false
 	}
-	return fromWall(ns), true
+	return c.base.Add(time.Duration(rx)), true
 }
 
 // WriteTo copies the connection to w through Read, so that the stamps stay
