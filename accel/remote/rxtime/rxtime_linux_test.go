@@ -125,7 +125,7 @@ func TestStampBeforeWrap(t *testing.T) {
 	defer cl.Close()
 	sent := time.Now()
 	cl.Write([]byte("early"))
-	written := time.Now() // on loopback the receiver's stamp is taken inside the write
+	written := time.Now()             // on loopback the receiver's stamp is taken inside the write
 	time.Sleep(20 * time.Millisecond) // the server is slow to accept
 	sc, err := l.Accept()
 	if err != nil {
