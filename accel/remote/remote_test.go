@@ -326,6 +326,18 @@ func (c *capture) handler(next http.HandlerFunc) http.HandlerFunc {
 	}
 }
 
+// prompts returns the first message of each chat request received so far.
+func (c *capture) prompts() []string {
+	_, bodies := c.got()
+	var out []string
+	for _, body := range bodies {
+		var s string
+		json.Unmarshal(body.Messages[0].Content, &s)
+		out = append(out, s)
+	}
+	return out
+}
+
 // got returns the requests and bodies received so far.
 func (c *capture) got() ([]*http.Request, []openai.Request) {
 	c.mu.Lock()
@@ -462,12 +474,8 @@ func TestSyntheticPromptsDeterministic(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	var prompts []string
-	_, bodies := c.got()
-	for _, body := range bodies {
-		var s string
-		json.Unmarshal(body.Messages[0].Content, &s)
-		prompts = append(prompts, s)
+	prompts := c.prompts()
+	for _, s := range prompts {
 		if n := server.CountTokens(s); n != 100 {
 			t.Errorf("prompt has %d tokens, want 100: %q", n, s)
 		}
@@ -490,14 +498,7 @@ func TestPromptsFile(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	var got []string
-	_, bodies := c.got()
-	for _, body := range bodies {
-		var s string
-		json.Unmarshal(body.Messages[0].Content, &s)
-		got = append(got, s)
-	}
-	if want := []string{"first", `second "quoted"`, "first"}; !slices.Equal(got, want) {
+	if got, want := c.prompts(), []string{"first", `second "quoted"`, "first"}; !slices.Equal(got, want) {
 		t.Errorf("prompts %q, want %q", got, want)
 	}
 
