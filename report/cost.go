@@ -1,7 +1,9 @@
 package report
 
 import (
+	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -73,9 +75,9 @@ func (p *Prices) ParsePriceFlags(values []string) error {
 }
 
 // CostOf prices a run: its per-chip price (override, else the table) times its
-// chips, and AWS's formula over its throughput. ok is false where there is no
-// price; why then says why.
-func (p Prices) CostOf(run *Run) (c Cost, ok bool, why string) {
+// chips, and AWS's formula over its throughput. Where there is no price the
+// error says why; it is a *fixtures.NoPriceError when the table has none.
+func (p Prices) CostOf(run *Run) (c Cost, err error) {
 	chips := run.Backend.Info.Chips
 	if chips < 1 {
 		chips = 1
@@ -87,11 +89,11 @@ func (p Prices) CostOf(run *Run) (c Cost, ok bool, why string) {
 	} else if usd, found := p.Overrides[profile]; found && profile != "" {
 		c.USDPerChipHour, c.Source, c.Basis = usd, "--price", "given by the user for profile "+profile
 	} else if profile == "" {
-		return Cost{}, false, fmt.Sprintf("%s has no profile to price: give --price %s=USD", run.Backend.ID, run.Backend.ID)
+		return Cost{}, fmt.Errorf("%s has no profile to price: give --price %s=USD", run.Backend.ID, run.Backend.ID)
 	} else {
 		pr, err := p.Table.Lookup(profile)
 		if err != nil {
-			return Cost{}, false, err.Error()
+			return Cost{}, err
 		}
 		c.USDPerChipHour, c.Basis, c.Date, c.Assumption = pr.USDPerChipHour, pr.Basis, pr.Date, pr.Assumption
 		c.Source = "fixtures/prices.json: " + pr.Source
@@ -99,25 +101,44 @@ func (p Prices) CostOf(run *Run) (c Cost, ok bool, why string) {
 	c.USDPerHour = c.USDPerChipHour * float64(chips)
 	c.USDPerMillionOutputTokens = PerMillion(c.USDPerHour, run.Throughput.OutputTokensPerS)
 	c.USDPerMillionRequests = PerMillion(c.USDPerHour, run.Throughput.RequestsPerS)
-	return c, true, ""
+	return c, nil
 }
 
 // AddCosts sets the Cost of every run it can price and returns, for those it
 // cannot, one note each saying why (statistical doubts and missing prices are
 // notes, not failures). Overrides naming no run in r are reported too, so a
 // typo in --price does not pass silently.
+//
+// Profiles the table leaves unpriced for one reason share one note (the four
+// laptop NPUs of the default run: one line, not four).
 func (p Prices) AddCosts(r *Report) (notes []string) {
 	used := map[string]bool{}
+	var whys []string                 // unpriced reasons, in run order
+	unpriced := map[string][]string{} // reason: profiles, quoted
 	for i := range r.Runs {
 		run := &r.Runs[i]
-		c, ok, why := p.CostOf(run)
-		if !ok {
+		c, err := p.CostOf(run)
+		if err != nil {
 			run.Cost = nil
-			notes = append(notes, why)
+			var np *fixtures.NoPriceError
+			if errors.As(err, &np) && np.Why != "" {
+				q := strconv.Quote(np.Profile)
+				if !slices.Contains(unpriced[np.Why], q) {
+					if len(unpriced[np.Why]) == 0 {
+						whys = append(whys, np.Why)
+					}
+					unpriced[np.Why] = append(unpriced[np.Why], q)
+				}
+				continue
+			}
+			notes = append(notes, err.Error())
 			continue
 		}
 		run.Cost = &c
 		used[run.Backend.ID], used[run.Backend.Info.Profile] = true, true
+	}
+	for _, why := range whys {
+		notes = append(notes, fmt.Sprintf("no price for %s: %s", strings.Join(unpriced[why], ", "), why))
 	}
 	var unused []string
 	for id := range p.Overrides {

@@ -3,6 +3,7 @@ package report_test
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 
@@ -36,9 +37,9 @@ func TestCostOf(t *testing.T) {
 		if err := p.ParsePriceFlags(tt.overrides); err != nil {
 			t.Fatalf("%s: %v", tt.name, err)
 		}
-		c, ok, why := p.CostOf(&run)
-		if !ok {
-			t.Fatalf("%s: no cost: %s", tt.name, why)
+		c, err := p.CostOf(&run)
+		if err != nil {
+			t.Fatalf("%s: no cost: %v", tt.name, err)
 		}
 		if math.Abs(c.USDPerHour-tt.perHour) > 1e-9 || c.Chips != 12 || !strings.HasPrefix(c.Source, tt.source) {
 			t.Errorf("%s: %+v, want $%g/h from %s", tt.name, c, tt.perHour, tt.source)
@@ -57,6 +58,8 @@ func TestAddCostsNotes(t *testing.T) {
 	rep := reporttest.Report(
 		reporttest.Run(reporttest.Spec{Backend: "sim:h100-sxm", Profile: "h100-sxm", N: 100, MedianMS: 10}),
 		reporttest.Run(reporttest.Spec{Backend: "sim:npu-m4", Profile: "npu-m4", N: 100, MedianMS: 10}),
+		reporttest.Run(reporttest.Spec{Backend: "sim:npu-x-elite", Profile: "npu-x-elite", N: 100, MedianMS: 10}),
+		reporttest.Run(reporttest.Spec{Backend: "sim:b200", Profile: "b200", N: 100, MedianMS: 10}),
 	)
 	p := report.DefaultPrices()
 	if err := p.ParsePriceFlags([]string{"h100-sxn=3"}); err != nil {
@@ -69,9 +72,13 @@ func TestAddCostsNotes(t *testing.T) {
 	if rep.Runs[1].Cost != nil {
 		t.Errorf("npu-m4 priced: %+v", rep.Runs[1].Cost)
 	}
-	joined := strings.Join(notes, "\n")
-	if !strings.Contains(joined, "laptop") || !strings.Contains(joined, "h100-sxn matches no run") {
-		t.Errorf("notes %q: want why npu-m4 has no price and the unused override", joined)
+	want := []string{
+		`no price for "npu-m4", "npu-x-elite": a laptop NPU is bought with the laptop, not rented by the hour: no hourly basis`,
+		`no price for "b200": no rental price found in the sources used; give one with --price b200=USD`,
+		"--price h100-sxn matches no run (backend ids and profiles in the report are valid)",
+	}
+	if !slices.Equal(notes, want) {
+		t.Errorf("notes:\n%s\nwant (profiles unpriced for one reason share a note):\n%s", strings.Join(notes, "\n"), strings.Join(want, "\n"))
 	}
 }
 
