@@ -4,9 +4,14 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/tls"
+	"encoding/pem"
 	"fmt"
 	"net"
+	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -24,6 +29,29 @@ import (
 // vLLM flushes them). It allocates nothing per request, so a benchmark that
 // drives it measures the client alone.
 func canned(tb testing.TB, tokens int) string {
+	tb.Helper()
+	return cannedOver(tb, tokens, nil)
+}
+
+// cannedTLS is canned over TLS, with a certificate from httptest's test CA;
+// it returns the https URL and a ca_cert file that trusts it.
+func cannedTLS(tb testing.TB, tokens int) (url, caFile string) {
+	tb.Helper()
+	ts := httptest.NewUnstartedServer(http.NotFoundHandler())
+	ts.StartTLS() // for its certificate and server configuration
+	tb.Cleanup(ts.Close)
+	caFile = filepath.Join(tb.TempDir(), "ca.pem")
+	pemBytes := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: ts.Certificate().Raw})
+	if err := os.WriteFile(caFile, pemBytes, 0o600); err != nil {
+		tb.Fatal(err)
+	}
+	conf := ts.TLS.Clone()
+	conf.NextProtos = []string{"http/1.1"}
+	return strings.Replace(cannedOver(tb, tokens, conf), "http://", "https://", 1), caFile
+}
+
+// cannedOver serves the canned stream, over TLS when conf is set.
+func cannedOver(tb testing.TB, tokens int, conf *tls.Config) string {
 	tb.Helper()
 	h := openai.ChunkHeader{ID: "chatcmpl-1", Object: openai.ObjectChatCompletionChunk, Created: 1, Model: "llama-3.1-8b"}
 	var resp bytes.Buffer
@@ -46,6 +74,9 @@ func canned(tb testing.TB, tokens int) string {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { ln.Close() })
+	if conf != nil {
+		ln = tls.NewListener(ln, conf)
+	}
 	go func() {
 		for {
 			c, err := ln.Accept()
@@ -93,28 +124,43 @@ func serveCanned(c net.Conn, canned []byte) {
 // tokens one client core parses. The context is cancellable, as a run's is.
 func BenchmarkRemoteStream(b *testing.B) {
 	for _, tr := range transports {
-		for _, tokens := range []int{64, 512} {
-			b.Run(fmt.Sprintf("transport=%s/tokens=%d", strings.ReplaceAll(tr, "/", ""), tokens), func(b *testing.B) {
-				be := open(b, canned(b, tokens), map[string]string{remote.SettingTransport: tr})
-				req := accel.Request{InputTokens: 128, OutputTokens: tokens}
-				var g gapCount
-				res := accel.Result{Gaps: &g}
-				ctx, cancel := context.WithCancel(context.Background())
-				defer cancel()
-				b.ReportAllocs()
-				for b.Loop() {
-					res.Reset()
-					if err := be.Infer(ctx, &req, &res); err != nil {
-						b.Fatal(err)
-					}
+		for _, tls := range []bool{false, true} {
+			for _, tokens := range []int{64, 512} {
+				name := fmt.Sprintf("transport=%s/tokens=%d", strings.ReplaceAll(tr, "/", ""), tokens)
+				if tls {
+					name = fmt.Sprintf("transport=%s+tls/tokens=%d", strings.ReplaceAll(tr, "/", ""), tokens)
 				}
-				if res.OutputTokens != tokens {
-					b.Fatalf("%d tokens, want %d", res.OutputTokens, tokens)
-				}
-				b.ReportMetric(float64(tokens)*float64(b.N)/b.Elapsed().Seconds(), "tokens/s")
-			})
+				b.Run(name, func(b *testing.B) { benchStream(b, tr, tls, tokens) })
+			}
 		}
 	}
+}
+
+func benchStream(b *testing.B, tr string, overTLS bool, tokens int) {
+	settings := map[string]string{remote.SettingTransport: tr}
+	url := ""
+	if overTLS {
+		url, settings[remote.SettingCACert] = cannedTLS(b, tokens)
+	} else {
+		url = canned(b, tokens)
+	}
+	be := open(b, url, settings)
+	req := accel.Request{InputTokens: 128, OutputTokens: tokens}
+	var g gapCount
+	res := accel.Result{Gaps: &g}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	b.ReportAllocs()
+	for b.Loop() {
+		res.Reset()
+		if err := be.Infer(ctx, &req, &res); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if res.OutputTokens != tokens {
+		b.Fatalf("%d tokens, want %d", res.OutputTokens, tokens)
+	}
+	b.ReportMetric(float64(tokens)*float64(b.N)/b.Elapsed().Seconds(), "tokens/s")
 }
 
 // BenchmarkRemoteStreamParallel drives the client from GOMAXPROCS goroutines.

@@ -56,7 +56,7 @@ const (
 
 // The transports.
 const (
-	TransportAuto    = "auto"     // h1 for plain http without a proxy, else net/http
+	TransportAuto    = "auto"     // h1 for http and https without a proxy, else net/http
 	TransportH1      = "h1"       // package h1: allocation-free HTTP/1.1
 	TransportNetHTTP = "net/http" // the standard library's client (https, HTTP/2, proxies)
 )

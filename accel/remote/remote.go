@@ -52,7 +52,7 @@ type Backend struct {
 	header   http.Header // every request's headers, auth included; shared read-only
 	client   *http.Client
 	tr       *http.Transport
-	h1       *h1.Pool // plain http without a proxy: the allocation-free client
+	h1       *h1.Pool // http or https without a proxy: the allocation-free client
 	h1head   []byte   // its request line and headers, built once
 	info     accel.Info
 	callsMu  sync.Mutex
@@ -175,8 +175,9 @@ func New(cfg Config) (*Backend, error) {
 	return b, nil
 }
 
-// useH1 picks the transport: package h1 for plain http with no proxy in the
-// way, unless the transport setting asks for net/http; net/http otherwise.
+// useH1 picks the transport: package h1 for http and https with no proxy in
+// the way, unless the transport setting asks for net/http; net/http otherwise
+// (through a proxy; HTTP/2 is then negotiated where the server offers it).
 func (b *Backend) useH1() error {
 	switch b.cfg.Transport {
 	case "", TransportAuto, TransportH1:
@@ -190,17 +191,23 @@ func (b *Backend) useH1() error {
 		return err
 	}
 	proxy, _ := b.tr.Proxy(req)
-	if req.URL.Scheme != "http" || proxy != nil {
+	if proxy != nil {
 		if b.cfg.Transport == TransportH1 {
-			return fmt.Errorf("transport h1: only for plain http without a proxy; %s is not", RedactURL(b.cfg.URL))
+			return fmt.Errorf("transport h1: not through a proxy (%s); unset HTTPS_PROXY/HTTP_PROXY or use --transport net/http", RedactURL(proxy.String()))
 		}
 		return nil
 	}
-	host := req.URL.Host
-	if req.URL.Port() == "" {
-		host = net.JoinHostPort(req.URL.Hostname(), "80")
+	var tlsConf *tls.Config
+	host, port := req.URL.Host, "80"
+	if req.URL.Scheme == "https" {
+		tlsConf = b.tr.TLSClientConfig.Clone() // --ca-cert's roots
+		tlsConf.ServerName = req.URL.Hostname()
+		port = "443"
 	}
-	b.h1 = h1.NewPool(host, b.cfg.ConnectTimeout, max(b.cfg.MaxConns, DefaultMaxConns))
+	if req.URL.Port() == "" {
+		host = net.JoinHostPort(req.URL.Hostname(), port)
+	}
+	b.h1 = h1.NewPool(host, b.cfg.ConnectTimeout, max(b.cfg.MaxConns, DefaultMaxConns), tlsConf)
 	h := []byte("POST " + req.URL.RequestURI() + " HTTP/1.1\r\nHost: " + req.URL.Host + "\r\nUser-Agent: inferbench\r\n")
 	if u := req.URL.User; u != nil && b.header.Get("Authorization") == "" {
 		pw, _ := u.Password()
@@ -254,9 +261,10 @@ func (b *Backend) Close() error {
 	return nil
 }
 
-// Probe dials the endpoint's host once, so that a wrong address fails before any
-// load is sent, with one clear message. On h1 the connection is kept for the
-// first request.
+// Probe dials the endpoint's host once (over h1, with the TLS handshake), so
+// that a wrong address or an untrusted certificate fails before any load is
+// sent, with one clear message. On h1 the connection is kept for the first
+// request.
 func (b *Backend) Probe(ctx context.Context) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, b.endpoint, nil)
 	if err != nil {
@@ -285,7 +293,12 @@ func (b *Backend) Probe(ctx context.Context) error {
 		}
 	}
 	if err != nil {
-		return accel.Errorf(accel.ClassConnect, "cannot reach %s: %v (is the server running? check the host and port)", RedactURL(b.cfg.URL), unwrapNet(err))
+		hint := "is the server running? check the host and port"
+		var cv *tls.CertificateVerificationError
+		if errors.As(err, &cv) {
+			hint = "this machine does not trust the server's certificate: give its CA with --ca-cert FILE"
+		}
+		return accel.Errorf(accel.ClassConnect, "cannot reach %s: %v (%s)", RedactURL(b.cfg.URL), unwrapNet(err), hint)
 	}
 	return nil
 }

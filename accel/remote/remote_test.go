@@ -452,15 +452,36 @@ func TestHTTPSWithCACert(t *testing.T) {
 	if err := os.WriteFile(ca, pemBytes, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	// Without the CA the certificate is unknown: a connect error.
-	b := open(t, ts.URL+"/v1", nil)
-	var res accel.Result
-	if err := b.Infer(context.Background(), &accel.Request{OutputTokens: 9}, &res); res.Class != accel.ClassConnect || !strings.Contains(err.Error(), "certificate") {
-		t.Fatalf("without ca_cert: class %q, %v", res.Class, err)
-	}
-	b = open(t, ts.URL+"/v1", map[string]string{remote.SettingCACert: ca})
-	if err := b.Infer(context.Background(), &accel.Request{OutputTokens: 9}, &res); err != nil || res.OutputTokens != 9 {
-		t.Fatalf("with ca_cert: %v, %d tokens", err, res.OutputTokens)
+	for _, tr := range []string{remote.TransportH1, remote.TransportNetHTTP} {
+		t.Run(tr, func(t *testing.T) {
+			// Without the CA the certificate is unknown: a connect error, at
+			// the address check before the run (h1 shakes hands there) or at
+			// the first request.
+			spec, err := accel.ParseSpec(ts.URL + "/v1")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var res accel.Result
+			b, err := remote.Opener{}.Open(spec, accel.Options{Model: "llama-3.1-8b", Settings: map[string]string{remote.SettingTransport: tr}})
+			if err == nil {
+				err = b.Infer(context.Background(), &accel.Request{OutputTokens: 9}, &res)
+				b.Close()
+			}
+			if accel.ClassOf(err) != accel.ClassConnect || !strings.Contains(err.Error(), "certificate") {
+				t.Fatalf("without ca_cert: %v; want a connect error about the certificate", err)
+			}
+			if tr == remote.TransportH1 && !strings.Contains(err.Error(), "--ca-cert") {
+				t.Errorf("without ca_cert: %v; want the hint to give --ca-cert", err)
+			}
+			rb := open(t, ts.URL+"/v1", map[string]string{remote.SettingCACert: ca, remote.SettingTransport: tr})
+			if err := rb.Infer(context.Background(), &accel.Request{OutputTokens: 9}, &res); err != nil || res.OutputTokens != 9 {
+				t.Fatalf("with ca_cert: %v, %d tokens", err, res.OutputTokens)
+			}
+			want := map[string]string{remote.TransportH1: "kernel", remote.TransportNetHTTP: "read"}[tr]
+			if got := rb.Info().Extra["token_times"]; got != want {
+				t.Errorf("token_times %q, want %q", got, want)
+			}
+		})
 	}
 }
 
@@ -576,6 +597,26 @@ func TestAllocationsPerRequest(t *testing.T) {
 	}
 	if a, b := measure(short, remote.TransportH1), measure(long, remote.TransportH1); a != 0 || b != 0 {
 		t.Errorf("h1: %v allocs for 8 tokens, %v for 512, want 0", a, b)
+	}
+	shortTLS, ca := cannedTLS(t, 8)
+	longTLS, _ := cannedTLS(t, 512)
+	measureTLS := func(url string) float64 {
+		b := open(t, url, map[string]string{remote.SettingTransport: remote.TransportH1, remote.SettingCACert: ca})
+		req := accel.Request{InputTokens: 128, OutputTokens: 8}
+		var res accel.Result
+		return testing.AllocsPerRun(50, func() {
+			res.Reset()
+			if err := b.Infer(context.Background(), &req, &res); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+	// Over TLS the count includes the in-process server's handshake-free
+	// TLS path, and crypto/tls allocates a little per read on both sides
+	// (readFromUntil's reader: 2 allocations per request at the client,
+	// BenchmarkRemoteStream); what must not happen is one per token.
+	if a, b := measureTLS(shortTLS), measureTLS(longTLS); b > a+2 {
+		t.Errorf("h1 over TLS: %v allocs for 8 tokens, %v for 512: the stream path allocates per token", a, b)
 	}
 	if a, b := measure(short, remote.TransportNetHTTP), measure(long, remote.TransportNetHTTP); b > a+2 {
 		t.Errorf("net/http: %v allocs for 8 tokens, %v for 512: the stream path allocates per token", a, b)

@@ -49,7 +49,7 @@ func addEndpointFlags(fs *pflag.FlagSet) *endpointFlags {
 	fs.StringVar(&f.prompts, "prompts", "", "endpoints: JSONL file of prompts ({\"prompt\": \"...\"} per line) instead of synthetic ones")
 	fs.BoolVar(&f.lengthHints, "length-hints", true, "endpoints: send ignore_eos and min_tokens so lengths are exact (default off for azure)")
 	fs.BoolVar(&f.stream, "stream", true, "endpoints: stream tokens (--stream=false: whole responses)")
-	fs.StringVar(&f.transport, "transport", remote.TransportAuto, "endpoints: auto (h1 for plain http, net/http for https or a proxy), h1 or net/http")
+	fs.StringVar(&f.transport, "transport", remote.TransportAuto, "endpoints: auto (h1 for http and https, net/http through a proxy), h1 or net/http (HTTP/2 where offered)")
 	return f
 }
 

@@ -7,14 +7,16 @@
 // on the time-to-first-token path. This client writes from the caller's
 // goroutine and reads the response in it too, and its connections, buffers and
 // request heads are reused. It speaks plain HTTP/1.1 only (chunked and
-// Content-Length bodies, keep-alive, Connection: close); package remote uses
-// net/http for https, proxies and anything else.
+// Content-Length bodies, keep-alive, Connection: close), in the clear or over
+// TLS (offering only http/1.1 in ALPN); package remote uses net/http for
+// proxies, HTTP/2 and anything else.
 package h1
 
 import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -41,6 +43,7 @@ var ErrMalformed = errors.New("h1: malformed response")
 type Pool struct {
 	addr   string
 	dialer net.Dialer
+	tls    *tls.Config     // nil: plain TCP
 	ctx    context.Context // canceled by Close: ends a spare's dial
 	stop   context.CancelFunc
 
@@ -53,13 +56,20 @@ type Pool struct {
 	spares  sync.WaitGroup
 }
 
-// NewPool returns a pool for addr (host:port) that dials with timeout and keeps
-// up to maxIdle idle connections.
-func NewPool(addr string, timeout time.Duration, maxIdle int) *Pool {
+// NewPool returns a pool for addr (host:port) that dials with timeout (the
+// TLS handshake included) and keeps up to maxIdle idle connections. With a
+// non-nil tlsConf the connections speak TLS; its ServerName should be set, and
+// its NextProtos are replaced by http/1.1.
+func NewPool(addr string, timeout time.Duration, maxIdle int, tlsConf *tls.Config) *Pool {
 	ctx, stop := context.WithCancel(context.Background())
+	if tlsConf != nil {
+		tlsConf = tlsConf.Clone()
+		tlsConf.NextProtos = []string{"http/1.1"}
+	}
 	return &Pool{
 		addr:   addr,
 		dialer: net.Dialer{Timeout: timeout, KeepAlive: 30 * time.Second, Control: rxtime.Control},
+		tls:    tlsConf,
 		ctx:    ctx, stop: stop, max: maxIdle,
 	}
 }
@@ -94,12 +104,27 @@ func (p *Pool) Prime(ctx context.Context) error {
 }
 
 func (p *Pool) dial(ctx context.Context) (*Conn, error) {
-	nc, err := p.dialer.DialContext(ctx, "tcp", p.addr)
+	raw, err := p.dialer.DialContext(ctx, "tcp", p.addr)
 	if err != nil {
 		return nil, err
 	}
-	nc = rxtime.Wrap(nc)
-	c := &Conn{nc: nc, br: bufio.NewReaderSize(nc, 32<<10), pool: p, done: true}
+	raw = rxtime.Wrap(raw)
+	nc := raw
+	if p.tls != nil {
+		hctx, cancel := ctx, context.CancelFunc(func() {})
+		if p.dialer.Timeout > 0 {
+			hctx, cancel = context.WithTimeout(ctx, p.dialer.Timeout)
+		}
+		tc := tls.Client(raw, p.tls)
+		err := tc.HandshakeContext(hctx)
+		cancel()
+		if err != nil {
+			raw.Close()
+			return nil, err
+		}
+		nc = tc
+	}
+	c := &Conn{nc: nc, raw: raw, br: bufio.NewReaderSize(nc, 32<<10), pool: p, done: true}
 	p.mu.Lock()
 	p.open++
 	p.mu.Unlock()
@@ -162,7 +187,8 @@ func (p *Pool) Close() {
 // Conn is one connection and the response being read on it. It is used by
 // one goroutine at a time.
 type Conn struct {
-	nc     net.Conn
+	nc     net.Conn // what requests are spoken over: raw, or TLS over it
+	raw    net.Conn // the TCP connection, with its receive stamps
 	br     *bufio.Reader
 	wbuf   []byte
 	pool   *Pool
@@ -193,9 +219,10 @@ func (c *Conn) Close() error {
 
 // Received returns when the kernel received the bytes of the connection's
 // latest read, and false where it gives no stamp (see package rxtime). The
-// buffer is refilled only once it is used up, so whatever Read returned had
-// arrived by then (the stamp is that of the last packet the read took).
-func (c *Conn) Received() (time.Time, bool) { return rxtime.Received(c.nc) }
+// buffer is refilled only once it is used up (and TLS's record buffer
+// likewise), so whatever Read returned had arrived by then (the stamp is that
+// of the last packet the read took).
+func (c *Conn) Received() (time.Time, bool) { return rxtime.Received(c.raw) }
 
 // NetConn returns the underlying connection, for deadlines.
 func (c *Conn) NetConn() net.Conn { return c.nc }

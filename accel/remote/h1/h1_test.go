@@ -80,7 +80,7 @@ func TestResponseShapes(t *testing.T) {
 					io.WriteString(c, tt.resp)
 				}
 			})
-			p := NewPool(addr, time.Second, 4)
+			p := NewPool(addr, time.Second, 4, nil)
 			defer p.Close()
 			c, _, err := p.Get(context.Background())
 			if err != nil {
@@ -114,7 +114,7 @@ func TestMalformedHead(t *testing.T) {
 				io.WriteString(c, resp)
 			}
 		})
-		p := NewPool(addr, time.Second, 1)
+		p := NewPool(addr, time.Second, 1, nil)
 		c, _, err := p.Get(context.Background())
 		if err != nil {
 			t.Fatal(err)
@@ -151,7 +151,7 @@ func TestKeepAliveAgainstNetHTTP(t *testing.T) {
 	}
 	ts.Start()
 	defer ts.Close()
-	p := NewPool(ts.Listener.Addr().String(), time.Second, 4)
+	p := NewPool(ts.Listener.Addr().String(), time.Second, 4, nil)
 	defer p.Close()
 	for i := range 5 {
 		c, reused, err := p.Get(context.Background())
@@ -201,7 +201,7 @@ func TestPoolDialsASpareAhead(t *testing.T) {
 		accepted.Add(1)
 		io.Copy(io.Discard, br)
 	})
-	p := NewPool(addr, time.Second, 3)
+	p := NewPool(addr, time.Second, 3, nil)
 	if err := p.Prime(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -246,7 +246,7 @@ func TestReadAllocatesNothing(t *testing.T) {
 			c.Write(out)
 		}
 	})
-	p := NewPool(addr, time.Second, 1)
+	p := NewPool(addr, time.Second, 1, nil)
 	defer p.Close()
 	body := []byte(`{}`)
 	var buf [4096]byte
