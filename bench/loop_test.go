@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -188,6 +189,39 @@ func TestRealtimeCancel(t *testing.T) {
 	if took := time.Since(start); took > 5*time.Second || res.Stopped != "canceled" {
 		t.Errorf("took %v, stopped %q", took, res.Stopped)
 	}
+}
+
+// A worker waiting for a far arrival stops waiting when the run is canceled,
+// and sends nothing: at one request an hour the first arrival of seed 1 is
+// minutes away, and a run that waited for it would outlast the test.
+func TestRealtimeCancelWhileWaiting(t *testing.T) {
+	t.Parallel()
+	c := Config{Scenario: Poisson, Rate: 1.0 / 3600, Duration: 24 * time.Hour, Lengths: Fixed(1, 1, 1), Seed: 1}
+	c.defaults()
+	if _, at, _ := NewArrivals(&c).Next(); at < time.Minute {
+		t.Fatalf("seed 1's first arrival is at %v: pick a seed whose first arrival is far", at)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	var calls atomic.Int64
+	res, err := Run(ctx, countBackend{&calls}, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Stopped != "canceled" || calls.Load() != 0 {
+		t.Errorf("stopped %q after %d calls; want canceled after none", res.Stopped, calls.Load())
+	}
+}
+
+// countBackend counts its calls and returns at once.
+type countBackend struct{ n *atomic.Int64 }
+
+func (b countBackend) Info() accel.Info { return accel.Info{ID: "count"} }
+func (b countBackend) Close() error     { return nil }
+func (b countBackend) Infer(_ context.Context, req *accel.Request, res *accel.Result) error {
+	b.n.Add(1)
+	res.OutputTokens = req.OutputTokens
+	return nil
 }
 
 // sleepBackend takes d per call, like an endpoint a network away, and
