@@ -584,8 +584,10 @@ func TestAllocationsPerRequest(t *testing.T) {
 		t.Skip("allocation counts are not meaningful under the race detector")
 	}
 	short, long := canned(t, 8), canned(t, 512)
+	shortTLS, ca := cannedTLS(t, 8)
+	longTLS, _ := cannedTLS(t, 512)
 	measure := func(url, tr string) float64 {
-		b := open(t, url, map[string]string{remote.SettingTransport: tr})
+		b := open(t, url, map[string]string{remote.SettingTransport: tr, remote.SettingCACert: ca})
 		req := accel.Request{InputTokens: 128, OutputTokens: 8}
 		var res accel.Result
 		return testing.AllocsPerRun(50, func() {
@@ -598,24 +600,11 @@ func TestAllocationsPerRequest(t *testing.T) {
 	if a, b := measure(short, remote.TransportH1), measure(long, remote.TransportH1); a != 0 || b != 0 {
 		t.Errorf("h1: %v allocs for 8 tokens, %v for 512, want 0", a, b)
 	}
-	shortTLS, ca := cannedTLS(t, 8)
-	longTLS, _ := cannedTLS(t, 512)
-	measureTLS := func(url string) float64 {
-		b := open(t, url, map[string]string{remote.SettingTransport: remote.TransportH1, remote.SettingCACert: ca})
-		req := accel.Request{InputTokens: 128, OutputTokens: 8}
-		var res accel.Result
-		return testing.AllocsPerRun(50, func() {
-			res.Reset()
-			if err := b.Infer(context.Background(), &req, &res); err != nil {
-				t.Fatal(err)
-			}
-		})
-	}
 	// Over TLS the count includes the in-process server's handshake-free
 	// TLS path, and crypto/tls allocates a little per read on both sides
 	// (readFromUntil's reader: 2 allocations per request at the client,
 	// BenchmarkRemoteStream); what must not happen is one per token.
-	if a, b := measureTLS(shortTLS), measureTLS(longTLS); b > a+2 {
+	if a, b := measure(shortTLS, remote.TransportH1), measure(longTLS, remote.TransportH1); b > a+2 {
 		t.Errorf("h1 over TLS: %v allocs for 8 tokens, %v for 512: the stream path allocates per token", a, b)
 	}
 	if a, b := measure(short, remote.TransportNetHTTP), measure(long, remote.TransportNetHTTP); b > a+2 {
