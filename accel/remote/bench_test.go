@@ -187,7 +187,9 @@ func BenchmarkServeStream(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	ts := httptest.NewServer(s.Handler())
+	ts := httptest.NewUnstartedServer(nil)
+	ts.Listener = s.Attach(ts.Config, ts.Listener)
+	ts.Start()
 	defer ts.Close()
 	be := open(b, ts.URL+"/v1", nil)
 	req := accel.Request{InputTokens: 128, OutputTokens: 64}

@@ -74,7 +74,9 @@ func serve(t testing.TB, cfg server.Config) *httptest.Server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts := httptest.NewServer(s.Handler())
+	ts := httptest.NewUnstartedServer(nil)
+	ts.Listener = s.Attach(ts.Config, ts.Listener)
+	ts.Start()
 	t.Cleanup(ts.Close)
 	return ts
 }

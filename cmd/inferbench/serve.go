@@ -12,7 +12,6 @@ import (
 
 	"github.com/inferbench/inferbench/accel"
 	"github.com/inferbench/inferbench/accel/noop"
-	"github.com/inferbench/inferbench/accel/remote/rxtime"
 	"github.com/inferbench/inferbench/accel/remote/server"
 	"github.com/inferbench/inferbench/accel/sim"
 )
@@ -114,8 +113,8 @@ func serveCmd(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return fmt.Errorf("--addr %s: %w", addr, err)
 	}
-	ln = rxtime.Listen(ln) // requests arrive when the kernel got them: see server.ConnContext
-	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, ConnContext: server.ConnContext}
+	hs := &http.Server{ReadHeaderTimeout: 10 * time.Second}
+	ln = srv.Attach(hs, ln) // requests arrive when the kernel got them
 
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()

@@ -50,8 +50,8 @@ func TestSoakOpenLoopAgainstFaultyServer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hs := &http.Server{Handler: srv.Handler()}
-	go hs.Serve(ln)
+	hs := &http.Server{}
+	go hs.Serve(srv.Attach(hs, ln))
 	defer hs.Close()
 
 	b, err := newRegistry().Open("http://"+ln.Addr().String()+"/v1", accel.Options{Model: "llama-3.1-8b", Seed: 1})

@@ -138,7 +138,9 @@ func TestNVMLBackendOverEndpoint(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts := httptest.NewServer(srv.Handler())
+	ts := httptest.NewUnstartedServer(nil)
+	ts.Listener = srv.Attach(ts.Config, ts.Listener)
+	ts.Start()
 	defer ts.Close()
 	gpus := mockH100s()
 	var reg *accel.Registry

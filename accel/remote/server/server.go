@@ -162,8 +162,26 @@ func New(cfg Config) (*Server, error) {
 	return s, nil
 }
 
-// Handler returns the server's routes.
+// Handler returns the server's routes. Served on their own, a request's
+// arrival is when its handler ran; Attach makes it when the kernel received
+// the request, as `inferbench serve` does.
 func (s *Server) Handler() http.Handler { return s.mux }
+
+// Attach makes hs serve s and returns ln wrapped to serve it on: requests
+// then arrive when the kernel received their last bytes (rxtime's receive
+// stamps, read back through hs.ConnContext), not when the Go runtime got their
+// handler running.
+//
+// Why: the simulated device's clock starts at the request's arrival, and on
+// an idle virtual machine the Go runtime takes 0.3–2.5 ms to hand those bytes
+// to the handler (measured on this project's 2-vCPU build machine). That
+// wake-up belongs to this stand-in's process, not to the device it stands
+// for; counted in, it made a served 5.9 ms time to first token read 6.7 ms.
+func (s *Server) Attach(hs *http.Server, ln net.Listener) net.Listener {
+	hs.Handler = s.mux
+	hs.ConnContext = connContext
+	return rxtime.Listen(ln)
+}
 
 // Registry returns the server's Prometheus registry, for tests and embedding.
 func (s *Server) Registry() *prometheus.Registry { return s.reg }
@@ -207,16 +225,8 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 // connKey is the context key for the connection a request came on.
 type connKey struct{}
 
-// ConnContext is for http.Server.ConnContext: it lets a handler see its
-// connection, so that with a listener from rxtime.Listen a request's arrival
-// is when the kernel received its last bytes.
-//
-// Why: the simulated device's clock starts at the request's arrival, and on
-// an idle virtual machine the Go runtime takes 0.3–2.5 ms to hand those bytes
-// to the handler (measured on this project's 2-vCPU build machine). That
-// wake-up belongs to this stand-in's process, not to the device it stands
-// for; counted in, it made a served 5.9 ms time to first token read 6.7 ms.
-func ConnContext(ctx context.Context, c net.Conn) context.Context {
+// connContext lets a handler see its connection (see Attach).
+func connContext(ctx context.Context, c net.Conn) context.Context {
 	return context.WithValue(ctx, connKey{}, c)
 }
 

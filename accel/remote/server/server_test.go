@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -30,7 +31,9 @@ func start(t *testing.T, cfg server.Config) *httptest.Server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts := httptest.NewServer(s.Handler())
+	ts := httptest.NewUnstartedServer(nil)
+	ts.Listener = s.Attach(ts.Config, ts.Listener)
+	ts.Start()
 	t.Cleanup(ts.Close)
 	return ts
 }
@@ -326,6 +329,59 @@ func TestCountTokens(t *testing.T) {
 	}
 }
 
+// Attach times a request from when the kernel received it, not from when its
+// handler ran. Two requests pipelined in one write arrive together; net/http
+// runs the second's handler only after the first's answer, 500 ms later, yet
+// the second's tokens were due 500 ms after the shared arrival, so its answer
+// follows the first's at once. Timed from its handler it would come a whole
+// 500 ms later (Paced never emits early).
+func TestAttachTimesFromKernelArrival(t *testing.T) {
+	t.Parallel()
+	const ttft = 500 * time.Millisecond
+	p := server.NewPaced(accel.Info{ID: "x"}, func(in, out int) (server.Timing, error) {
+		return server.Timing{TTFT: ttft}, nil
+	})
+	defer p.Close()
+	ts := start(t, server.Config{Backend: p})
+	c, err := net.Dial("tcp", ts.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	body := `{"model":"llama-3.1-8b","max_tokens":1,"messages":[{"role":"user","content":"hi"}]}`
+	req := fmt.Sprintf("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s", len(body), body)
+	// One round trip first: the kernel turns stamping on from a work queue
+	// after the listener asks (package rxtime), and a packet before that
+	// carries no stamp.
+	br := bufio.NewReader(c)
+	io.WriteString(c, "GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+	if resp, err := http.ReadResponse(br, nil); err != nil {
+		t.Fatal(err)
+	} else {
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}
+	if _, err := io.WriteString(c, req+req); err != nil {
+		t.Fatal(err)
+	}
+	var done [2]time.Time
+	for i := range done {
+		resp, err := http.ReadResponse(br, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Fatalf("response %d: %s", i, resp.Status)
+		}
+		done[i] = time.Now()
+	}
+	if gap := done[1].Sub(done[0]); gap >= ttft {
+		t.Errorf("second answer %v after the first: timed from its handler, not from its arrival", gap)
+	}
+}
+
 // Paced emits tokens on their schedule: never before the prediction.
 func TestPacedSchedule(t *testing.T) {
 	t.Parallel()
@@ -359,7 +415,9 @@ func ExampleServer() {
 	if err != nil {
 		panic(err)
 	}
-	ts := httptest.NewServer(s.Handler())
+	ts := httptest.NewUnstartedServer(nil)
+	ts.Listener = s.Attach(ts.Config, ts.Listener)
+	ts.Start()
 	defer ts.Close()
 	resp, err := http.Post(ts.URL+"/v1/chat/completions", "application/json",
 		strings.NewReader(`{"model":"llama-3.1-8b","stream":true,"max_tokens":2,"messages":[{"role":"user","content":"hi"}]}`))
