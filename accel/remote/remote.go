@@ -30,6 +30,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"sort"
 	"strconv"
@@ -198,16 +199,11 @@ func (b *Backend) useH1() error {
 		return nil
 	}
 	var tlsConf *tls.Config
-	host, port := req.URL.Host, "80"
 	if req.URL.Scheme == "https" {
 		tlsConf = b.tr.TLSClientConfig.Clone() // --ca-cert's roots
 		tlsConf.ServerName = req.URL.Hostname()
-		port = "443"
 	}
-	if req.URL.Port() == "" {
-		host = net.JoinHostPort(req.URL.Hostname(), port)
-	}
-	b.h1 = h1.NewPool(host, b.cfg.ConnectTimeout, max(b.cfg.MaxConns, DefaultMaxConns), tlsConf)
+	b.h1 = h1.NewPool(hostPort(req.URL), b.cfg.ConnectTimeout, max(b.cfg.MaxConns, DefaultMaxConns), tlsConf)
 	h := []byte("POST " + req.URL.RequestURI() + " HTTP/1.1\r\nHost: " + req.URL.Host + "\r\nUser-Agent: inferbench\r\n")
 	if u := req.URL.User; u != nil && b.header.Get("Authorization") == "" {
 		pw, _ := u.Password()
@@ -270,25 +266,17 @@ func (b *Backend) Probe(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	u := req.URL
-	if proxy, err := b.tr.Proxy(req); err == nil && proxy != nil {
-		u = proxy // through a proxy, the proxy is what must answer
-	}
-	host := u.Host
-	if u.Port() == "" {
-		if u.Scheme == "https" {
-			host = net.JoinHostPort(u.Hostname(), "443")
-		} else {
-			host = net.JoinHostPort(u.Hostname(), "80")
-		}
-	}
 	if b.h1 != nil {
 		// The connection proves the address and then serves the first request.
 		err = b.h1.Prime(ctx)
 	} else {
+		u := req.URL
+		if proxy, perr := b.tr.Proxy(req); perr == nil && proxy != nil {
+			u = proxy // through a proxy, the proxy is what must answer
+		}
 		var conn net.Conn
 		d := net.Dialer{Timeout: b.cfg.ConnectTimeout}
-		if conn, err = d.DialContext(ctx, "tcp", host); err == nil {
+		if conn, err = d.DialContext(ctx, "tcp", hostPort(u)); err == nil {
 			conn.Close()
 		}
 	}
@@ -301,6 +289,17 @@ func (b *Backend) Probe(ctx context.Context) error {
 		return accel.Errorf(accel.ClassConnect, "cannot reach %s: %v (%s)", RedactURL(b.cfg.URL), unwrapNet(err), hint)
 	}
 	return nil
+}
+
+// hostPort is u's host:port, with the scheme's default port when u has none.
+func hostPort(u *url.URL) string {
+	if u.Port() != "" {
+		return u.Host
+	}
+	if u.Scheme == "https" {
+		return net.JoinHostPort(u.Hostname(), "443")
+	}
+	return net.JoinHostPort(u.Hostname(), "80")
 }
 
 // unwrapNet shortens "dial tcp 127.0.0.1:1: connect: connection refused" to its
