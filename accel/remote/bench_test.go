@@ -69,6 +69,14 @@ func cannedOver(tb testing.TB, tokens int, conf *tls.Config) string {
 	resp.WriteString("0\r\n\r\n")
 	canned := resp.Bytes()
 
+	return "http://" + serveConns(tb, conf, func(c net.Conn) { serveCanned(c, canned) }) + "/v1"
+}
+
+// serveConns listens on loopback (over TLS when conf is set) and serves each
+// connection with serve, on its own goroutine, until the test ends; it
+// returns the address.
+func serveConns(tb testing.TB, conf *tls.Config, serve func(net.Conn)) string {
+	tb.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		tb.Fatal(err)
@@ -83,10 +91,10 @@ func cannedOver(tb testing.TB, tokens int, conf *tls.Config) string {
 			if err != nil {
 				return
 			}
-			go serveCanned(c, canned)
+			go serve(c)
 		}
 	}()
-	return "http://" + ln.Addr().String() + "/v1"
+	return ln.Addr().String()
 }
 
 // serveCanned answers each request on c with canned: it reads the head up to

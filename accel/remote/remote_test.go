@@ -673,31 +673,18 @@ func TestIdleTimeoutClosingEveryConnection(t *testing.T) {
 // timeout) must not fail the next request: it goes again on a new connection.
 func TestStaleKeepAliveRetried(t *testing.T) {
 	t.Parallel()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
 	resp := "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nContent-Length: " +
 		fmt.Sprint(len(tokChunk+usageChunk+done)) + "\r\n\r\n" + tokChunk + usageChunk + done
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close() // one response, then close as an idle timeout would
-				req, err := http.ReadRequest(bufio.NewReader(c))
-				if err != nil {
-					return
-				}
-				io.Copy(io.Discard, req.Body)
-				io.WriteString(c, resp)
-			}()
+	addr := serveConns(t, nil, func(c net.Conn) {
+		defer c.Close() // one response, then close as an idle timeout would
+		req, err := http.ReadRequest(bufio.NewReader(c))
+		if err != nil {
+			return
 		}
-	}()
-	b := open(t, "http://"+ln.Addr().String()+"/v1", map[string]string{remote.SettingTransport: remote.TransportH1})
+		io.Copy(io.Discard, req.Body)
+		io.WriteString(c, resp)
+	})
+	b := open(t, "http://"+addr+"/v1", map[string]string{remote.SettingTransport: remote.TransportH1})
 	for i := range 3 {
 		var res accel.Result
 		if err := b.Infer(context.Background(), &accel.Request{OutputTokens: 9}, &res); err != nil || res.OutputTokens != 9 {
