@@ -18,10 +18,10 @@ import (
 	"time"
 
 	"github.com/inferbench/inferbench/accel"
-	"github.com/inferbench/inferbench/accel/noop"
 	"github.com/inferbench/inferbench/accel/remote"
 	"github.com/inferbench/inferbench/accel/remote/openai"
 	"github.com/inferbench/inferbench/accel/remote/server"
+	"github.com/inferbench/inferbench/accel/remote/server/servertest"
 )
 
 // canned starts a loopback HTTP/1.1 server that answers every request with the
@@ -191,14 +191,7 @@ func BenchmarkRemoteStreamParallel(b *testing.B) {
 // BenchmarkServeStream is a whole round trip through inferbench serve's server
 // over a no-op backend: client and server cost together, per request.
 func BenchmarkServeStream(b *testing.B) {
-	s, err := server.New(server.Config{Backend: noop.Backend{}, Model: "llama-3.1-8b"})
-	if err != nil {
-		b.Fatal(err)
-	}
-	ts := httptest.NewUnstartedServer(nil)
-	ts.Listener = s.Attach(ts.Config, ts.Listener)
-	ts.Start()
-	defer ts.Close()
+	ts := servertest.Start(b, server.Config{})
 	be := open(b, ts.URL+"/v1", nil)
 	req := accel.Request{InputTokens: 128, OutputTokens: 64}
 	var res accel.Result

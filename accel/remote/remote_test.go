@@ -25,6 +25,7 @@ import (
 	"github.com/inferbench/inferbench/accel/remote"
 	"github.com/inferbench/inferbench/accel/remote/openai"
 	"github.com/inferbench/inferbench/accel/remote/server"
+	"github.com/inferbench/inferbench/accel/remote/server/servertest"
 	"github.com/inferbench/inferbench/accel/sim"
 )
 
@@ -70,15 +71,7 @@ func serve(t testing.TB, cfg server.Config) *httptest.Server {
 		t.Cleanup(func() { dev.Close() })
 		cfg.Backend, cfg.Model, cfg.KVCapacityTokens = dev, "llama-3.1-8b", dev.Device().KVCapacityTokens()
 	}
-	s, err := server.New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewUnstartedServer(nil)
-	ts.Listener = s.Attach(ts.Config, ts.Listener)
-	ts.Start()
-	t.Cleanup(ts.Close)
-	return ts
+	return servertest.Start(t, cfg)
 }
 
 func TestStreamFromServe(t *testing.T) {

@@ -7,7 +7,6 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -21,6 +20,7 @@ import (
 	"github.com/inferbench/inferbench/accel/nvml"
 	"github.com/inferbench/inferbench/accel/remote"
 	"github.com/inferbench/inferbench/accel/remote/server"
+	"github.com/inferbench/inferbench/accel/remote/server/servertest"
 	"github.com/inferbench/inferbench/bench"
 	"github.com/inferbench/inferbench/report"
 )
@@ -134,14 +134,7 @@ func TestTelemetryUnknownGPU(t *testing.T) {
 // its telemetry and energy.
 func TestNVMLBackendOverEndpoint(t *testing.T) {
 	t.Parallel()
-	srv, err := server.New(server.Config{Backend: noop.Backend{}, Model: "llama-3.1-8b"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewUnstartedServer(nil)
-	ts.Listener = srv.Attach(ts.Config, ts.Listener)
-	ts.Start()
-	defer ts.Close()
+	ts := servertest.Start(t, server.Config{})
 	gpus := mockH100s()
 	var reg *accel.Registry
 	reg = accel.NewRegistry(remote.Opener{}, nvml.Opener{

@@ -16,26 +16,13 @@ import (
 	"github.com/inferbench/inferbench/accel"
 	"github.com/inferbench/inferbench/accel/noop"
 	"github.com/inferbench/inferbench/accel/remote/server"
+	"github.com/inferbench/inferbench/accel/remote/server/servertest"
 	"github.com/inferbench/inferbench/accel/sim"
 )
 
 func start(t *testing.T, cfg server.Config) *httptest.Server {
 	t.Helper()
-	if cfg.Backend == nil {
-		cfg.Backend = noop.Backend{}
-	}
-	if cfg.Model == "" {
-		cfg.Model = "llama-3.1-8b"
-	}
-	s, err := server.New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewUnstartedServer(nil)
-	ts.Listener = s.Attach(ts.Config, ts.Listener)
-	ts.Start()
-	t.Cleanup(ts.Close)
-	return ts
+	return servertest.Start(t, cfg)
 }
 
 func post(t *testing.T, url, body string, hdr ...string) *http.Response {
