@@ -4,11 +4,12 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
-	"github.com/inferbench/inferbench/report"
 	"io"
 	"strconv"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/inferbench/inferbench/report"
 )
 
 // Formats lists the formats Write knows.
