@@ -141,7 +141,7 @@ func (e *rtEngine) loop() {
 			start = max(e.firstArrival(), due, now-catchUp)
 		}
 		due = start + cost.Time
-		if _, err := sl.Until(e.ctx, e.epoch.Add(due)); err != nil || e.ctx.Err() != nil {
+		if _, err := sl.Until(e.ctx, e.epoch.Add(due)); err != nil {
 			e.shutdown()
 			return
 		}

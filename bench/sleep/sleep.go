@@ -127,10 +127,10 @@ func (s *Sleeper) Late() time.Duration { return s.late }
 // SetLate seeds the learnt lateness, e.g. from another sleeper's.
 func (s *Sleeper) SetLate(d time.Duration) { s.late = min(max(d, 0), maxLate) }
 
-// Until returns at due or just after, with the time it read then; early
-// with ctx's error when ctx is done during the timer stage (the precise
-// and yield stages, a few milliseconds at most, do not look). It allocates
-// nothing.
+// Until returns at due or just after, with the time it read then, and ctx's
+// error when ctx is done by then: at once when that happens during the timer
+// stage, at due when during the precise and yield stages (a few
+// milliseconds at most, which do not look). It allocates nothing.
 func (s *Sleeper) Until(ctx context.Context, due time.Time) (time.Time, error) {
 	for {
 		now := time.Now()
@@ -138,7 +138,7 @@ func (s *Sleeper) Until(ctx context.Context, due time.Time) (time.Time, error) {
 		margin := 2 * s.late
 		switch {
 		case d <= 0:
-			return now, nil
+			return now, ctx.Err()
 		case d > 2*coarse:
 			s.timer.Reset(d - coarse)
 			select {

@@ -40,6 +40,20 @@ func TestUntilNeverEarly(t *testing.T) {
 	}
 }
 
+// A context done during the precise stage (not watched there) still shows
+// in the result at due.
+func TestUntilReportsCancelAtDue(t *testing.T) {
+	t.Parallel()
+	timers := NewTimers(1)
+	defer timers.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(time.Millisecond, cancel)
+	due := time.Now().Add(3 * time.Millisecond) // under the timer stage: precise, then yield
+	if got, err := New(timers).Until(ctx, due); !errors.Is(err, context.Canceled) || got.Before(due) {
+		t.Fatalf("Until(now+3ms), cancelled at 1 ms: returned %v before due, err %v; want at due with context.Canceled", due.Sub(got), err)
+	}
+}
+
 func TestUntilCancelled(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithCancel(context.Background())

@@ -102,9 +102,6 @@ func (p *Paced) Infer(ctx context.Context, req *accel.Request, res *accel.Result
 	for i := 0; i < req.OutputTokens; i++ {
 		due := start.Add(t.TTFT + time.Duration(i)*t.TPOT)
 		now, err := sl.Until(ctx, due)
-		if err == nil {
-			err = ctx.Err() // the precise stage does not look
-		}
 		if err != nil {
 			res.Class = accel.ClassCanceled
 			return accel.Errorf(accel.ClassCanceled, "%v", err)
