@@ -64,9 +64,10 @@
 // resolution). Mean and standard deviation are gonum's weighted moments over
 // the histogram's buckets. ci95 holds, per percentile, a 95% confidence
 // interval from order statistics: the values at ranks n·q ± 1.96·√(n·q·(1−q))
-// (the normal approximation to the binomial distribution of the rank); where
-// the sample is too small the interval reaches the min or max — a p99 from 200
-// requests says how unsure it is.
+// (the normal approximation to the binomial distribution of the rank). Where
+// the sample is too small for that (a rank falls outside it: a p99 of 100
+// requests, a p99.9 of 1,000), the percentile has no interval in ci95 and is
+// named in ci95_open instead: the sample's min or max is no bound.
 //
 // # Cost
 //
