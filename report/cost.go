@@ -29,6 +29,12 @@ type Cost struct {
 	Source     string `json:"source"`
 	Date       string `json:"date,omitempty"`
 	Assumption bool   `json:"assumption,omitempty"`
+	// Devices and DevicesBasis say what a merged run's price adds up (set by
+	// Merge, empty on a single run): how many distinct devices its shards ran
+	// on, and in words which were priced once (an endpoint shared by shards)
+	// and which added. Chips is then the chips of all those devices.
+	Devices      int    `json:"devices,omitempty"`
+	DevicesBasis string `json:"devices_basis,omitempty"`
 }
 
 // PerMillion is AWS's cost formula: the dollars that one million units cost at

@@ -173,6 +173,12 @@ type Energy struct {
 	// Source says where the figures came from: "simulated" (power model) or
 	// "nvml" (the GPU's counters).
 	Source string `json:"source"`
+	// Devices and Basis say what a merged run's figures add up (set by Merge,
+	// empty on a single run): how many distinct devices its shards ran on, and
+	// in words what was summed, what was counted once (a device shared by
+	// shards) and whether peak_power_w is exact or an upper bound.
+	Devices int    `json:"devices,omitempty"`
+	Basis   string `json:"basis,omitempty"`
 }
 
 // ErrSchema is wrapped by every error about a document that is not a readable
