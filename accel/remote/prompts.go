@@ -32,12 +32,19 @@ func word(i uint64) string {
 	return strings.TrimRight(w, " ")
 }
 
-// AppendSyntheticPrompt appends a prompt of n words (about n tokens) to dst,
-// chosen by a generator seeded with seed: the same seed gives the same prompt on
-// every machine. The first words vary with the seed, so a server's prefix cache
-// cannot answer one request from another's.
-func AppendSyntheticPrompt(dst []byte, seed uint64, n int) []byte {
-	x := seed
+// AppendSyntheticPrompt appends request seq's synthetic prompt of n words
+// (about n tokens) to dst: the same seed and seq give the same prompt on every
+// machine, and different requests share nothing beyond the chat template, so a
+// server's prefix cache cannot serve one request from another's.
+//
+// Each prompt's generator starts from a full hash of (seed, seq), not from a
+// seed stepped per request: SplitMix64 steps its state by a constant, so
+// starting request i+1 one step on made request i+2's prompt request i's
+// shifted by two words. From hashed starts, two prompts' word streams meet
+// only with probability about n/2^64, and an 8-word run repeats across
+// requests only by chance, once in 64^8 (vocabulary size to the 8th) pairs.
+func AppendSyntheticPrompt(dst []byte, seed, seq uint64, n int) []byte {
+	x := mix(seed ^ mix(seq^promptSalt))
 	for i := 0; i < n; i++ {
 		if i > 0 {
 			dst = append(dst, ' ')
@@ -47,10 +54,19 @@ func AppendSyntheticPrompt(dst []byte, seed uint64, n int) []byte {
 	return dst
 }
 
+// promptSalt keeps a prompt's start apart from other hashes of (seed, seq),
+// such as the workload's length draw (package bench), which uses the same
+// construction.
+const promptSalt = 0x70726f6d70747321 // "prompts!"
+
 // splitmix is SplitMix64: a tiny, well-mixed generator that needs no allocation.
 func splitmix(x *uint64) uint64 {
 	*x += 0x9e3779b97f4a7c15
-	z := *x
+	return mix(*x)
+}
+
+// mix is SplitMix64's finaliser: every input bit flips about half the output's.
+func mix(z uint64) uint64 {
 	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
 	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
 	return z ^ (z >> 31)
