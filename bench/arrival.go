@@ -106,6 +106,19 @@ func NewArrivals(c *Config) *Arrivals {
 // Rate is this shard's arrival rate per second (0 for ASAP and Burst).
 func (a *Arrivals) Rate() float64 { return a.rate }
 
+// Left is how many arrivals the plan has yet to issue; ok is false when the
+// plan has no count limit (a duration alone bounds it), so the number is
+// unknown.
+func (a *Arrivals) Left() (n int64, ok bool) {
+	switch {
+	case a.done:
+		return 0, true
+	case a.limit == 0:
+		return 0, false
+	}
+	return int64(a.limit - a.k), true
+}
+
 // Next returns the next request's number and scheduled time since the start
 // of the run; ok is false when the plan is exhausted. It allocates nothing.
 func (a *Arrivals) Next() (seq uint64, at time.Duration, ok bool) {

@@ -25,7 +25,14 @@ import (
 // records. Chunks span about chunkSpan of plan time, so a worker that the OS
 // deschedules holds back at most that much of the plan while the others go
 // on taking chunks; a slow backend gets chunks of one, so the pool behaves as
-// one queue in front of W servers, not W queues.
+// one queue in front of W servers, not W queues. Closed loops and offline
+// take chunks of what is left of a counted plan shared over twice the
+// workers, and of one once the backend shows itself slow (see closedChunk):
+// a worker never holds more of the plan than its share while others idle.
+//
+// An interrupt or a stopping rule halts the workers before their next send,
+// chunk or no chunk: what was never sent is not a request, and is not
+// counted (see dispatcher.halted).
 //
 // Workers record into stripes, one per CPU, each behind its own mutex: an
 // uncontended lock is two atomic operations on a line that stays in the
@@ -51,7 +58,8 @@ const spinWait = 2 * time.Microsecond
 // through their wait.
 const preciseSleepers = 256
 
-// maxChunk bounds a chunk; closed loops and offline take this many at a time.
+// maxChunk bounds a chunk: what a fast closed loop or offline run takes at a
+// time when the plan has no count, or plenty left (see closedChunk).
 const maxChunk = 64
 
 // arrival is one planned request.
@@ -84,10 +92,17 @@ func (s *stripe) RecordGap(d time.Duration) {
 
 // dispatcher hands out the plan.
 type dispatcher struct {
-	mu      sync.Mutex
-	arr     *Arrivals
-	chunk   int
+	mu    sync.Mutex
+	arr   *Arrivals
+	open  bool // chunks of chunk; otherwise sized by closedChunk
+	chunk int
+	// stopped: no more chunks (the plan is out, or halted). halted: no more
+	// sends, not even from the chunks workers hold — the run was interrupted
+	// or a stopping rule ended it. Workers load halted before every send: an
+	// atomic load, a nanosecond, where ctx.Err() takes a lock.
 	stopped atomic.Bool
+	halted  atomic.Bool
+	cancel  func() // ends the workers' waits on a stop
 	why     string // why it stopped early (under mu)
 
 	// pool growth by Little's law: in flight = rate × service time.
@@ -113,8 +128,12 @@ func (d *dispatcher) take(buf []arrival, svc time.Duration, n int64) int {
 		d.svcN += n
 		d.resize()
 	}
+	size := d.chunk
+	if !d.open {
+		size = d.closedChunk()
+	}
 	k := 0
-	for k < d.chunk && k < len(buf) {
+	for k < size && k < len(buf) {
 		seq, at, ok := d.arr.Next()
 		if !ok {
 			d.stopped.Store(true)
@@ -175,6 +194,29 @@ func (d *dispatcher) resize() {
 	}
 }
 
+// closedChunk sizes a closed loop's or offline run's next chunk (under mu).
+// A backend that has shown itself slow (mean service time at least
+// blockingService) gets chunks of one: a lock per request costs nothing
+// beside a call that long, and the workers stay one queue, each taking its
+// next request only when free. Until then, or for a fast backend, a counted
+// plan is handed out in chunks of what is left shared over twice the
+// workers (at most maxChunk), so the tail of the plan is spread over every
+// worker; chunks of 64 regardless ran a 30-request run with concurrency 4
+// on one worker, back to back, at a quarter of the concurrency asked for.
+// A plan bounded by duration alone takes maxChunk: each worker stops at the
+// deadline, so none holds the others back.
+func (d *dispatcher) closedChunk() int {
+	if d.svcN > 0 && d.svc >= blockingService*time.Duration(d.svcN) {
+		return 1
+	}
+	left, ok := d.arr.Left()
+	if !ok {
+		return maxChunk
+	}
+	share := 2 * int64(max(d.workers, 1))
+	return int(min(max((left+share-1)/share, 1), maxChunk))
+}
+
 // fast says the backend has shown itself fast: over a thousand calls whose
 // mean service time is below blockingService.
 func (d *dispatcher) fast() bool {
@@ -183,21 +225,31 @@ func (d *dispatcher) fast() bool {
 	return d.svcN > 1000 && d.svc < blockingService*time.Duration(d.svcN)
 }
 
-// stop ends the plan early (a stopping rule, or the context).
+// stop ends the run early (a stopping rule): no more chunks, no more sends,
+// and waits for scheduled times end now.
 func (d *dispatcher) stop(why string) {
 	d.mu.Lock()
 	if !d.stopped.Load() && d.why == "" {
 		d.why = why
 	}
-	d.stopped.Store(true)
+	d.halt()
 	d.mu.Unlock()
+	if d.cancel != nil {
+		d.cancel()
+	}
+}
+
+// halt stops every send from now on, held chunks included.
+func (d *dispatcher) halt() {
+	d.halted.Store(true)
+	d.stopped.Store(true)
 }
 
 // worker sends requests. It owns its request, result and chunk buffer.
 type worker struct {
 	d        *dispatcher
 	b        accel.Backend
-	ctx      context.Context // canceled: stop issuing
+	ctx      context.Context // canceled: stop waiting (with d.halted: stop issuing)
 	ictx     context.Context // canceled Config.Grace later: give up in-flight requests
 	lengths  *Lengths
 	epoch    time.Time // start of the run; monotonic
@@ -294,6 +346,12 @@ func (w *worker) one() bool {
 			a.at = sent
 		}
 	}
+	if w.d.halted.Load() {
+		// Interrupted or stopped while this chunk was held: the rest of it
+		// is never sent, so it is not a request — not an error either.
+		w.halted, w.i = true, w.n
+		return false
+	}
 	lag := sent - a.at
 	if w.maxLag > 0 && lag > w.maxLag {
 		if a.at >= w.warm {
@@ -378,7 +436,11 @@ func (r *runner) start(n int) {
 
 // runRealtime drives b in wall-clock time.
 func runRealtime(ctx context.Context, b accel.Backend, c *Config) *Result {
-	r := &runner{ctx: ctx, b: b, c: c, open: c.process() != ASAP && c.process() != Burst, timers: sleep.NewTimers(preciseSleepers)}
+	// The workers' context ends on an interrupt or a stopping rule; Infer's
+	// (ictx) outlives it by the grace period.
+	wctx, stopWaits := context.WithCancel(ctx)
+	defer stopWaits()
+	r := &runner{ctx: wctx, b: b, c: c, open: c.process() != ASAP && c.process() != Burst, timers: sleep.NewTimers(preciseSleepers)}
 	defer r.timers.Close()
 	// An interrupt stops issuing at once but lets in-flight requests finish
 	// for a grace period, so what was sent is measured, not thrown away.
@@ -389,8 +451,13 @@ func runRealtime(ctx context.Context, b accel.Backend, c *Config) *Result {
 	defer stopGrace()
 	r.ictx = ictx
 	arr := NewArrivals(c)
-	r.d = &dispatcher{arr: arr, chunk: maxChunk, maxW: c.MaxWorkers}
+	r.d = &dispatcher{arr: arr, open: r.open, chunk: maxChunk, maxW: c.MaxWorkers, cancel: stopWaits}
+	// An interrupt halts the sends at once: a worker holding a chunk sends
+	// nothing more of it (the grace period is for requests already out).
+	stopHalt := context.AfterFunc(ctx, r.d.halt)
+	defer stopHalt()
 	n := c.concurrency()
+	r.d.workers = n
 	if r.open {
 		n = c.Workers
 		if n == 0 {

@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/inferbench/inferbench/accel"
@@ -14,6 +15,14 @@ import (
 // requests are in flight and wait otherwise. In virtual time the harness is
 // never late, so latency from arrival is latency from schedule, and no lag
 // is recorded.
+//
+// An interrupt (the context) stops the engine where its clock is. What was
+// sent by then and not finished counts as canceled, as a real-time run's
+// requests still out after the grace period do; the request the plan holds
+// for a later time was never sent and is not counted. The engines check the
+// context only once the arrivals due by their clock are in, so the driver
+// tells the two apart by time: a request issued for later than the latest
+// clock it was shown (in Next or Done) has not arrived.
 type virtualDriver struct {
 	cfg         *Config
 	arr         *Arrivals
@@ -26,6 +35,10 @@ type virtualDriver struct {
 	rule        stopRule
 	stopped     string // why a stopping rule ended the plan
 	checkAt     int64  // completions at which to evaluate the rule next
+
+	live    int64         // issued for warm-up's end or later, not done
+	lastNow time.Duration // the latest clock the engine showed
+	readyAt time.Duration // the latest request's arrival time
 }
 
 var (
@@ -35,6 +48,7 @@ var (
 
 func (d *virtualDriver) Next(now time.Duration, req *accel.Request) (time.Duration, accel.NextStatus) {
 	c := d.cfg
+	d.lastNow = max(d.lastNow, now)
 	if d.stopped != "" {
 		return 0, accel.NextEnd
 	}
@@ -56,15 +70,21 @@ func (d *virtualDriver) Next(now time.Duration, req *accel.Request) (time.Durati
 	*req = accel.Request{Seq: seq, Model: c.Model, Precision: c.Precision, Batch: 1}
 	req.InputTokens, req.OutputTokens = c.Lengths.Draw(seq)
 	d.outstanding++
-	return max(at, now), accel.NextReady
+	d.readyAt = max(at, now)
+	if d.readyAt >= c.Warmup {
+		d.live++
+	}
+	return d.readyAt, accel.NextReady
 }
 
 func (d *virtualDriver) Done(req *accel.Request, res *accel.Result, arrived, finished time.Duration) {
 	d.outstanding--
 	d.last = max(d.last, finished)
+	d.lastNow = max(d.lastNow, finished)
 	if arrived < d.cfg.Warmup {
 		return
 	}
+	d.live--
 	var err error
 	if res.Class != accel.ClassNone {
 		err = accel.Errorf(res.Class, "request %d (%d+%d tokens) failed on the simulated device", req.Seq, req.InputTokens, req.OutputTokens)
@@ -85,6 +105,25 @@ func (d *virtualDriver) Done(req *accel.Request, res *accel.Result, arrived, fin
 	}
 }
 
+// interrupted counts the requests the engine had when it stopped, sent and
+// unfinished, as canceled.
+func (d *virtualDriver) interrupted() {
+	n := d.live
+	if d.readyAt > d.lastNow && d.readyAt >= d.cfg.Warmup {
+		n-- // issued for later: the engine's clock never reached it
+	}
+	if n <= 0 {
+		return
+	}
+	i := classIndex(accel.ClassCanceled)
+	d.t.requests += n
+	d.t.errors += n
+	d.t.byClass[i] += n
+	if d.t.examples[i] == "" {
+		d.t.examples[i] = fmt.Sprintf("canceled: %d requests in flight when the run was interrupted at %v of virtual time", n, d.lastNow)
+	}
+}
+
 func (d *virtualDriver) RecordGap(g time.Duration) { d.rec.RecordGap(g) }
 
 // runVirtual drives a virtual-time backend through the plan.
@@ -98,6 +137,9 @@ func runVirtual(ctx context.Context, v accel.Virtual, c *Config) (*Result, error
 	}
 	if err := v.Drive(ctx, d); err != nil && ctx.Err() == nil {
 		return nil, err
+	}
+	if ctx.Err() != nil {
+		d.interrupted()
 	}
 	res.addTally(&d.t)
 	res.Elapsed = max(d.last-c.Warmup, 0)

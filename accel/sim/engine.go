@@ -87,9 +87,6 @@ func (e *engine) run(ctx context.Context, d accel.Driver) error {
 		// NextWait: ask again after the next step.
 	}
 	for i := 0; ; i++ {
-		if i&1023 == 0 && ctx.Err() != nil {
-			return ctx.Err()
-		}
 		ask()
 		for havePend && pendingAt <= e.now {
 			pending.arrived = pendingAt
@@ -97,6 +94,13 @@ func (e *engine) run(ctx context.Context, d accel.Driver) error {
 			e.b.push(pending)
 			pending, havePend = e.alloc(), false
 			ask()
+		}
+		// Checked after the arrivals due by now are in: when the run is
+		// canceled, every request the driver issued for a time at or before
+		// the clock has reached the device, and only the one it issued for
+		// later has not, so the driver can tell sent from never sent.
+		if i&1023 == 0 && ctx.Err() != nil {
+			return ctx.Err()
 		}
 		e.b.admit(e.now, e)
 		if len(e.b.running) == 0 {
