@@ -73,6 +73,20 @@ type Result struct {
 	OutputTokens int
 	// Counted says where OutputTokens came from.
 	Counted TokenCount
+	// InputTokens is the prompt length the server says it served (an OpenAI
+	// server's usage.prompt_tokens, chat template included), 0 when the
+	// backend does not know it; the load generator then counts the requested
+	// length.
+	InputTokens int
+	// FinishReason is why generation stopped, one of the Finish constants
+	// (never text from the wire, so setting it allocates nothing), or "" when
+	// the backend does not say.
+	FinishReason string
+	// NoTokenTimes says the output tokens were not timed one by one: the answer
+	// came whole (a non-streamed response, or a stream whose text came in one
+	// chunk), so TTFT is the time to all of it, and TPOT and inter-token gaps
+	// are unknown rather than zero.
+	NoTokenTimes bool
 	// Gaps, set by the caller, receives every inter-token gap. It may be nil.
 	Gaps GapRecorder
 	// Class is the error class when the request failed, ClassNone otherwise.
@@ -85,14 +99,30 @@ func (r *Result) Reset() {
 	*r = Result{Gaps: g}
 }
 
-// TokenCount says how a result's output tokens were counted.
+// TokenCount says how a result's tokens were counted.
 type TokenCount string
 
-// The ways output tokens are counted.
+// The ways tokens are counted.
 const (
 	CountedExact  TokenCount = "exact"  // the backend produced exactly these (simulated, noop)
 	CountedUsage  TokenCount = "usage"  // the server's final usage block
 	CountedChunks TokenCount = "chunks" // one per streamed content chunk
+	// Input tokens are counted from usage when the server reports them, and
+	// otherwise are the requested length.
+	CountedRequested TokenCount = "requested" // as asked: the backend did not say what it served
+	CountedMixed     TokenCount = "mixed"     // some requests' counts came one way, some another
+)
+
+// The reasons a backend stops generating, as OpenAI names them. A Result
+// holds one of these constants, so a backend sets FinishReason without
+// allocating; a reason the backend's protocol names otherwise maps to the
+// nearest (TGI's eos_token is stop) or to FinishOther.
+const (
+	FinishStop          = "stop"           // the model ended: end-of-sequence or a stop string
+	FinishLength        = "length"         // the token limit (max_tokens) was reached
+	FinishContentFilter = "content_filter" // a filter cut the answer
+	FinishToolCalls     = "tool_calls"     // the model called a tool
+	FinishOther         = "other"          // a reason not listed here
 )
 
 // GapRecorder receives inter-token gaps. The load generator passes its per-worker

@@ -17,10 +17,13 @@ var _ accel.Backend = Backend{}
 // Info describes the no-op backend.
 func (Backend) Info() accel.Info { return accel.Info{ID: "noop", Kind: accel.KindNoop, Name: "no-op"} }
 
-// Infer fills res with an instant, successful answer. It allocates nothing.
+// Infer fills res with an instant, successful answer: exactly the requested
+// output length, stopped by that length. Its input is the requested prompt,
+// so it reports none of its own (InputTokens 0). It allocates nothing.
 func (Backend) Infer(_ context.Context, req *accel.Request, res *accel.Result) error {
 	res.OutputTokens = req.OutputTokens
 	res.Counted = accel.CountedExact
+	res.FinishReason = accel.FinishLength
 	return nil
 }
 

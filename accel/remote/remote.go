@@ -7,7 +7,12 @@
 // text (not the role-only chunk servers send first), each later text chunk adds
 // an inter-token gap, and the output length comes from the final usage chunk
 // (asked for with stream_options.include_usage) or, when a server sends none,
-// from the number of text chunks; Result.Counted says which.
+// from the number of text chunks; Result.Counted says which. The served prompt
+// length (usage.prompt_tokens) goes in Result.InputTokens and the last
+// finish_reason in Result.FinishReason, so a server that read a different
+// prompt length or stopped early is seen. With stream: false (and for a
+// stream whose text came in one chunk) the answer is untimed token by token:
+// Result.NoTokenTimes.
 //
 // The client must not be the bottleneck. Each in-flight request borrows a call
 // from a pool: its request body, SSE reader and response buffers are reused, so
@@ -680,6 +685,10 @@ func (c *call) do(parent context.Context, req *accel.Request, res *accel.Result)
 		}
 		if c.chunk.HasUsage {
 			usage = c.chunk.CompletionTokens
+			res.InputTokens = c.chunk.PromptTokens
+		}
+		if len(c.chunk.FinishReason) > 0 {
+			res.FinishReason = finishReason(c.chunk.FinishReason)
 		}
 		finished = finished || c.chunk.Finished
 		if c.chunk.Content == 0 {
@@ -708,11 +717,14 @@ func (c *call) do(parent context.Context, req *accel.Request, res *accel.Result)
 	} else {
 		res.OutputTokens, res.Counted = chunks, accel.CountedChunks
 	}
+	// Several tokens in fewer than two text chunks: their times are unknown,
+	// not equal, so they give no TPOT.
+	res.NoTokenTimes = res.OutputTokens > 1 && chunks < 2
 	return nil
 }
 
 // readWhole reads a non-streamed response: TTFT and latency are both the time
-// to the whole answer.
+// to the whole answer, and no token is timed on its own (NoTokenTimes).
 func (c *call) readWhole(parent context.Context, body io.Reader, start time.Time, res *accel.Result) error {
 	c.whole = c.whole[:0]
 	for {
@@ -734,14 +746,19 @@ func (c *call) readWhole(parent context.Context, body io.Reader, start time.Time
 	}
 	res.Latency = time.Since(start)
 	res.TTFT = res.Latency
+	res.NoTokenTimes = true
 	if err := openai.ParseChunk(c.whole, &c.chunk); err != nil {
 		return accel.Errorf(accel.ClassBadPayload, "%v in %s", err, c.b.redact(truncate(c.whole)))
 	}
 	if c.chunk.Error {
 		return accel.Errorf(accel.ClassHTTP5xx, "server error: %s", c.b.redact(truncate(c.chunk.ErrorMessage)))
 	}
+	if len(c.chunk.FinishReason) > 0 {
+		res.FinishReason = finishReason(c.chunk.FinishReason)
+	}
 	if c.chunk.HasUsage {
 		res.OutputTokens, res.Counted = c.chunk.CompletionTokens, accel.CountedUsage
+		res.InputTokens = c.chunk.PromptTokens
 		return nil
 	}
 	return accel.Errorf(accel.ClassBadPayload, "response has no usage: cannot count its tokens")
@@ -798,6 +815,24 @@ func (b *Backend) redact(s string) string {
 		return s
 	}
 	return strings.ReplaceAll(s, b.cfg.APIKey, "[REDACTED]")
+}
+
+// finishReason maps a finish_reason from the wire to an accel.Finish
+// constant without allocating: OpenAI's names as they are, TGI's
+// (eos_token, stop_sequence) and the older function_call to their OpenAI
+// equivalents, anything else (vLLM's abort...) to other.
+func finishReason(raw []byte) string {
+	switch string(raw) {
+	case accel.FinishStop, "eos_token", "stop_sequence":
+		return accel.FinishStop
+	case accel.FinishLength:
+		return accel.FinishLength
+	case accel.FinishContentFilter:
+		return accel.FinishContentFilter
+	case accel.FinishToolCalls, "function_call":
+		return accel.FinishToolCalls
+	}
+	return accel.FinishOther
 }
 
 // truncate returns at most 200 bytes of b as a string, for error messages.

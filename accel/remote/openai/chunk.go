@@ -14,9 +14,14 @@ type Chunk struct {
 	// completions. A role-only first chunk, an empty delta and a usage-only
 	// final chunk all have Content 0.
 	Content int
-	// Finished is set when a choice carries a non-null finish_reason.
-	Finished bool
-	// HasUsage is set when the chunk carries a non-null usage object.
+	// Finished is set when a choice carries a non-null finish_reason, and
+	// FinishReason is its raw text (escapes left in place; the last choice's
+	// when several carry one), pointing into the payload.
+	Finished     bool
+	FinishReason []byte
+	// HasUsage is set when the chunk carries a non-null usage object; its
+	// counts are 0 when absent. PromptTokens is what the server says it read,
+	// chat template included.
 	HasUsage         bool
 	PromptTokens     int
 	CompletionTokens int
@@ -116,8 +121,14 @@ func (c *Chunk) choice(b []byte, i int) (int, error) {
 		case "text":
 			return c.text(b, v)
 		case "finish_reason":
-			if !isNull(b, v) {
-				c.Finished = true
+			if isNull(b, v) {
+				break
+			}
+			c.Finished = true
+			if v < len(b) && b[v] == '"' {
+				s, end, err := readString(b, v)
+				c.FinishReason = s
+				return end, err
 			}
 		}
 		return skipValue(b, v)

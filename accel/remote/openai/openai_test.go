@@ -22,7 +22,7 @@ func TestParseChunk(t *testing.T) {
 			Chunk{Content: len(` Hello \"world\" \u00e9`)}},
 		{"empty delta with finish_reason",
 			`{"id":"x","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{},"logprobs":null,"finish_reason":"length"}]}`,
-			Chunk{Finished: true}},
+			Chunk{Finished: true, FinishReason: []byte("length")}},
 		{"usage-only final chunk",
 			`{"id":"x","object":"chat.completion.chunk","created":1,"model":"m","choices":[],"usage":{"prompt_tokens":12,"completion_tokens":64,"total_tokens":76,"prompt_tokens_details":{"cached_tokens":0}}}`,
 			Chunk{HasUsage: true, PromptTokens: 12, CompletionTokens: 64}},
@@ -37,10 +37,13 @@ func TestParseChunk(t *testing.T) {
 			Chunk{}},
 		{"TGI with usage on the last content chunk",
 			`{"object":"chat.completion.chunk","id":"","created":1,"model":"tgi","system_fingerprint":"2.0","choices":[{"index":0,"delta":{"role":"assistant","content":"!"},"logprobs":null,"finish_reason":"length"}],"usage":{"prompt_tokens":3,"completion_tokens":20,"total_tokens":23}}`,
-			Chunk{Content: 1, Finished: true, HasUsage: true, PromptTokens: 3, CompletionTokens: 20}},
+			Chunk{Content: 1, Finished: true, FinishReason: []byte("length"), HasUsage: true, PromptTokens: 3, CompletionTokens: 20}},
 		{"whole chat response",
 			`{"id":"x","object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","content":"abc"},"finish_reason":"stop"}],"usage":{"prompt_tokens":1,"completion_tokens":3,"total_tokens":4}}`,
-			Chunk{Content: 3, Finished: true, HasUsage: true, PromptTokens: 1, CompletionTokens: 3}},
+			Chunk{Content: 3, Finished: true, FinishReason: []byte("stop"), HasUsage: true, PromptTokens: 1, CompletionTokens: 3}},
+		{"TGI's own finish reason, then a non-string one",
+			`{"choices":[{"index":0,"text":"","finish_reason":"eos_token"},{"index":1,"text":"","finish_reason":7}]}`,
+			Chunk{Finished: true, FinishReason: []byte("eos_token")}},
 		{"error object in the stream (vLLM)",
 			`{"error":{"object":"error","message":"out of memory","type":"InternalServerError","code":500}}`,
 			Chunk{Error: true, ErrorMessage: []byte("out of memory")}},
@@ -57,7 +60,8 @@ func TestParseChunk(t *testing.T) {
 			}
 			if c.Content != tt.want.Content || c.Finished != tt.want.Finished || c.HasUsage != tt.want.HasUsage ||
 				c.PromptTokens != tt.want.PromptTokens || c.CompletionTokens != tt.want.CompletionTokens ||
-				c.Error != tt.want.Error || string(c.ErrorMessage) != string(tt.want.ErrorMessage) {
+				c.Error != tt.want.Error || string(c.ErrorMessage) != string(tt.want.ErrorMessage) ||
+				string(c.FinishReason) != string(tt.want.FinishReason) {
 				t.Errorf("got %+v, want %+v", c, tt.want)
 			}
 		})
@@ -79,10 +83,14 @@ func TestParseChunkErrors(t *testing.T) {
 }
 
 func TestParseChunkAllocatesNothing(t *testing.T) {
-	in := []byte(`{"id":"chatcmpl-1","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":" tok"},"logprobs":null,"finish_reason":null}],"usage":{"prompt_tokens":1,"completion_tokens":2,"total_tokens":3}}`)
-	var c Chunk
-	if n := testing.AllocsPerRun(100, func() { ParseChunk(in, &c) }); n != 0 {
-		t.Fatalf("%v allocs, want 0", n)
+	for _, in := range [][]byte{
+		[]byte(`{"id":"chatcmpl-1","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":" tok"},"logprobs":null,"finish_reason":null}],"usage":{"prompt_tokens":1,"completion_tokens":2,"total_tokens":3}}`),
+		[]byte(`{"id":"chatcmpl-1","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{},"logprobs":null,"finish_reason":"stop"}],"usage":{"prompt_tokens":11,"completion_tokens":10,"total_tokens":21}}`),
+	} {
+		var c Chunk
+		if n := testing.AllocsPerRun(100, func() { ParseChunk(in, &c) }); n != 0 {
+			t.Fatalf("%s: %v allocs, want 0", in, n)
+		}
 	}
 }
 
