@@ -30,6 +30,8 @@ func Write(w io.Writer, r *Report, format string) error {
 type Column struct {
 	Name string
 	Unit string
+	// Count says the figure is a count, written as an integer.
+	Count bool
 	// Value reads the figure; ok is false where the run lacks it.
 	Value func(r *Run) (v float64, ok bool)
 }
@@ -38,39 +40,59 @@ func always(f func(r *Run) float64) func(r *Run) (float64, bool) {
 	return func(r *Run) (float64, bool) { return f(r), true }
 }
 
+// of reads a figure of one of a run's summaries; a summary with no values (a
+// run in which nothing completed, TPOT of a run that was not streamed) has
+// no figure, not a 0 that reads like one.
+func of(s func(r *Run) *Summary, f func(s *Summary) float64) func(r *Run) (float64, bool) {
+	return func(r *Run) (float64, bool) {
+		sum := s(r)
+		if sum.Count == 0 {
+			return 0, false
+		}
+		return f(sum), true
+	}
+}
+
+func latency(r *Run) *Summary { return &r.Latency }
+func ttft(r *Run) *Summary    { return &r.TTFT }
+func tpot(r *Run) *Summary    { return &r.TPOT }
+func p50(s *Summary) float64  { return s.P50 }
+func p90(s *Summary) float64  { return s.P90 }
+func p99(s *Summary) float64  { return s.P99 }
+
 // Columns lists the figures of a run that tables show, in order.
 func Columns() []Column {
 	return []Column{
-		{"requests", "", always(func(r *Run) float64 { return float64(r.Counts.Requests) })},
-		{"errors", "", always(func(r *Run) float64 { return float64(r.Counts.Errors) })},
-		{"throughput", "req/s", always(func(r *Run) float64 { return r.Throughput.RequestsPerS })},
-		{"throughput", "tok/s", always(func(r *Run) float64 { return r.Throughput.OutputTokensPerS })},
-		{"latency p50", "ms", always(func(r *Run) float64 { return r.Latency.P50 })},
-		{"latency p90", "ms", always(func(r *Run) float64 { return r.Latency.P90 })},
-		{"latency p99", "ms", always(func(r *Run) float64 { return r.Latency.P99 })},
-		{"TTFT p50", "ms", always(func(r *Run) float64 { return r.TTFT.P50 })},
-		{"TTFT p99", "ms", always(func(r *Run) float64 { return r.TTFT.P99 })},
-		{"TPOT p50", "ms", always(func(r *Run) float64 { return r.TPOT.P50 })},
-		{"TPOT p99", "ms", always(func(r *Run) float64 { return r.TPOT.P99 })},
-		{"energy", "J/tok", func(r *Run) (float64, bool) {
+		{"requests", "", true, always(func(r *Run) float64 { return float64(r.Counts.Requests) })},
+		{"errors", "", true, always(func(r *Run) float64 { return float64(r.Counts.Errors) })},
+		{"throughput", "req/s", false, always(func(r *Run) float64 { return r.Throughput.RequestsPerS })},
+		{"throughput", "tok/s", false, always(func(r *Run) float64 { return r.Throughput.OutputTokensPerS })},
+		{"latency p50", "ms", false, of(latency, p50)},
+		{"latency p90", "ms", false, of(latency, p90)},
+		{"latency p99", "ms", false, of(latency, p99)},
+		{"TTFT p50", "ms", false, of(ttft, p50)},
+		{"TTFT p99", "ms", false, of(ttft, p99)},
+		{"TPOT p50", "ms", false, of(tpot, p50)},
+		{"TPOT p99", "ms", false, of(tpot, p99)},
+		{"energy", "J/tok", false, func(r *Run) (float64, bool) {
 			if r.Energy == nil {
 				return 0, false
 			}
 			return r.Energy.JoulesPerOutputToken, true
 		}},
-		{"power", "W", func(r *Run) (float64, bool) {
+		{"power", "W", false, func(r *Run) (float64, bool) {
 			if r.Energy == nil {
 				return 0, false
 			}
 			return r.Energy.AvgPowerW, true
 		}},
-		{"price", "$/h", func(r *Run) (float64, bool) {
+		{"price", "$/h", false, func(r *Run) (float64, bool) {
 			if r.Cost == nil {
 				return 0, false
 			}
 			return r.Cost.USDPerHour, true
 		}},
-		{"cost", "$/1M tok", func(r *Run) (float64, bool) {
+		{"cost", "$/1M tok", false, func(r *Run) (float64, bool) {
 			if r.Cost == nil {
 				return 0, false
 			}
@@ -91,8 +113,8 @@ func (c Column) Title() string {
 // per run, for CI job summaries.
 func WriteMarkdown(w io.Writer, r *Report) error {
 	cols := Columns()
-	fmt.Fprintf(w, "### inferbench report\n\n%s · %s · seed %d\n\n| backend | load |", r.Created.Format("2006-01-02 15:04 MST"), r.Config.Model, r.Config.Seed)
-	sep := "| --- | --- |"
+	fmt.Fprintf(w, "### inferbench report\n\n%s · %s · seed %d\n\n| backend | load | status |", r.Created.Format("2006-01-02 15:04 MST"), r.Config.Model, r.Config.Seed)
+	sep := "| --- | --- | --- |"
 	for _, c := range cols {
 		fmt.Fprintf(w, " %s |", strings.ReplaceAll(c.Title(), "$", `\$`))
 		sep += " ---: |"
@@ -100,11 +122,21 @@ func WriteMarkdown(w io.Writer, r *Report) error {
 	fmt.Fprintf(w, "\n%s\n", sep)
 	for i := range r.Runs {
 		run := &r.Runs[i]
-		fmt.Fprintf(w, "| %s | %s |", run.Backend.ID, LoadKey(run))
+		status := run.Status()
+		if status != StatusOK && status != StatusInterrupted {
+			status = "**" + status + "**"
+		}
+		fmt.Fprintf(w, "| %s | %s | %s |", run.Backend.ID, LoadKey(run), status)
 		for _, c := range cols {
 			fmt.Fprintf(w, " %s |", cell(c, run))
 		}
 		fmt.Fprintln(w)
+	}
+	if lines := ProblemLines(r); len(lines) > 0 {
+		fmt.Fprintln(w)
+		for _, l := range lines {
+			fmt.Fprintf(w, "- :warning: %s\n", mdEscape(l))
+		}
 	}
 	if notes := costNotes(r); notes != "" {
 		fmt.Fprintf(w, "\n%s\n", notes)
@@ -112,10 +144,25 @@ func WriteMarkdown(w io.Writer, r *Report) error {
 	return nil
 }
 
+// mdEscape keeps a line of free text (an error message) from breaking
+// markdown: pipes and the characters that start emphasis or links.
+func mdEscape(s string) string {
+	return strings.NewReplacer("|", `\|`, "*", `\*`, "_", `\_`, "[", `\[`, "`", "'", "$", `\$`, "<", "&lt;").Replace(s)
+}
+
 func cell(c Column, run *Run) string {
 	v, ok := c.Value(run)
 	if !ok {
 		return "-"
+	}
+	return c.Format(v)
+}
+
+// Format writes one of the column's figures: counts as integers, the rest
+// with about four significant digits.
+func (c Column) Format(v float64) string {
+	if c.Count {
+		return strconv.FormatFloat(v, 'f', 0, 64)
 	}
 	return Num(v)
 }
@@ -148,7 +195,7 @@ func costNotes(r *Report) string {
 // WriteCSV writes one line per run with every column's figure.
 func WriteCSV(w io.Writer, r *Report) error {
 	cw := csv.NewWriter(w)
-	head := []string{"backend", "label", "model", "workload", "precision", "scenario", "rate", "concurrency", "chips"}
+	head := []string{"backend", "label", "model", "workload", "precision", "scenario", "rate", "concurrency", "chips", "status", "problems"}
 	for _, c := range Columns() {
 		head = append(head, strings.NewReplacer(" ", "_", "/", "_per_", "$", "usd").Replace(c.Title()))
 	}
@@ -157,7 +204,7 @@ func WriteCSV(w io.Writer, r *Report) error {
 		run := &r.Runs[i]
 		row := []string{run.Backend.ID, run.Label, run.Workload.Model, run.Workload.Name, run.Workload.Precision,
 			run.Scenario.Name, strconv.FormatFloat(run.Scenario.Rate, 'g', -1, 64), strconv.Itoa(run.Scenario.Concurrency),
-			strconv.Itoa(max(run.Backend.Info.Chips, 1))}
+			strconv.Itoa(max(run.Backend.Info.Chips, 1)), run.Status(), strings.Join(run.Problems(), "; ")}
 		for _, c := range Columns() {
 			v, ok := c.Value(run)
 			if !ok {

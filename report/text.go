@@ -17,7 +17,7 @@ func WriteText(w io.Writer, r *Report) error {
 		return runs[i].Throughput.OutputTokensPerS > runs[j].Throughput.OutputTokensPerS
 	})
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "rank\tbackend\tchips\tprecision\treq/s\tout tok/s\tp50 ms\tp99 ms\tTTFT p99 ms\tTPOT p50 ms\tJ/token\t$/1M tok\terrors\t")
+	fmt.Fprintln(tw, "rank\tbackend\tchips\tprecision\treq/s\tout tok/s\tp50 ms\tp99 ms\tTTFT p99 ms\tTPOT p50 ms\tJ/token\t$/1M tok\terrors\tstatus\t")
 	for i, run := range runs {
 		chips := run.Backend.Info.Chips
 		if chips == 0 {
@@ -34,14 +34,17 @@ func WriteText(w io.Writer, r *Report) error {
 				usd += "*"
 			}
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t\n",
+		fmt.Fprintf(tw, "%d\t%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t\n",
 			i+1, run.Backend.ID, chips, run.Workload.Precision,
 			Num(run.Throughput.RequestsPerS), Num(run.Throughput.OutputTokensPerS),
-			Num(run.Latency.P50), Num(run.Latency.P99), Num(run.TTFT.P99), Num(run.TPOT.P50),
-			jpt, usd, run.Counts.Errors)
+			figure(&run.Latency, p50), figure(&run.Latency, p99), figure(&run.TTFT, p99), figure(&run.TPOT, p50),
+			jpt, usd, run.Counts.Errors, run.Status())
 	}
 	if err := tw.Flush(); err != nil {
 		return err
+	}
+	for _, l := range ProblemLines(r) {
+		fmt.Fprintln(w, "! "+l)
 	}
 	for i := range runs {
 		if c := runs[i].Cost; c != nil && c.Assumption {
@@ -50,6 +53,15 @@ func WriteText(w io.Writer, r *Report) error {
 		}
 	}
 	return nil
+}
+
+// figure formats one figure of a summary, "-" where the summary holds no
+// values.
+func figure(s *Summary, f func(*Summary) float64) string {
+	if s.Count == 0 {
+		return "-"
+	}
+	return Num(f(s))
 }
 
 // Num formats a figure with about four significant digits, in plain notation.

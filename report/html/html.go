@@ -20,7 +20,7 @@ const style = `body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif
 h1{font-size:1.5em}h2{font-size:1.2em;margin-top:2em}table{border-collapse:collapse;margin:.5em 0 1em}
 th,td{padding:.25em .6em;border-bottom:1px solid #ddd;text-align:right;white-space:nowrap}th{background:#f4f4f4}
 td.l,th.l{text-align:left}.reg{color:#b00020;font-weight:600}.imp{color:#006d2c}.muted{color:#666}
-img{max-width:100%;border:1px solid #eee}ul.notes{color:#555}`
+img{max-width:100%;border:1px solid #eee}ul.notes{color:#555}tr.bad td{background:#fdecea;color:#b00020}`
 
 var page = template.Must(template.New("page").Parse(`<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
@@ -42,8 +42,8 @@ var page = template.Must(template.New("page").Parse(`<!DOCTYPE html>
 {{range .Reports}}
 <h2>{{.Name}}</h2>
 <p class="muted">{{.About}}</p>
-<table class="runs"><thead><tr><th class="l">backend</th><th class="l">load</th>{{range .Columns}}<th>{{.}}</th>{{end}}</tr></thead>
-<tbody>{{range .Rows}}<tr><td class="l">{{.Backend}}</td><td class="l">{{.Load}}</td>{{range .Cells}}<td>{{.}}</td>{{end}}</tr>
+<table class="runs"><thead><tr><th class="l">backend</th><th class="l">load</th><th class="l">status</th>{{range .Columns}}<th>{{.}}</th>{{end}}</tr></thead>
+<tbody>{{range .Rows}}<tr{{if .Bad}} class="bad"{{end}}><td class="l">{{.Backend}}</td><td class="l">{{.Load}}</td><td class="l">{{.Status}}</td>{{range .Cells}}<td>{{.}}</td>{{end}}</tr>
 {{end}}</tbody></table>
 {{if .Notes}}<ul class="notes">{{range .Notes}}<li>{{.}}</li>{{end}}</ul>{{end}}
 {{end}}
@@ -69,8 +69,13 @@ type reportView struct {
 }
 
 type runRow struct {
-	Backend, Load string
-	Cells         []string
+	Backend, Load, Status string
+	Cells                 []string
+}
+
+// Bad says the row's figures are not to be trusted as they stand.
+func (r runRow) Bad() bool {
+	return r.Status == report.StatusFailed || r.Status == report.StatusInvalid
 }
 
 type compView struct {
@@ -103,12 +108,12 @@ func reportOf(name string, r *report.Report) reportView {
 	}
 	for i := range r.Runs {
 		run := &r.Runs[i]
-		row := runRow{Backend: run.Backend.ID, Load: report.LoadKey(run)}
+		row := runRow{Backend: run.Backend.ID, Load: report.LoadKey(run), Status: run.Status()}
 		for _, c := range cols {
 			val, ok := c.Value(run)
 			s := "-"
 			if ok {
-				s = report.Num(val)
+				s = c.Format(val)
 			}
 			row.Cells = append(row.Cells, s)
 		}
@@ -120,10 +125,10 @@ func reportOf(name string, r *report.Report) reportView {
 			}
 			v.Notes = append(v.Notes, n)
 		}
-		if !run.Valid && len(run.InvalidReasons) > 0 {
-			v.Notes = append(v.Notes, fmt.Sprintf("%s: not valid: %s", run.Backend.ID, strings.Join(run.InvalidReasons, "; ")))
-		}
 	}
+	// Failed and invalid runs are named in the table and, with why, in the
+	// notes: each line once.
+	v.Notes = append(v.Notes, report.ProblemLines(r)...)
 	return v
 }
 
