@@ -30,11 +30,25 @@ type Result struct {
 	// Dropped counts open-loop sends abandoned because they could not go out
 	// within Config.MaxLag of their schedule; Late those sent later than
 	// Config.LagBudget. Neither is ever silently skipped.
-	Dropped      int64
-	Late         int64
-	InputTokens  int64
-	OutputTokens int64
-	Counted      accel.TokenCount
+	Dropped int64
+	Late    int64
+	// InputTokens and OutputTokens are the tokens of completed requests:
+	// input as the server says it served them (usage.prompt_tokens) where it
+	// does, as requested where it does not (InputTokensCounted says which);
+	// output as Counted says. RequestedInputTokens and RequestedOutputTokens
+	// are what those requests asked for, so a server that read a different
+	// prompt or stopped early shows against its label.
+	InputTokens           int64
+	OutputTokens          int64
+	Counted               accel.TokenCount
+	InputTokensCounted    accel.TokenCount // usage, requested or mixed
+	RequestedInputTokens  int64
+	RequestedOutputTokens int64
+	// FinishReasons counts completed requests by accel.Finish reason (those
+	// whose backend gave none are not counted); ShortOutputs counts completed
+	// requests that returned fewer output tokens than they asked for.
+	FinishReasons map[string]int64
+	ShortOutputs  int64
 	// Elapsed is the measurement window: from the end of warm-up to the last
 	// completion.
 	Elapsed time.Duration
@@ -57,6 +71,16 @@ type Result struct {
 	// why, one line each.
 	Valid          bool
 	InvalidReasons []string
+	// ValidityRule states in words the rule Valid was judged by, for the
+	// report to say (e.g. "open loop: invalid when schedule lag p99 exceeds
+	// both 1ms and 5% of latency p50, ...").
+	ValidityRule string
+	// Failed says the system under test failed the run, apart from Valid
+	// (whether the harness measured correctly): no request completed, or
+	// more than Config.MaxErrorRate of them failed. FailReason says why,
+	// naming the error classes and an example of each.
+	Failed     bool
+	FailReason string
 	// SLOs holds each SLO's outcome (max-rate, early stopping, --slo).
 	SLOs []SLOResult
 
@@ -149,9 +173,33 @@ func runPoint(ctx context.Context, b accel.Backend, c Config) (*Result, error) {
 type tally struct {
 	requests, completed, errors int64
 	inTokens, outTokens         int64
+	reqIn, reqOut               int64     // requested by the completed requests
+	inServed                    int64     // completed requests whose input the backend reported
+	short                       int64     // completed requests with fewer output tokens than asked
 	byClass                     [16]int64 // indexed by classIndex
 	examples                    [16]string
+	byFinish                    [len(finishes)]int64 // indexed by finishIndex
 	counted                     accel.TokenCount
+}
+
+// finishes are the finish reasons a tally counts, in a fixed array rather
+// than a map, so counting one allocates nothing.
+var finishes = [...]string{
+	accel.FinishStop, accel.FinishLength, accel.FinishContentFilter, accel.FinishToolCalls, accel.FinishOther,
+}
+
+// finishIndex is reason's place in finishes, -1 for "" (the backend gave
+// none); a reason not listed counts as other.
+func finishIndex(reason string) int {
+	if reason == "" {
+		return -1
+	}
+	for i, f := range finishes {
+		if f == reason {
+			return i
+		}
+	}
+	return len(finishes) - 1
 }
 
 var classes = [...]accel.ErrClass{
@@ -187,12 +235,28 @@ func (t *tally) add(rec *Recorder, req *accel.Request, res *accel.Result, err er
 		return
 	}
 	t.completed++
-	t.inTokens += int64(req.InputTokens * max(req.Batch, 1))
+	batch := max(req.Batch, 1)
+	t.reqIn += int64(req.InputTokens * batch)
+	t.reqOut += int64(req.OutputTokens * batch)
+	if res.InputTokens > 0 {
+		t.inTokens += int64(res.InputTokens)
+		t.inServed++
+	} else {
+		t.inTokens += int64(req.InputTokens * batch)
+	}
 	t.outTokens += int64(res.OutputTokens)
+	if res.OutputTokens < req.OutputTokens*batch {
+		t.short++
+	}
+	if i := finishIndex(res.FinishReason); i >= 0 {
+		t.byFinish[i]++
+	}
 	t.counted = res.Counted
 	rec.record(rec.Latency, latency)
 	rec.record(rec.TTFT, ttft)
-	if res.OutputTokens > 1 {
+	// An answer that came whole has no per-token time: recording 0 would read
+	// as a 1 ns TPOT (the histogram's floor), a number nobody measured.
+	if res.OutputTokens > 1 && !res.NoTokenTimes {
 		rec.record(rec.TPOT, (res.Latency-res.TTFT)/time.Duration(res.OutputTokens-1))
 	}
 }
@@ -203,8 +267,23 @@ func (r *Result) addTally(t *tally) {
 	r.Errors += t.errors
 	r.InputTokens += t.inTokens
 	r.OutputTokens += t.outTokens
+	r.RequestedInputTokens += t.reqIn
+	r.RequestedOutputTokens += t.reqOut
+	r.ShortOutputs += t.short
 	if t.counted != "" {
 		r.Counted = t.counted
+	}
+	if t.completed > 0 {
+		r.InputTokensCounted = mergeCounted(r.InputTokensCounted, inputCounted(t.inServed, t.completed))
+	}
+	for i, n := range t.byFinish {
+		if n == 0 {
+			continue
+		}
+		if r.FinishReasons == nil {
+			r.FinishReasons = map[string]int64{}
+		}
+		r.FinishReasons[finishes[i]] += n
 	}
 	for i, n := range t.byClass {
 		if n == 0 {
@@ -219,4 +298,24 @@ func (r *Result) addTally(t *tally) {
 			r.ErrorExamples[cls] = t.examples[i]
 		}
 	}
+}
+
+// inputCounted says how served of completed requests' input tokens were
+// counted: from the backend (usage), as requested, or some of each.
+func inputCounted(served, completed int64) accel.TokenCount {
+	switch served {
+	case completed:
+		return accel.CountedUsage
+	case 0:
+		return accel.CountedRequested
+	}
+	return accel.CountedMixed
+}
+
+// mergeCounted combines two tallies' input counting ("" is no tally yet).
+func mergeCounted(a, b accel.TokenCount) accel.TokenCount {
+	if a == "" || a == b {
+		return b
+	}
+	return accel.CountedMixed
 }
