@@ -123,9 +123,19 @@ type Config struct {
 	CIWidth float64
 	CIOf    SLO // the percentile CIWidth watches (default latency-p99)
 
-	// LagBudget is the schedule lag p99 above which an open-loop run is invalid:
-	// the harness, not the backend, was late (default 1ms).
+	// LagBudget and LagShare judge an open loop's schedule lag against what
+	// it distorts: the run is invalid (the harness, not the backend, was late)
+	// when its lag p99 exceeds both LagBudget (default 1ms) and LagShare of
+	// its latency p50 (default DefaultLagShare, 5%). A millisecond late
+	// matters to 20 ms requests; to requests of seconds it does not.
 	LagBudget time.Duration
+	LagShare  float64
+	// MaxErrorRate is the fraction of requests that may fail (errors and
+	// drops over requests) before the run is failed (Result.Failed): the
+	// system under test failed, whatever the harness measured. 0 selects
+	// DefaultMaxErrorRate; to fail on any error, give a tiny positive
+	// fraction — the CLI maps an explicit --max-error-rate 0 to one.
+	MaxErrorRate float64
 	// MaxLag, when > 0, drops a send that cannot go out within this long of its
 	// scheduled time: counted in Dropped, never sent. 0 sends late instead.
 	MaxLag time.Duration
@@ -150,6 +160,15 @@ type Config struct {
 	// after Grace are canceled and counted as such (default 10s).
 	Grace time.Duration
 }
+
+// Defaults for Config's judging knobs.
+const (
+	// DefaultMaxErrorRate is the error rate above which a run failed: 5%.
+	DefaultMaxErrorRate = 0.05
+	// DefaultLagShare is the share of latency p50 that schedule lag p99 may
+	// reach, beyond LagBudget, before an open-loop run is invalid: 5%.
+	DefaultLagShare = 0.05
+)
 
 // Progress is a running run's state, for a progress line.
 type Progress struct {
@@ -270,6 +289,12 @@ func (c *Config) Validate() error {
 	if c.LagBudget < 0 || c.MaxLag < 0 {
 		return fmt.Errorf("lag budget %v, max lag %v: want zero or positive", c.LagBudget, c.MaxLag)
 	}
+	if !(c.LagShare >= 0) {
+		return fmt.Errorf("lag share %v: want a fraction of latency p50, e.g. 0.05, or 0 for the default %g", c.LagShare, DefaultLagShare)
+	}
+	if !(c.MaxErrorRate >= 0 && c.MaxErrorRate <= 1) {
+		return fmt.Errorf("max error rate %v: want a fraction from 0 to 1 (0 selects the default %g)", c.MaxErrorRate, DefaultMaxErrorRate)
+	}
 	if c.Workers < 0 || c.MaxWorkers < 0 {
 		return fmt.Errorf("workers %d, max workers %d: want zero (automatic) or positive", c.Workers, c.MaxWorkers)
 	}
@@ -286,6 +311,12 @@ func (c *Config) defaults() {
 	}
 	if c.LagBudget == 0 {
 		c.LagBudget = time.Millisecond
+	}
+	if c.LagShare == 0 {
+		c.LagShare = DefaultLagShare
+	}
+	if c.MaxErrorRate == 0 {
+		c.MaxErrorRate = DefaultMaxErrorRate
 	}
 	if c.MaxWorkers == 0 {
 		c.MaxWorkers = 4096

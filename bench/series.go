@@ -43,12 +43,28 @@ func runSweep(ctx context.Context, b accel.Backend, c Config) (*Result, error) {
 	}
 	top := *points[len(points)-1]
 	top.Points = points
+	// A sweep failed if any of its points did: the first one says why.
+	for _, p := range points {
+		if p.Failed && !top.Failed {
+			top.Failed = true
+			top.FailReason = fmt.Sprintf("%s: %s", p.point(), p.FailReason)
+		}
+	}
 	return &top, nil
 }
 
-// passes says whether a max-rate probe met every SLO with a valid run.
+// point names a sweep point by its load.
+func (r *Result) point() string {
+	if r.Config.Rate > 0 {
+		return fmt.Sprintf("rate %g req/s", r.Config.Rate)
+	}
+	return fmt.Sprintf("concurrency %d", r.Config.Concurrency)
+}
+
+// passes says whether a max-rate probe met every SLO with a valid run that
+// did not fail.
 func (r *Result) passes() bool {
-	if !r.Valid {
+	if !r.Valid || r.Failed {
 		return false
 	}
 	for _, s := range r.SLOs {

@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/inferbench/inferbench/accel"
@@ -14,7 +15,13 @@ import (
 // ttft-p99-ns/op, throughput as req/s and tok/s, energy as J/tok where the
 // backend accounts it. ns/op itself is the harness's wall-clock time per
 // request (for virtual-time backends, the simulator's cost). It fails the
-// benchmark on a configuration error and returns the result for more checks.
+// benchmark on a configuration error (b.Fatal), and on a run that failed or
+// is invalid (b.Error, with the reasons, after reporting its figures: a
+// number from such a run must not pass for a measurement), and returns the
+// result for more checks.
+//
+// Closed loops keep their concurrency at any b.N: the first rounds of a
+// benchmark are a handful of requests, and the workers share them.
 //
 //	func BenchmarkH100(b *testing.B) {
 //		backend, _ := sim.New("h100-sxm", 0, "llama-3.1-8b", "", false)
@@ -31,7 +38,21 @@ func Benchmark(b *testing.B, backend accel.Backend, c Config) *Result {
 		b.Fatal(err)
 	}
 	ReportMetrics(b, res)
+	Check(b, res)
 	return res
+}
+
+// Check fails t when res failed (the backend did not answer) or is invalid
+// (the harness did not measure it), with the reasons; it reports nothing on
+// a run that is neither.
+func Check(t testing.TB, res *Result) {
+	t.Helper()
+	if res.Failed {
+		t.Errorf("run failed: %s", res.FailReason)
+	}
+	if !res.Valid {
+		t.Errorf("run invalid (%s): %s", res.ValidityRule, strings.Join(res.InvalidReasons, "; "))
+	}
 }
 
 // ReportMetrics reports a result's percentiles, throughput and energy on b.

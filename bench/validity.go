@@ -1,13 +1,19 @@
 package bench
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
+	"strconv"
+	"strings"
 	"time"
+
+	"github.com/inferbench/inferbench/accel"
 )
 
 // judge fills the SLO outcomes and decides whether the run is valid: whether
 // its numbers describe the backend rather than the harness, and whether it
-// met its floors.
+// met its floors; and whether it failed: whether the backend answered.
 func (r *Result) judge() {
 	c := &r.Config
 	failed := r.Errors + r.Dropped
@@ -20,14 +26,32 @@ func (r *Result) judge() {
 			Verdict: s.Decide(h.TotalCount()+failed, overs(h, s.Max)+failed, c.Confidence),
 		})
 	}
+	r.Failed, r.FailReason = r.failure()
 	var why []string
 	if r.Requests == 0 {
 		why = append(why, "no requests were recorded: lengthen the run or shorten --warmup")
 	}
 	open := !r.Virtual && c.process() != ASAP && c.process() != Burst
+	switch {
+	case r.Virtual:
+		r.ValidityRule = "virtual time: the harness is never late; invalid only when the run records nothing or misses its floors"
+	case open:
+		r.ValidityRule = fmt.Sprintf("open loop: invalid when schedule lag p99 exceeds both %v and %s of latency p50, when the sends fall that far behind the plan, or when sends are dropped, the worker pool is at its maximum, or the run misses its floors",
+			c.LagBudget, percent(c.LagShare))
+	default:
+		r.ValidityRule = "closed loop: latency counts from each send, so the harness cannot be late; invalid only when the run records nothing or misses its floors"
+	}
 	if open && r.Lag.TotalCount() > 0 {
-		if p99 := time.Duration(r.Lag.ValueAtQuantile(99)); p99 > c.LagBudget {
-			why = append(why, fmt.Sprintf("schedule lag p99 %v is above the %v budget: the harness, not the backend, was late", p99, c.LagBudget))
+		// The lag the run may show: the budget, or the share of latency p50
+		// when that is more.
+		var p50 time.Duration
+		if r.Latency.TotalCount() > 0 {
+			p50 = time.Duration(r.Latency.ValueAtQuantile(50))
+		}
+		allowed := max(c.LagBudget, time.Duration(c.LagShare*float64(p50)))
+		if p99 := time.Duration(r.Lag.ValueAtQuantile(99)); p99 > allowed {
+			why = append(why, fmt.Sprintf("schedule lag p99 %v exceeds both the %v budget and %s of latency p50 %v: the harness, not the backend, was late",
+				p99, c.LagBudget, percent(c.LagShare), p50))
 		}
 		// The plan's span against the sends' span: a harness that falls
 		// behind sends its last request after the plan's last. (The plan's
@@ -36,9 +60,9 @@ func (r *Result) judge() {
 		if planned > 0 && sent > 0 {
 			n := float64(r.Requests)
 			want, got := n/planned.Seconds(), n/sent.Seconds()
-			// Only a shortfall beyond the lag budget is the harness's: a run
-			// of milliseconds is 1% short after a few microseconds.
-			if got < 0.99*want && sent-planned > c.LagBudget {
+			// Only a shortfall beyond the lag allowed is the harness's: a
+			// run of milliseconds is 1% short after a few microseconds.
+			if got < 0.99*want && sent-planned > allowed {
 				why = append(why, fmt.Sprintf("sent %.4g req/s against the plan's %.4g req/s (%.1f%% short)", got, want, 100*(1-got/want)))
 			}
 		}
@@ -66,4 +90,75 @@ func (r *Result) judge() {
 	}
 	r.InvalidReasons = why
 	r.Valid = len(why) == 0
+}
+
+// failure decides whether the system under test failed the run: nothing
+// was recorded, no request completed, or the error rate (errors and drops
+// over requests) is above Config.MaxErrorRate. Requests an interrupt cut
+// off (canceled, in an interrupted run) are the user's doing, not the
+// backend's: they count toward neither side of the rate.
+func (r *Result) failure() (bool, string) {
+	c := &r.Config
+	if r.Requests == 0 {
+		return true, "no request was sent after warm-up"
+	}
+	if r.Completed == 0 {
+		return true, fmt.Sprintf("no request completed: %d of %d failed; %s", r.Errors+r.Dropped, r.Requests, r.errorClasses())
+	}
+	bad, n := r.Errors+r.Dropped, r.Requests
+	cut := ""
+	if k := r.ErrorsByClass[accel.ClassCanceled]; r.Interrupted && k > 0 {
+		bad, n = bad-k, n-k
+		cut = fmt.Sprintf(", not counting %d cut off by the interrupt", k)
+	}
+	limit := c.MaxErrorRate
+	if limit == 0 {
+		limit = DefaultMaxErrorRate
+	}
+	if rate := float64(bad) / float64(n); n > 0 && rate > limit {
+		lim := percent(limit) + " limit"
+		if limit < 1e-6 {
+			lim = "limit of 0 (any error fails)"
+		}
+		return true, fmt.Sprintf("error rate %.3g (%d of %d requests%s) above the %s; %s", rate, bad, n, cut, lim, r.errorClasses())
+	}
+	return false, ""
+}
+
+// errorClasses names each error class with its count and example, the
+// largest first, and the drops.
+func (r *Result) errorClasses() string {
+	type class struct {
+		c accel.ErrClass
+		n int64
+	}
+	var cs []class
+	for c, n := range r.ErrorsByClass {
+		if n > 0 {
+			cs = append(cs, class{c, n})
+		}
+	}
+	slices.SortFunc(cs, func(a, b class) int {
+		return cmp.Or(cmp.Compare(b.n, a.n), cmp.Compare(a.c, b.c))
+	})
+	var parts []string
+	for _, k := range cs {
+		s := fmt.Sprintf("%s %d", k.c, k.n)
+		if ex := r.ErrorExamples[k.c]; ex != "" {
+			s += ", e.g. " + strconv.Quote(ex)
+		}
+		parts = append(parts, s)
+	}
+	if r.Dropped > 0 {
+		parts = append(parts, fmt.Sprintf("dropped %d (not sent within --max-lag of schedule)", r.Dropped))
+	}
+	if len(parts) == 0 {
+		return "no error was recorded"
+	}
+	return strings.Join(parts, "; ")
+}
+
+// percent writes a fraction as a percentage: 0.05 is "5%".
+func percent(f float64) string {
+	return strconv.FormatFloat(100*f, 'g', 3, 64) + "%"
 }
