@@ -14,12 +14,21 @@ const mergeExamples = `  inferbench merge shard-0.json shard-1.json shard-2.json
 func mergeCmd(_ context.Context, e *env, args []string) error {
 	fs := newFlags(e, "merge", "REPORT REPORT... -o OUT [flags]", mergeExamples+`
 Runs of the same backend, workload and load are merged: histograms add exactly
-(percentiles are those of all samples), counts and energy add; shards run side
-by side, so rates (req/s, tok/s, W, $/h) add and the duration is the longest
-shard's.
+(percentiles are those of all samples) and counts add; shards run side by side,
+so request and token rates add and the duration is the longest shard's.
+Energy, power and price are sums over the distinct devices the shards ran on,
+as energy.devices/basis and cost.devices/devices_basis say: each simulated
+shard is its own device, while shards of one remote endpoint (one URL) or one
+GPU (one NVML UUID) count it once. Peak power of several devices is the sum of
+their peaks, an upper bound. The merged backend's chips are those devices'.
+
+A merged run is failed, invalid or interrupted when any shard's run was; then
+merge still writes the report but exits 1 naming the run (invalid runs pass
+with --allow-invalid).
 `)
 	out := fs.StringP("output", "o", "", "write the merged report here (required)")
 	format := fs.String("format", "text", "what to print on stdout: text or json")
+	allowInvalid := fs.Bool("allow-invalid", false, "exit 0 when a merged run is invalid (never when one failed, was interrupted or completed nothing)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -48,11 +57,27 @@ shard's.
 		return err
 	}
 	if *format == "json" {
-		return m.Encode(e.stdout)
-	}
-	if err := report.WriteText(e.stdout, m); err != nil {
+		if err := m.Encode(e.stdout); err != nil {
+			return err
+		}
+	} else if err := report.WriteText(e.stdout, m); err != nil {
 		return err
 	}
 	fmt.Fprintf(e.stderr, "wrote %s (%d runs from %d reports)\n", *out, len(m.Runs), len(reps))
+	return mergedUnfit(m, *out, *allowInvalid)
+}
+
+// mergedUnfit is the error (exit 1) for a merged report with a run that
+// failed, completed nothing, was interrupted or (unless allowInvalid) is
+// invalid: the shards' failure stays loud after the merge.
+func mergedUnfit(m *report.Report, out string, allowInvalid bool) error {
+	for i := range m.Runs {
+		r := &m.Runs[i]
+		why := runUnfit(r)
+		if why == "" || (allowInvalid && !r.Failed && !r.Interrupted && r.Counts.Completed > 0) {
+			continue
+		}
+		return fmt.Errorf("merge: %s %s; the merged report is in %s", runName(r), why, out)
+	}
 	return nil
 }
