@@ -42,12 +42,12 @@ type drive struct {
 	d    accel.Driver
 	gaps accel.GapRecorder
 
-	now    time.Duration
-	out    flights
-	spare  []*flight
-	free   []time.Duration // Slots > 0: when each server is next free
-	order  uint64
-	res    accel.Result
+	now   time.Duration
+	out   flights
+	spare []*flight
+	free  []time.Duration // Slots > 0: when each server is next free
+	order uint64
+	res   accel.Result
 }
 
 // errStuck is a driver that waits with nothing in flight: nothing would ever

@@ -20,7 +20,9 @@ var _ accel.Opener = Opener{}
 func (Opener) Schemes() []string { return []string{"oracle"} }
 
 // Targets returns the one spec shape.
-func (Opener) Targets() []string { return []string{"oracle?ttft=D&tpot=D&fail-every=K&stall=FOR/EVERY&slots=N"} }
+func (Opener) Targets() []string {
+	return []string{"oracle?ttft=D&tpot=D&fail-every=K&stall=FOR/EVERY&slots=N"}
+}
 
 // Open opens an oracle from the spec's options.
 func (o Opener) Open(s accel.Spec, opts accel.Options) (accel.Backend, error) {
