@@ -27,7 +27,8 @@ func reportCmd(_ context.Context, e *env, args []string) error {
 	out := fs.StringP("output", "o", "", "write here instead of stdout")
 	var prices []string
 	fs.StringArrayVar(&prices, "price", nil, "reprice runs: ID=USD_PER_CHIP_HOUR, ID a profile or backend id (repeatable)")
-	samples := fs.Int("samples", 10, "gobench: lines per single run (its figures, then bootstrap replicates)")
+	fs.Int("samples", 1, "")
+	_ = fs.MarkDeprecated("samples", "gobench writes one line per run, nothing synthetic: for benchstat's samples, repeat the run (a suite's \"repetitions\")")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -36,9 +37,6 @@ func reportCmd(_ context.Context, e *env, args []string) error {
 	}
 	if err := checkFormat(*format, reportFormats()...); err != nil {
 		return err
-	}
-	if *samples < 1 {
-		return usagef("--samples %d: want at least 1 (6 or more for benchstat's intervals)", *samples)
 	}
 	pr, err := pricesFromFlags(prices)
 	if err != nil {
@@ -54,7 +52,7 @@ func reportCmd(_ context.Context, e *env, args []string) error {
 	return writeOutput(e, *out, func(w io.Writer) error {
 		switch *format {
 		case "gobench":
-			return gobench.Write(w, rep, gobench.Options{Samples: *samples})
+			return gobench.Write(w, rep)
 		case "json":
 			return rep.Encode(w)
 		case "html":

@@ -21,39 +21,27 @@
 // J/tok and USD/Mtok (lower is better). Energy and cost appear where the run
 // has them.
 //
-// Samples: benchstat wants repeated measurements. Where a report repeats a run
-// (several runs with one key), each run is one line. A single run is written as
-// Options.Samples lines: the first holds the run's own figures, the others are
-// seeded bootstrap replicates — percentiles of resamples (with replacement) of
-// the run's latency histograms, and throughput, J/tok and USD/Mtok from a
-// Poisson draw of its completed-request count — so benchstat's confidence
-// intervals and U test see the run's sampling spread rather than one number.
+// Samples: one line per independent run, nothing synthetic. Repetitions of
+// one configuration (runs with one key, e.g. a suite's "repetitions") share a
+// benchmark name, so benchstat sees them as its samples; a single run is one
+// line, and benchstat says it has too few to judge rather than inventing a
+// spread (replicates drawn from one run made it call 8 of 10 metrics
+// significant between two seeds of one configuration). For benchstat to find a
+// difference at α 0.05, run 4 or more repetitions a side (6 for its intervals).
+//
+// Failed and invalid runs are not written: their figures do not describe the
+// backend, and benchstat has no way to show that. A comment says which and why.
 package gobench
 
 import (
 	"fmt"
 	"io"
 	"math"
-	"math/rand/v2"
-	"sort"
 	"strconv"
 	"strings"
 
-	"gonum.org/v1/gonum/stat/distuv"
-
 	"github.com/inferbench/inferbench/report"
 )
-
-// Options tune the output. The zero value is 10 samples, seed 1.
-type Options struct {
-	// Samples is the lines per single run (the run's figures and Samples-1
-	// bootstrap replicates); benchstat wants 6 for a confidence interval.
-	Samples int
-	// Seed seeds the bootstrap: the same report and seed give the same text.
-	Seed uint64
-	// SampleLimit bounds the values drawn from each histogram (report.Values).
-	SampleLimit int
-}
 
 // Unit is one unit this package writes.
 type Unit struct {
@@ -78,71 +66,60 @@ var quantiles = [...]struct {
 	q    float64
 }{{"latency", 50}, {"latency", 90}, {"latency", 99}, {"ttft", 50}, {"ttft", 99}, {"tpot", 50}, {"tpot", 99}}
 
-// Write writes r in the Go benchmark format.
-func Write(w io.Writer, r *report.Report, opt Options) error {
-	if opt.Samples < 1 {
-		opt.Samples = 10
-	}
-	if opt.Seed == 0 {
-		opt.Seed = 1
-	}
-	if opt.SampleLimit < 1 {
-		opt.SampleLimit = 5000
-	}
+// Write writes r in the Go benchmark format: one line per run.
+func Write(w io.Writer, r *report.Report) error {
 	backends := map[string]bool{}
-	count := map[string]int{}
+	count, said := map[string]int{}, map[string]bool{}
 	for i := range r.Runs {
 		backends[r.Runs[i].Backend.ID] = true
 		count[report.RunKey(&r.Runs[i])]++
 	}
 	fmt.Fprintf(w, "# inferbench report %s, created %s by inferbench %s\n", r.Schema, r.Created.Format("2006-01-02T15:04:05Z07:00"), r.Tool.Version)
-	fmt.Fprintf(w, "# single runs: line 1 is the run's figures, the rest seeded bootstrap replicates (see 'go doc github.com/inferbench/inferbench/report/gobench')\n")
+	fmt.Fprintf(w, "# one line per run; repetitions share a name (see 'go doc github.com/inferbench/inferbench/report/gobench')\n")
 	for _, u := range Units() {
 		fmt.Fprintf(w, "Unit %s better=%s\n", u.Name, u.Better)
 	}
-	rng := rand.New(rand.NewPCG(opt.Seed, 0x1f2e3d4c))
 	for i := range r.Runs {
 		run := &r.Runs[i]
 		name := Name(run, len(backends) > 1)
-		chips := run.Backend.Info.Chips
-		if chips < 1 {
-			chips = 1
-		}
+		chips := max(run.Backend.Info.Chips, 1)
 		fmt.Fprintf(w, "\n# %s: %s (%s, %d chip(s), %s)", name, run.Backend.ID, run.Backend.Info.Name, chips, run.Workload.Precision)
 		if run.Label != "" {
 			fmt.Fprintf(w, " %s", run.Label)
 		}
 		fmt.Fprintln(w)
-		if run.Counts.Completed == 0 {
+		switch {
+		case run.Failed:
+			fmt.Fprintf(w, "# %s FAILED (%s): not written\n", run.Backend.ID, oneLine(run.FailReason))
+			continue
+		case !run.Valid:
+			fmt.Fprintf(w, "# %s INVALID (%s): not written\n", run.Backend.ID, oneLine(strings.Join(run.InvalidReasons, "; ")))
+			continue
+		case run.Counts.Completed == 0:
 			fmt.Fprintf(w, "# %s completed no requests: no figures\n", run.Backend.ID)
 			continue
 		}
-		lines := opt.Samples
-		if count[report.RunKey(run)] > 1 {
-			lines = 1
+		if k := report.RunKey(run); count[k] < 4 && !said[k] {
+			said[k] = true
+			fmt.Fprintf(w, "# %d run(s) of this configuration: benchstat needs 4 or more a side to find a difference\n", count[k])
 		}
-		s, err := newSampler(run, opt.SampleLimit)
-		if err != nil {
-			return fmt.Errorf("%s: %w", run.Backend.ID, err)
-		}
-		for k := 0; k < lines; k++ {
-			var vals []float64
-			if k == 0 {
-				vals = s.exact()
-			} else {
-				vals = s.replicate(rng)
+		fmt.Fprintf(w, "Benchmark%s %d", name, run.Counts.Completed)
+		for j, v := range figures(run) {
+			if math.IsNaN(v) {
+				continue
 			}
-			fmt.Fprintf(w, "Benchmark%s %d", name, run.Counts.Completed)
-			for j, u := range Units() {
-				if math.IsNaN(vals[j]) {
-					continue
-				}
-				fmt.Fprintf(w, " %s %s", formatValue(vals[j]), u.Name)
-			}
-			fmt.Fprintln(w)
+			fmt.Fprintf(w, " %s %s", formatValue(v), Units()[j].Name)
 		}
+		fmt.Fprintln(w)
 	}
 	return nil
+}
+
+func oneLine(s string) string {
+	if s == "" {
+		return "no reason recorded"
+	}
+	return strings.Join(strings.Fields(s), " ")
 }
 
 // formatValue writes v with six significant digits, in plain notation.
@@ -185,92 +162,32 @@ func Name(run *report.Run, withBackend bool) string {
 	return strings.Join(parts, "/")
 }
 
-// sampler draws a run's figures and bootstrap replicates of them.
-type sampler struct {
-	run  *report.Run
-	vals map[string][]float64 // ms, ascending
-}
-
-func newSampler(run *report.Run, limit int) (*sampler, error) {
-	s := &sampler{run: run, vals: map[string][]float64{}}
+// figures lays out a run's own figures in Units order, latencies in
+// seconds; NaN marks one the run lacks.
+func figures(r *report.Run) []float64 {
+	out := []float64{r.Throughput.RequestsPerS, r.Throughput.OutputTokensPerS}
+	sums := map[string]report.Summary{"latency": r.Latency, "ttft": r.TTFT, "tpot": r.TPOT}
 	for _, q := range quantiles {
-		if _, ok := s.vals[q.hist]; ok {
-			continue
+		sm, v := sums[q.hist], math.NaN()
+		switch q.q {
+		case 50:
+			v = sm.P50
+		case 90:
+			v = sm.P90
+		default:
+			v = sm.P99
 		}
-		enc, ok := run.Histograms[q.hist]
-		if !ok {
-			s.vals[q.hist] = nil
-			continue
+		if sm.Count == 0 || v <= 0 {
+			v = math.NaN()
 		}
-		h, err := report.DecodeHist(enc)
-		if err != nil {
-			return nil, err
-		}
-		s.vals[q.hist] = report.Values(h, limit)
-	}
-	return s, nil
-}
-
-// figures lays out one line's values in Units order; NaN marks a missing one.
-func (s *sampler) figures(scale float64, pct func(hist string, q float64) float64) []float64 {
-	r := s.run
-	out := []float64{r.Throughput.RequestsPerS * scale, r.Throughput.OutputTokensPerS * scale}
-	for _, q := range quantiles {
-		out = append(out, pct(q.hist, q.q))
+		out = append(out, v/1e3)
 	}
 	jpt, usd := math.NaN(), math.NaN()
 	if r.Energy != nil && r.Energy.JoulesPerOutputToken > 0 {
-		jpt = r.Energy.JoulesPerOutputToken / scale
+		jpt = r.Energy.JoulesPerOutputToken
 	}
 	if r.Cost != nil && r.Cost.USDPerMillionOutputTokens > 0 {
-		usd = r.Cost.USDPerMillionOutputTokens / scale
+		usd = r.Cost.USDPerMillionOutputTokens
 	}
 	return append(out, jpt, usd)
-}
-
-// exact is the run's own figures: the report's percentiles, in seconds.
-func (s *sampler) exact() []float64 {
-	sums := map[string]report.Summary{"latency": s.run.Latency, "ttft": s.run.TTFT, "tpot": s.run.TPOT}
-	return s.figures(1, func(hist string, q float64) float64 {
-		if len(s.vals[hist]) == 0 {
-			return math.NaN()
-		}
-		sm := sums[hist]
-		switch q {
-		case 50:
-			return sm.P50 / 1e3
-		case 90:
-			return sm.P90 / 1e3
-		default:
-			return sm.P99 / 1e3
-		}
-	})
-}
-
-// replicate is one bootstrap replicate: percentiles of a resample of each
-// histogram's values, rates from a Poisson draw of the completed count.
-func (s *sampler) replicate(rng *rand.Rand) []float64 {
-	n := float64(s.run.Counts.Completed)
-	draw := distuv.Poisson{Lambda: n, Src: rng}.Rand()
-	scale := math.Max(draw, 1) / n
-	resampled := map[string][]float64{}
-	return s.figures(scale, func(hist string, q float64) float64 {
-		vs := s.vals[hist]
-		if len(vs) == 0 {
-			return math.NaN()
-		}
-		b, ok := resampled[hist]
-		if !ok {
-			b = make([]float64, len(vs))
-			for i := range b {
-				b[i] = vs[rng.IntN(len(vs))]
-			}
-			sort.Float64s(b)
-			resampled[hist] = b
-		}
-		// The value at rank ⌈q·n⌉, as HDR histograms read percentiles.
-		i := int(math.Ceil(q/100*float64(len(b)))) - 1
-		i = max(0, min(i, len(b)-1))
-		return b[i] / 1e3
-	})
 }
