@@ -1,6 +1,8 @@
 package report
 
 import (
+	"maps"
+
 	"github.com/HdrHistogram/hdrhistogram-go"
 
 	"github.com/inferbench/inferbench/accel"
@@ -14,12 +16,12 @@ func FromBench(info accel.Info, workload string, r *bench.Result) (Run, error) {
 		Backend: Backend{ID: info.ID, Kind: info.Kind, Info: info},
 		Workload: Workload{
 			Name: workload, Model: c.Model, Precision: info.Precision,
-			OutputTokensCounted: r.Counted,
+			OutputTokensCounted: r.Counted, InputTokensCounted: r.InputTokensCounted,
 		},
 		Scenario: scenarioOf(r),
 		Counts: Counts{
 			Requests: r.Requests, Completed: r.Completed, Errors: r.Errors, Dropped: r.Dropped, Late: r.Late,
-			Clamped: r.Clamped,
+			Clamped: r.Clamped, FinishReasons: maps.Clone(r.FinishReasons), ShortOutputs: r.ShortOutputs,
 		},
 		DurationS: r.Elapsed.Seconds(),
 		Throughput: Throughput{
@@ -39,7 +41,10 @@ func FromBench(info accel.Info, workload string, r *bench.Result) (Run, error) {
 	if r.Completed > 0 {
 		run.Workload.MeanInputTokens = float64(r.InputTokens) / float64(r.Completed)
 		run.Workload.MeanOutputTokens = float64(r.OutputTokens) / float64(r.Completed)
+		run.Workload.RequestedMeanInputTokens = float64(r.RequestedInputTokens) / float64(r.Completed)
+		run.Workload.RequestedMeanOutputTokens = float64(r.RequestedOutputTokens) / float64(r.Completed)
 	}
+	run.Warnings = append(run.Warnings, tokenWarnings(workload, r)...)
 	if r.Elapsed > 0 {
 		run.Throughput.InputTokensPerS = float64(r.InputTokens) / r.Elapsed.Seconds()
 	}

@@ -30,11 +30,19 @@
 //	                      profile, chips, precision, per-chip peak TFLOPS, memory
 //	                      bytes, bandwidth GB/s, TDP W)
 //	workload              {name, model, precision, mean_input_tokens,
-//	                      mean_output_tokens, output_tokens_counted (exact|usage|chunks)}
+//	                      mean_output_tokens, output_tokens_counted (exact|usage|chunks),
+//	                      input_tokens_counted (usage|requested|mixed),
+//	                      requested_mean_input_tokens, requested_mean_output_tokens}:
+//	                      means per completed request; input as the server says it
+//	                      read it (usage.prompt_tokens, chat template included) where
+//	                      it does, else as requested; requested_* as the workload asked
 //	scenario              {name, concurrency, rate (req/s), virtual_time, burstiness,
 //	                      shard ("i/N"), workers, stopped, slo[], max_rate}
 //	counts                {requests, completed, errors, dropped, late,
-//	                      errors_by_class, error_examples, clamped}: after warm-up
+//	                      errors_by_class, error_examples, clamped, finish_reasons
+//	                      (stop|length|content_filter|tool_calls|other: count),
+//	                      short_outputs (completed with fewer output tokens than
+//	                      asked)}: after warm-up
 //	duration_s            measurement window, seconds (end of warm-up to last completion)
 //	throughput            {requests_per_s, output_tokens_per_s, input_tokens_per_s}:
 //	                      completed work over duration_s
@@ -42,7 +50,8 @@
 //	                      time (no coordinated omission); closed loop: from send
 //	ttft_ms               time to first token
 //	tpot_ms               time per output token after the first, per request
-//	itl_ms                inter-token latency, every gap
+//	itl_ms                inter-token latency, every gap; tpot_ms and itl_ms are
+//	                      empty (count 0) for answers not streamed token by token
 //	service_ms            open loop: from actual send (service time)
 //	schedule_lag_ms       open loop: send − scheduled
 //	histograms            {latency, ttft, tpot, itl, service, schedule_lag}: HDR
@@ -57,6 +66,9 @@
 //	                      source, date, assumption}
 //	valid, invalid_reasons  false, with reasons, when the figures describe the
 //	                      harness (late sends, a full pool) or a floor was missed
+//	warnings              facts that change what the figures mean, one line each:
+//	                      short outputs, or a mean served prompt more than 5% from
+//	                      the requested one (the workload was not served as labelled)
 //
 // Each summary (the *_ms fields) is {count, min, p50, p90, p95, p99, p999,
 // mean, stddev, max, ci95} in milliseconds. Percentiles are read from the HDR

@@ -118,8 +118,9 @@ func mergeRuns(shards []*Run) (Run, error) {
 		return m, nil
 	}
 	hists := map[string]*hdrhistogram.Histogram{}
-	var inTok, outTok, completed float64
+	var inTok, outTok, completed, reqIn, reqOut float64
 	m.Counts = Counts{}
+	m.Warnings = nil
 	// The merged run is the whole plan, no longer one shard of it.
 	m.Scenario.Shard = ""
 	m.Scenario.Workers = 0
@@ -136,6 +137,22 @@ func mergeRuns(shards []*Run) (Run, error) {
 		m.Counts.Dropped += c.Dropped
 		m.Counts.Late += c.Late
 		m.Counts.Clamped += c.Clamped
+		m.Counts.ShortOutputs += c.ShortOutputs
+		for why, n := range c.FinishReasons {
+			if m.Counts.FinishReasons == nil {
+				m.Counts.FinishReasons = map[string]int64{}
+			}
+			m.Counts.FinishReasons[why] += n
+		}
+		for _, w := range s.Warnings {
+			m.Warnings = append(m.Warnings, shardName(s)+": "+w)
+		}
+		switch k := s.Workload.InputTokensCounted; {
+		case m.Workload.InputTokensCounted == "":
+			m.Workload.InputTokensCounted = k
+		case k != "" && k != m.Workload.InputTokensCounted:
+			m.Workload.InputTokensCounted = accel.CountedMixed
+		}
 		for cls, n := range c.ErrorsByClass {
 			if m.Counts.ErrorsByClass == nil {
 				m.Counts.ErrorsByClass = map[string]int64{}
@@ -159,6 +176,8 @@ func mergeRuns(shards []*Run) (Run, error) {
 		completed += n
 		inTok += n * s.Workload.MeanInputTokens
 		outTok += n * s.Workload.MeanOutputTokens
+		reqIn += n * s.Workload.RequestedMeanInputTokens
+		reqOut += n * s.Workload.RequestedMeanOutputTokens
 		for name, enc := range s.Histograms {
 			h, err := DecodeHist(enc)
 			if err != nil {
@@ -192,6 +211,8 @@ func mergeRuns(shards []*Run) (Run, error) {
 	if completed > 0 {
 		m.Workload.MeanInputTokens = inTok / completed
 		m.Workload.MeanOutputTokens = outTok / completed
+		m.Workload.RequestedMeanInputTokens = reqIn / completed
+		m.Workload.RequestedMeanOutputTokens = reqOut / completed
 	}
 	m.Histograms = map[string]string{}
 	for name, h := range hists {

@@ -98,6 +98,10 @@ type Run struct {
 	// Interrupted says the run was stopped by a signal before its limits; it
 	// holds what completed until then.
 	Interrupted bool `json:"interrupted,omitempty"`
+	// Warnings are facts that do not invalidate the numbers but change what
+	// they mean, e.g. a workload not served as labelled (short outputs, a
+	// served prompt length far from the requested one). One line each.
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // Backend identifies what was measured.
@@ -116,6 +120,13 @@ type Workload struct {
 	MeanOutputTokens float64 `json:"mean_output_tokens"`
 	// OutputTokensCounted says how output tokens were counted: exact, usage or chunks.
 	OutputTokensCounted accel.TokenCount `json:"output_tokens_counted,omitempty"`
+	// MeanInputTokens is what the server says it read where it says
+	// (InputTokensCounted: usage, requested or mixed); the requested means
+	// are what the workload asked for, so a run whose server read another
+	// prompt length or stopped early shows against its label.
+	InputTokensCounted        accel.TokenCount `json:"input_tokens_counted,omitempty"`
+	RequestedMeanInputTokens  float64          `json:"requested_mean_input_tokens,omitempty"`
+	RequestedMeanOutputTokens float64          `json:"requested_mean_output_tokens,omitempty"`
 }
 
 // Scenario is how the load was issued.
@@ -154,6 +165,12 @@ type Counts struct {
 	ErrorExamples map[string]string `json:"error_examples,omitempty"`
 	// Clamped counts values outside the histogram range, recorded at its bounds.
 	Clamped int64 `json:"clamped,omitempty"`
+	// FinishReasons counts completed requests by why generation stopped
+	// (stop, length, content_filter, tool_calls, other), where the backend
+	// said; ShortOutputs counts completed requests that returned fewer
+	// output tokens than they asked for.
+	FinishReasons map[string]int64 `json:"finish_reasons,omitempty"`
+	ShortOutputs  int64            `json:"short_outputs,omitempty"`
 }
 
 // Throughput is completed work per second of the measurement window.
