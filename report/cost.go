@@ -140,6 +140,11 @@ func (p Prices) AddCosts(r *Report) (notes []string) {
 			notes = append(notes, err.Error())
 			continue
 		}
+		if old := run.Cost; old != nil && old.Devices > 0 {
+			// A merged run re-priced: backend.info.chips already counts all
+			// its devices; keep saying what they are.
+			c.Devices, c.DevicesBasis = old.Devices, old.DevicesBasis
+		}
 		run.Cost = &c
 		used[run.Backend.ID], used[run.Backend.Info.Profile] = true, true
 	}

@@ -212,6 +212,14 @@ func TestMergeEnergyAndCostKnownAnswers(t *testing.T) {
 				t.Errorf("priced %d chips on %d devices (%q), backend says %d chips; want %d chips on %d devices",
 					c.Chips, c.Devices, c.DevicesBasis, r.Backend.Info.Chips, tt.chips, tt.costDevices)
 			}
+			// Re-pricing the merged report (report --price) prices the same
+			// chips and keeps saying what they are.
+			again := *m
+			again.Runs = []report.Run{r}
+			prices.AddCosts(&again)
+			if a := again.Runs[0].Cost; a == nil || a.Chips != c.Chips || math.Abs(a.USDPerHour-c.USDPerHour) > 1e-9 || a.Devices != c.Devices || a.DevicesBasis != c.DevicesBasis {
+				t.Errorf("re-priced %+v, merged %+v", a, c)
+			}
 			var text strings.Builder
 			if err := report.WriteText(&text, m); err != nil {
 				t.Fatal(err)
