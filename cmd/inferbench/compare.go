@@ -16,6 +16,8 @@ import (
 
 const compareExamples = `  inferbench compare last-night.json tonight.json              # exit 3 on a significant regression > 5%
   inferbench compare base.json new.json --threshold 10% --threshold p99=20%
+  inferbench compare h100.json l4.json                         # other hardware: shown, exit 0 (not a regression)
+  inferbench compare h100.json l4.json --cross-hardware        # ... and gated: exit 3 on a significant worsening
   inferbench compare h100.json l4.json inf2.json --format markdown >> "$GITHUB_STEP_SUMMARY"
   inferbench compare base.json new.json --threshold off --format csv -o cmp.csv
   inferbench compare h100.json l4.json --price l4=0.70 --format html -o cmp.html
@@ -28,7 +30,7 @@ func compareCmd(_ context.Context, e *env, args []string) error {
 	var thresholds, prices []string
 	fs.StringArrayVar(&thresholds, "threshold", nil, "a significant change for the worse beyond this is a regression (exit 3): 5%, off, or METRIC=10% (metrics: "+strings.Join(compare.MetricIDs(), ", ")+"); default 5%")
 	alpha := fs.Float64("alpha", 0.05, "significance level of the tests")
-	cross := fs.Bool("cross-hardware", false, "the reports come from different machines on purpose: no warning about it")
+	cross := fs.Bool("cross-hardware", false, "gate across hardware: a significant change for the worse between different devices or machines is a regression (exit 3); without it such changes are shown and never gate")
 	fs.StringArrayVar(&prices, "price", nil, "reprice runs: ID=USD_PER_CHIP_HOUR, ID a profile or backend id (repeatable)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -76,14 +78,34 @@ func compareCmd(_ context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if regs := res.Regressions(); len(regs) > 0 {
-		var names []string
-		for _, r := range regs {
-			names = append(names, r.String())
-		}
-		return exitError{exitRegression, fmt.Errorf("regression: %d metric(s) significantly worse beyond the threshold: %s", len(regs), strings.Join(names, "; "))}
+	if n := res.Ungated(); n > 0 && !*cross {
+		fmt.Fprintf(e.stderr, "note: %d metric(s) significantly worse on other hardware: a hardware difference is not a regression (pass --cross-hardware to gate on it)\n", n)
 	}
-	return nil
+	return regressionError(res)
+}
+
+// regressionError is exit 3 naming the new reports' failed runs and the
+// regressed metrics, in one line; nil when there are none.
+func regressionError(res *compare.Result) error {
+	var failed, metrics []string
+	for _, r := range res.Regressions() {
+		if r.Reason != "" {
+			failed = append(failed, r.String())
+		} else {
+			metrics = append(metrics, r.String())
+		}
+	}
+	var parts []string
+	if len(failed) > 0 {
+		parts = append(parts, fmt.Sprintf("%d failed run(s): %s", len(failed), strings.Join(failed, "; ")))
+	}
+	if len(metrics) > 0 {
+		parts = append(parts, fmt.Sprintf("%d metric(s) significantly worse beyond the threshold: %s", len(metrics), strings.Join(metrics, "; ")))
+	}
+	if len(parts) == 0 {
+		return nil
+	}
+	return exitError{exitRegression, fmt.Errorf("regression: %s", strings.Join(parts, "; "))}
 }
 
 // readReport reads a report file; a missing, unreadable, corrupt or

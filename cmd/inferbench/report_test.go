@@ -34,21 +34,27 @@ func TestCompareExitCodes(t *testing.T) {
 	if code != exitOK || strings.Contains(out, "REGRESSION") || !strings.Contains(out, "~") {
 		t.Errorf("compare with itself: exit %d\n%s%s", code, out, errs)
 	}
+	// Other hardware is compared and shown, but a slower device is not a
+	// regression: exit 0, saying why (see TestCompareCrossHardware).
 	code, out, errs = invoke(t, "compare", h100, l4)
+	if code != exitOK || strings.Contains(out, "REGRESSION") || !strings.Contains(errs, "--cross-hardware") {
+		t.Errorf("compare h100 → l4: exit %d, want 0 and a note naming --cross-hardware\n%s%s", code, out, errs)
+	}
+	code, out, errs = invoke(t, "compare", h100, l4, "--cross-hardware")
 	if code != exitRegression || !strings.Contains(errs, "latency p99") || !strings.Contains(errs, "sim:l4") || !strings.Contains(out, "REGRESSION") {
-		t.Errorf("compare h100 → l4: exit %d, want 3 naming the metrics\n%s%s", code, out, errs)
+		t.Errorf("compare h100 → l4 --cross-hardware: exit %d, want 3 naming the metrics\n%s%s", code, out, errs)
 	}
 	if strings.Count(strings.TrimSpace(errs), "\n") > 0 {
 		t.Errorf("regression message is more than one line: %q", errs)
 	}
 	// The gate can be loosened per metric or switched off.
-	if code, _, errs := invoke(t, "compare", h100, l4, "--threshold", "off"); code != exitOK {
+	if code, _, errs := invoke(t, "compare", h100, l4, "--cross-hardware", "--threshold", "off"); code != exitOK {
 		t.Errorf("--threshold off: exit %d %s", code, errs)
 	}
 	// Every format renders; markdown and csv carry the regressed rows.
 	for _, f := range []string{"markdown", "json", "csv", "html"} {
 		out := filepath.Join(dir, "cmp."+f)
-		if code, _, errs := invoke(t, "compare", h100, l4, "--format", f, "-o", out); code != exitRegression {
+		if code, _, errs := invoke(t, "compare", h100, l4, "--cross-hardware", "--format", f, "-o", out); code != exitRegression {
 			t.Errorf("--format %s: exit %d %s", f, code, errs)
 		}
 		if b, err := os.ReadFile(out); err != nil || !bytes.Contains(b, []byte("sim:l4")) {

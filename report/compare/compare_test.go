@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
+	"math"
 	"strings"
 	"testing"
 
@@ -42,33 +43,54 @@ func TestCompareWithItselfFindsNothing(t *testing.T) {
 }
 
 // Reports from different hardware pair by workload and load, and the slower
-// device's latency rows are regressions.
+// device's rows are significantly worse; they are regressions only with
+// --cross-hardware (Options.CrossHardware), and without it a note says why
+// nothing gates.
 func TestCompareAcrossHardware(t *testing.T) {
 	t.Parallel()
 	base, next := priced(reporttest.Run(h100)), priced(reporttest.Run(l4))
-	res, err := compare.Compare(compare.Input{Name: "h100.json", Report: base}, []compare.Input{{Name: "l4.json", Report: next}}, compare.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if g := res.Groups[0]; g.Backend != "sim:h100-sxm" || g.Against[0] != "sim:l4" {
-		t.Fatalf("paired %s with %v, want sim:l4", g.Backend, g.Against)
-	}
 	want := map[string]bool{"rps": true, "tps": true, "p50": true, "p90": true, "p99": true, "ttft_p50": true,
 		"ttft_p99": true, "tpot_p50": true, "tpot_p99": true, "j_per_token": false}
-	for _, row := range res.Groups[0].Rows {
-		c := row.Cells[0]
-		if w, ok := want[row.ID]; ok && c.Regression != w {
-			t.Errorf("%s: regression %v (delta %.1f%%, p %.3g), want %v", row.ID, c.Regression, c.DeltaPct, c.P, w)
+	for _, cross := range []bool{false, true} {
+		res, err := compare.Compare(compare.Input{Name: "h100.json", Report: base}, []compare.Input{{Name: "l4.json", Report: next}}, compare.Options{CrossHardware: cross})
+		if err != nil {
+			t.Fatal(err)
 		}
-	}
-	regs := res.Regressions()
-	if len(regs) == 0 || regs[0].Against != "sim:l4" {
-		t.Errorf("regressions %v", regs)
-	}
-	// Energy per token fell: significant, but an improvement.
-	for _, row := range res.Groups[0].Rows {
-		if row.ID == "j_per_token" && (!row.Cells[0].Significant || row.Cells[0].DeltaPct > -50) {
-			t.Errorf("J/token cell %+v: want a significant fall of 70%%", row.Cells[0])
+		g := res.Groups[0]
+		if g.Backend != "sim:h100-sxm" || g.Against[0] != "sim:l4" {
+			t.Fatalf("paired %s with %v, want sim:l4", g.Backend, g.Against)
+		}
+		if !strings.Contains(g.OtherHardware[0], "h100-sxm") || !strings.Contains(g.OtherHardware[0], "l4") {
+			t.Errorf("other hardware %q: want both profiles named", g.OtherHardware[0])
+		}
+		for _, row := range g.Rows {
+			c := row.Cells[0]
+			if w, ok := want[row.ID]; ok && (c.Worse != w || c.Regression != (w && cross)) {
+				t.Errorf("cross %v: %s: worse %v regression %v (delta %.1f%%, p %.3g), want worse %v regression %v",
+					cross, row.ID, c.Worse, c.Regression, c.DeltaPct, c.P, w, w && cross)
+			}
+			// Energy per token fell: significant, but an improvement.
+			if row.ID == "j_per_token" && (!c.Significant || c.DeltaPct > -50) {
+				t.Errorf("J/token cell %+v: want a significant fall of 70%%", c)
+			}
+		}
+		regs := res.Regressions()
+		if cross && (len(regs) != 9 || regs[0].Against != "sim:l4") {
+			t.Errorf("--cross-hardware: regressions %v, want the 9 slower rows", regs)
+		}
+		if !cross && (len(regs) != 0 || res.Ungated() != 9) {
+			t.Errorf("without --cross-hardware: regressions %v, ungated %d; want none and 9", regs, res.Ungated())
+		}
+		var buf bytes.Buffer
+		if err := compare.Write(&buf, res, "text"); err != nil {
+			t.Fatal(err)
+		}
+		out := buf.String()
+		if !cross && (strings.Contains(out, "REGRESSION") || !strings.Contains(out, "not a regression") || !strings.Contains(out, "--cross-hardware")) {
+			t.Errorf("without --cross-hardware the text must say why nothing gates and call nothing a REGRESSION:\n%s", out)
+		}
+		if cross && !strings.Contains(out, "REGRESSION") {
+			t.Errorf("with --cross-hardware the text must mark the regressions:\n%s", out)
 		}
 	}
 }
@@ -166,30 +188,103 @@ func TestCompareMatrixAndFormats(t *testing.T) {
 	}
 }
 
-// With repetitions on both sides, throughput is tested over the runs'
-// values (benchstat's U test), and a lone pair warns it has too few.
-func TestCompareRepetitions(t *testing.T) {
+// nightly builds the shipped nightly suite's shape: three repetitions of one
+// configuration (seeds seed..seed+2), each completing n requests in 60 s at
+// a median latency.
+func nightly(seed uint64, n int, medianMS float64) *report.Report {
+	var runs []report.Run
+	for i := uint64(0); i < 3; i++ {
+		s := h100
+		s.Seed, s.N, s.MedianMS, s.Sigma, s.Rate, s.Joules = seed+i, n+int(i)*7, medianMS, 0.2, 0, 0
+		runs = append(runs, reporttest.Run(s))
+	}
+	return priced(runs...)
+}
+
+// With three repetitions a side (the nightly suite), a rank test over the
+// runs cannot reach p < 0.1, so an endpoint ten times slower read "~ p=0.100
+// n=3". Welch's t on the runs' logs sees it: every row is a regression. The
+// same report against itself is p = 1 everywhere, and another three seeds
+// of the same configuration change nothing beyond the threshold.
+func TestThreeRepetitionsGate(t *testing.T) {
 	t.Parallel()
-	var bruns, nruns []report.Run
-	for i := uint64(0); i < 6; i++ {
-		b, n := h100, h100
-		b.Seed, n.Seed = 10+i, 20+i
-		b.N, n.N = 2000+int(i), 1500+int(i) // a quarter less throughput
-		bruns, nruns = append(bruns, reporttest.Run(b)), append(nruns, reporttest.Run(n))
-	}
-	res, err := compare.Compare(compare.Input{Name: "a", Report: priced(bruns...)}, []compare.Input{{Name: "b", Report: priced(nruns...)}}, compare.Options{})
+	base := nightly(10, 2535, 100) // 42.25 req/s
+	slow := nightly(20, 238, 1000) // 3.97 req/s, ten times the latency
+	same := nightly(30, 2535, 100)
+	res, err := compare.Compare(compare.Input{Name: "base", Report: base}, []compare.Input{
+		{Name: "slow", Report: slow}, {Name: "itself", Report: base}, {Name: "reseeded", Report: same}}, compare.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := res.Groups[0].Rows[0].Cells[0]
-	if c.Test != "mann-whitney (runs)" || c.N1 != 6 || !c.Regression {
-		t.Errorf("throughput over repetitions: %+v", c)
+	if len(res.Groups) != 1 {
+		t.Fatalf("%d groups, want the repetitions in one", len(res.Groups))
 	}
-	one, err := compare.Compare(compare.Input{Name: "a", Report: priced(bruns[:2]...)}, []compare.Input{{Name: "b", Report: priced(nruns[:2]...)}}, compare.Options{})
+	for _, row := range res.Groups[0].Rows {
+		slow, self, reseeded := row.Cells[0], row.Cells[1], row.Cells[2]
+		if row.ID == "j_per_token" {
+			continue // no energy in these runs
+		}
+		if slow.Test != "welch-t (log, runs)" || slow.N1 != 3 || slow.N2 != 3 || !slow.Regression || slow.P > 0.001 || slow.Delta() == "~" {
+			t.Errorf("%s 10x worse: %+v, want a Welch regression at p < 0.001", row.ID, slow)
+		}
+		if self.P != 1 || self.Significant || self.Delta() != "~" {
+			t.Errorf("%s against itself: %+v, want p=1 and ~", row.ID, self)
+		}
+		if reseeded.Regression || math.Abs(reseeded.DeltaPct) > 5 {
+			t.Errorf("%s other seeds of the same configuration: %+v, want within 5%% and no regression", row.ID, reseeded)
+		}
+	}
+	want := 2*1 + 7 + 1 // req/s, tok/s, seven latency rows, cost
+	if regs := res.Regressions(); len(regs) != want || regs[0].Column != "slow" {
+		t.Errorf("regressions %v, want %d in column slow", regs, want)
+	}
+}
+
+// A test that could not have fired at α whatever the numbers says so: "too
+// few ... to judge", never "~".
+func TestTooFewToJudge(t *testing.T) {
+	t.Parallel()
+	tiny := reporttest.Spec{Backend: "sim:h100-sxm", Profile: "h100-sxm", N: 3, MedianMS: 100, Seed: 1, Rate: 5}
+	slow := tiny
+	slow.MedianMS, slow.Seed = 1000, 2
+	// One run of three requests a side: the U test's smallest p is 0.1 and
+	// the Poisson test's 0.083, both above α 0.05.
+	res, err := compare.Compare(compare.Input{Name: "a", Report: priced(reporttest.Run(tiny))}, []compare.Input{{Name: "b", Report: priced(reporttest.Run(slow))}}, compare.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c := one.Groups[0].Rows[0].Cells[0]; c.Significant || len(c.Warnings) == 0 {
-		t.Errorf("two runs a side: %+v, want no significance and a warning about sample size", c)
+	for _, row := range res.Groups[0].Rows {
+		c := row.Cells[0]
+		if !c.OK {
+			continue
+		}
+		if c.Significant || c.Unjudged == "" || !strings.Contains(c.Delta(), "too few") || c.Delta() == "~" {
+			t.Errorf("%s with 3 requests a side: %+v, want too few to judge", row.ID, c)
+		}
+	}
+	// At α 0.2 the same U test can fire (0.1 < 0.2): judged.
+	res, err = compare.Compare(compare.Input{Name: "a", Report: priced(reporttest.Run(tiny))}, []compare.Input{{Name: "b", Report: priced(reporttest.Run(slow))}}, compare.Options{Alpha: 0.2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := res.Groups[0].Rows[2].Cells[0]; c.Unjudged != "" || c.Test != "mann-whitney" {
+		t.Errorf("latency p50 at α 0.2: %+v, want judged", c)
+	}
+	// Repetitions on both sides, but only one run a side holds energy.
+	withJ := func(seed uint64, j float64) *report.Report {
+		r := nightly(seed, 2000, 100)
+		s := h100
+		s.Seed, s.Joules = seed, j
+		r.Runs[0].Energy = reporttest.Run(s).Energy
+		return r
+	}
+	res, err = compare.Compare(compare.Input{Name: "a", Report: withJ(1, 0.5)}, []compare.Input{{Name: "b", Report: withJ(5, 5)}}, compare.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, row := range res.Groups[0].Rows {
+		if row.ID == "j_per_token" && (row.Cells[0].Delta() != "too few repetitions to judge" || row.Cells[0].Regression) {
+			t.Errorf("energy held by one run a side: %+v, want too few repetitions to judge", row.Cells[0])
+		}
 	}
 }

@@ -32,9 +32,10 @@ func Write(w io.Writer, r *Result, format string) error {
 	return fmt.Errorf("format %q: want one of %s", format, strings.Join(Formats(), ", "))
 }
 
-// PValue formats a cell's test result: "p=0.012 n=300+300".
+// PValue formats a cell's test result: "p=0.012 n=300+300"; "" when no
+// test ran.
 func (c Cell) PValue() string {
-	if !c.OK {
+	if !c.OK || c.Test == "" {
 		return ""
 	}
 	n := fmt.Sprintf("n=%d+%d", c.N1, c.N2)
@@ -52,8 +53,11 @@ func (c Cell) value() string {
 }
 
 func (c Cell) mark() string {
-	if c.Regression {
+	switch {
+	case c.Regression:
 		return "REGRESSION"
+	case c.Worse:
+		return "worse (other hardware: not gated)"
 	}
 	return ""
 }
@@ -64,6 +68,9 @@ func header(r *Result) string {
 		if v, ok := r.Thresholds[id]; ok {
 			th += fmt.Sprintf(", %s %s", id, pct(v))
 		}
+	}
+	if r.CrossHardware {
+		th += ", --cross-hardware"
 	}
 	return fmt.Sprintf("base %s; new %s (α=%g, %s)", r.Base, strings.Join(r.Columns, ", "), r.Alpha, th)
 }
@@ -90,6 +97,30 @@ func groupTitle(g Group, cols []string) string {
 	return fmt.Sprintf("%s vs %s · %s", g.Backend, strings.Join(vs, ", "), g.Load)
 }
 
+// groupFlags are the lines a group's table must carry above its numbers: a
+// failed or invalid side, and a partner on other hardware.
+func groupFlags(g Group, cols []string, cross bool) []string {
+	var out []string
+	if s := g.BaseStatus.String(); s != "" {
+		out = append(out, "base "+s)
+	}
+	for i, st := range g.NewStatus {
+		if s := st.String(); s != "" {
+			out = append(out, cols[i]+" "+s)
+		}
+	}
+	for i, hw := range g.OtherHardware {
+		switch {
+		case hw == "":
+		case cross:
+			out = append(out, fmt.Sprintf("%s: other hardware (%s): gated (--cross-hardware)", cols[i], hw))
+		default:
+			out = append(out, fmt.Sprintf("%s: other hardware (%s): not a regression, not gated (pass --cross-hardware to gate)", cols[i], hw))
+		}
+	}
+	return out
+}
+
 // WriteText writes aligned tables: one per base run, one row per metric; with
 // one new report the columns are base, new, delta and the test, with several
 // (a matrix) a value and a delta per report.
@@ -97,6 +128,9 @@ func WriteText(w io.Writer, r *Result) error {
 	fmt.Fprintln(w, header(r))
 	for _, g := range r.Groups {
 		fmt.Fprintf(w, "\n%s\n", groupTitle(g, r.Columns))
+		for _, f := range groupFlags(g, r.Columns, r.CrossHardware) {
+			fmt.Fprintf(w, "! %s\n", f)
+		}
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 		if len(r.Columns) == 1 {
 			fmt.Fprintln(tw, "metric\tunit\tbase\tnew\tdelta\ttest\t")
@@ -114,8 +148,11 @@ func WriteText(w io.Writer, r *Result) error {
 				fmt.Fprintf(tw, "%s\t%s\t%s\t", row.Name, row.Unit, baseValue(row))
 				for _, c := range row.Cells {
 					d := c.Delta()
-					if c.Regression {
+					switch {
+					case c.Regression:
 						d += " !"
+					case c.Worse:
+						d += " (hw)"
 					}
 					fmt.Fprintf(tw, "%s\t%s\t", c.value(), d)
 				}
@@ -139,7 +176,7 @@ func baseValue(row Row) string {
 
 func writeFooter(w io.Writer, r *Result, bullet string) {
 	fmt.Fprintln(w)
-	fmt.Fprintf(w, "%s~: no significant change (p ≥ %g). Latency rows: Mann-Whitney U on the histograms' values; throughput, energy, cost: Poisson rate test on completed requests (or U test over repetitions).\n", bullet, r.Alpha)
+	fmt.Fprintf(w, "%s~: no significant change (p ≥ %g). With repetitions on both sides, every row: Welch's t test on the logs of the runs' figures. Otherwise latency rows: Mann-Whitney U on the histograms' values; throughput, energy, cost: Poisson rate test on completed requests. \"too few ... to judge\": no test at α=%g could have found a change.\n", bullet, r.Alpha, r.Alpha)
 	regs := r.Regressions()
 	if len(regs) > 0 {
 		var names []string
@@ -171,6 +208,9 @@ func WriteMarkdown(w io.Writer, r *Result) error {
 	fmt.Fprintf(w, "### inferbench compare\n\n%s\n", mdEscape(header(r)))
 	for _, g := range r.Groups {
 		fmt.Fprintf(w, "\n#### %s\n\n", mdEscape(groupTitle(g, r.Columns)))
+		for _, f := range groupFlags(g, r.Columns, r.CrossHardware) {
+			fmt.Fprintf(w, "> **⚠ %s**\n\n", mdEscape(f))
+		}
 		fmt.Fprint(w, "| metric | unit | base |")
 		sep := "| --- | --- | ---: |"
 		for _, col := range r.Columns {
@@ -182,8 +222,11 @@ func WriteMarkdown(w io.Writer, r *Result) error {
 			fmt.Fprintf(w, "| %s | %s | %s |", row.Name, mdEscape(row.Unit), baseValue(row))
 			for _, c := range row.Cells {
 				d := c.Delta()
-				if c.Regression {
+				switch {
+				case c.Regression:
 					d = "**" + d + "** ❌"
+				case c.Worse:
+					d += " (other hardware, not gated)"
 				}
 				fmt.Fprintf(w, " %s | %s | %s |", c.value(), d, c.PValue())
 			}
@@ -198,21 +241,34 @@ func mdEscape(s string) string {
 	return strings.NewReplacer("|", `\|`, "*", `\*`, "_", `\_`, "$", `\$`).Replace(s)
 }
 
-// WriteCSV writes one line per base run, metric and new report.
+// WriteCSV writes one line per base run, metric and new report that has a
+// partner; base_status and new_status ("ok", "FAILED", "INVALID") and
+// other_hardware flag a line whose figures need a second look, and verdict
+// is what the table's delta column says.
 func WriteCSV(w io.Writer, r *Result) error {
 	cw := csv.NewWriter(w)
 	cw.Write([]string{"base_backend", "load", "column", "new_backend", "metric", "name", "unit", "better",
-		"base", "new", "delta_pct", "p", "test", "n1", "n2", "significant", "regression", "threshold"})
+		"base", "new", "delta_pct", "p", "test", "n1", "n2", "significant", "regression", "threshold",
+		"verdict", "worse", "base_status", "new_status", "other_hardware"})
 	f := func(v float64) string { return strconv.FormatFloat(v, 'g', 6, 64) }
 	for _, g := range r.Groups {
 		for _, row := range g.Rows {
 			for i, c := range row.Cells {
-				if !c.OK {
+				if g.Against[i] == "" {
 					continue
 				}
-				cw.Write([]string{g.Backend, g.Load, r.Columns[i], g.Against[i], row.ID, row.Name, row.Unit, row.Better.String(),
-					f(row.Base), f(c.New), f(c.DeltaPct), f(c.P), c.Test, strconv.Itoa(c.N1), strconv.Itoa(c.N2),
-					strconv.FormatBool(c.Significant), strconv.FormatBool(c.Regression), f(c.Threshold)})
+				base, num := "", []string{"", "", "", "", "", ""}
+				if row.HasBase {
+					base = f(row.Base)
+				}
+				if c.OK {
+					num = []string{f(c.New), f(c.DeltaPct), f(c.P), c.Test, strconv.Itoa(c.N1), strconv.Itoa(c.N2)}
+				}
+				rec := []string{g.Backend, g.Load, r.Columns[i], g.Against[i], row.ID, row.Name, row.Unit, row.Better.String(), base}
+				rec = append(rec, num...)
+				rec = append(rec, strconv.FormatBool(c.Significant), strconv.FormatBool(c.Regression), f(c.Threshold),
+					c.Delta(), strconv.FormatBool(c.Worse), g.BaseStatus.Word(), g.NewStatus[i].Word(), g.OtherHardware[i])
+				cw.Write(rec)
 			}
 		}
 	}
