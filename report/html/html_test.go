@@ -72,7 +72,7 @@ func TestRendersInChromium(t *testing.T) {
 	exe := chromium(t)
 	base, next := reports()
 	inputs := []compare.Input{{Name: "h100.json", Report: base}, {Name: "l4.json", Report: next}}
-	res, err := compare.Compare(inputs[0], inputs[1:], compare.Options{})
+	res, err := compare.Compare(inputs[0], inputs[1:], compare.Options{CrossHardware: true})
 	if err != nil {
 		t.Fatal(err)
 	}
