@@ -51,7 +51,7 @@ func (r *Result) judge() {
 		allowed := max(c.LagBudget, time.Duration(c.LagShare*float64(p50)))
 		if p99 := time.Duration(r.Lag.ValueAtQuantile(99)); p99 > allowed {
 			why = append(why, fmt.Sprintf("schedule lag p99 %v exceeds both the %v budget and %s of latency p50 %v: the harness, not the backend, was late",
-				p99, c.LagBudget, percent(c.LagShare), p50))
+				sig3(p99), c.LagBudget, percent(c.LagShare), sig3(p50)))
 		}
 		// The plan's span against the sends' span: a harness that falls
 		// behind sends its last request after the plan's last. (The plan's
@@ -156,6 +156,15 @@ func (r *Result) errorClasses() string {
 		return "no error was recorded"
 	}
 	return strings.Join(parts, "; ")
+}
+
+// sig3 rounds d to three significant digits, the histograms' resolution.
+func sig3(d time.Duration) time.Duration {
+	p := time.Duration(1)
+	for d/p >= 1000 {
+		p *= 10
+	}
+	return d.Round(p)
 }
 
 // percent writes a fraction as a percentage: 0.05 is "5%".

@@ -87,7 +87,7 @@ func (d *virtualDriver) Done(req *accel.Request, res *accel.Result, arrived, fin
 	d.live--
 	var err error
 	if res.Class != accel.ClassNone {
-		err = accel.Errorf(res.Class, "request %d (%d+%d tokens) failed on the simulated device", req.Seq, req.InputTokens, req.OutputTokens)
+		err = accel.Errorf(res.Class, "request %d (%d+%d tokens) failed in virtual time", req.Seq, req.InputTokens, req.OutputTokens)
 	}
 	// Offline counts latency from t=0, when every request was available.
 	lat, ttft := res.Latency, res.TTFT
