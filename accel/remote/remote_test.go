@@ -598,13 +598,18 @@ func TestAllocationsPerRequest(t *testing.T) {
 	// Over TLS the count includes the in-process server's handshake-free
 	// TLS path, and crypto/tls allocates a little per read on both sides
 	// (readFromUntil's reader: 2 allocations per request at the client,
-	// BenchmarkRemoteStream); what must not happen is one per token.
-	if a, b := measure(shortTLS, remote.TransportH1), measure(longTLS, remote.TransportH1); b > a+2 {
-		t.Errorf("h1 over TLS: %v allocs for 8 tokens, %v for 512: the stream path allocates per token", a, b)
+	// BenchmarkRemoteStream). Reads are not tokens: how a stream splits into
+	// reads depends on scheduling, and on a busy machine 512 tokens take up
+	// to about 20 reads' allocations (measured: 2 to 9 for 8 tokens, 4 to 20
+	// for 512). What must not happen is one per token: 504 more. The bound,
+	// one per 8 tokens, is far from both.
+	perToken := func(what string, a, b float64) {
+		if b-a > (512-8)/8 {
+			t.Errorf("%s: %v allocs for 8 tokens, %v for 512: the stream path allocates per token", what, a, b)
+		}
 	}
-	if a, b := measure(short, remote.TransportNetHTTP), measure(long, remote.TransportNetHTTP); b > a+2 {
-		t.Errorf("net/http: %v allocs for 8 tokens, %v for 512: the stream path allocates per token", a, b)
-	}
+	perToken("h1 over TLS", measure(shortTLS, remote.TransportH1), measure(longTLS, remote.TransportH1))
+	perToken("net/http", measure(short, remote.TransportNetHTTP), measure(long, remote.TransportNetHTTP))
 }
 
 func TestCredentialsInURLNotReported(t *testing.T) {
