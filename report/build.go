@@ -33,7 +33,8 @@ func FromBench(info accel.Info, workload string, r *bench.Result) (Run, error) {
 		TPOT:       Summarize(r.TPOT),
 		ITL:        Summarize(r.ITL),
 		Histograms: map[string]string{},
-		Valid:      r.Valid, InvalidReasons: r.InvalidReasons, Interrupted: r.Interrupted,
+		Valid:      r.Valid, InvalidReasons: r.InvalidReasons, ValidityRule: r.ValidityRule,
+		Failed: r.Failed, FailReason: r.FailReason, Interrupted: r.Interrupted,
 	}
 	if run.Workload.Precision == "" {
 		run.Workload.Precision = c.Precision

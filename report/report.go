@@ -91,8 +91,12 @@ type Run struct {
 	// its floors; InvalidReasons says why.
 	Valid          bool     `json:"valid"`
 	InvalidReasons []string `json:"invalid_reasons,omitempty"`
-	// Failed says the system under test failed the run: its error rate was
-	// above --max-error-rate (FailReason says by how much). The numbers stand.
+	// ValidityRule states the rule Valid was judged by, in words (e.g. how
+	// much schedule lag an open loop may have), so a reader can check it.
+	ValidityRule string `json:"validity_rule,omitempty"`
+	// Failed says the system under test failed the run: no request completed,
+	// or its error rate was above --max-error-rate (FailReason says by how
+	// much). The numbers stand, but no regression gate or baseline takes them.
 	Failed     bool   `json:"failed,omitempty"`
 	FailReason string `json:"fail_reason,omitempty"`
 	// Interrupted says the run was stopped by a signal before its limits; it

@@ -104,6 +104,11 @@ func (e *engine) run(ctx context.Context, d accel.Driver) error {
 		}
 		e.b.admit(e.now, e)
 		if len(e.b.running) == 0 {
+			if !havePend {
+				// Rejections free a closed loop's slots without a step:
+				// the driver said NextWait before them and has more now.
+				ask()
+			}
 			if havePend {
 				e.idle(pendingAt)
 				continue

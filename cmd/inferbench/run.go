@@ -185,7 +185,7 @@ func runCmd(ctx context.Context, e *env, args []string) error {
 		}
 		c := cfg
 		c.Precision = b.Info().Precision
-		c.Grace = ff.grace
+		ff.apply(&c)
 		if err := watch.begin(b); err != nil {
 			return err
 		}
@@ -207,7 +207,6 @@ func runCmd(ctx context.Context, e *env, args []string) error {
 	printNotes(e.stderr, prices.AddCosts(rep))
 	in, wasInterrupted := interrupted(ctx)
 	rep.Interrupted = wasInterrupted
-	failed := ff.judge(rep)
 	if err := report.WriteFileAtomic(f.out, rep.Encode); err != nil {
 		return err
 	}
@@ -220,10 +219,14 @@ func runCmd(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	fmt.Fprintf(e.stderr, "wrote %s (%d runs)\n", f.out, len(rep.Runs))
+	verdict := ff.verdict(e.stderr, rep)
 	if wasInterrupted {
 		return exitError{code: in.exitCode(), err: fmt.Errorf("%v: wrote the %d run(s) completed so far to %s, marked interrupted", in, len(rep.Runs), f.out)}
 	}
-	return failed
+	if verdict != nil {
+		return fmt.Errorf("%w (report kept in %s)", verdict, f.out)
+	}
+	return nil
 }
 
 // redactSpecs returns the specs with any password in a URL replaced: the

@@ -1,0 +1,101 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/inferbench/inferbench/accel/sim"
+	"github.com/inferbench/inferbench/report"
+)
+
+// Known answers against a real server: `inferbench serve` with isolated
+// batching times every request as simulate predicts it alone on the
+// device, whatever else is in flight, so a request's service time S is
+// known before the run (sim.Predict), and so is what the harness must
+// report for each scenario:
+//
+//   - closed loop at concurrency C: Little's law, C requests in flight, so
+//     throughput C/S, at every --requests, including counts far below the
+//     64 a worker once took at a time (the bug: 30 requests at C=4 ran one
+//     at a time, 1/S);
+//   - offline with --requests N and --concurrency C: the same, C in flight;
+//   - an open loop below saturation: latency p50 equal to S.
+//
+// The tolerances are for a busy 2-core CI machine: the client and the
+// server share it, and either may be descheduled for milliseconds; the
+// faults these tests exist for are factors of 2 to 8.
+func TestKnownAnswersAgainstServe(t *testing.T) {
+	t.Parallel()
+	const in, out = 32, 16
+	p, err := sim.Predict(context.Background(), sim.Scenario{Profile: "h100-sxm", Chips: 1, Model: "llama-3.1-8b", Precision: "bf16", Batch: 1, InputTokens: in, OutputTokens: out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	service := time.Duration((p.TTFTms + float64(out-1)*p.TPOTms) * 1e6)
+	url, _ := startServe(t, func(string) string { return "" })
+	for _, tc := range []struct {
+		name        string
+		args        []string
+		concurrency float64 // requests in flight the scenario must hold (0: open loop)
+		offline     bool    // latency counts from t=0: S, 2S, 3S... by the request's wave
+	}{
+		{"closed c=1 n=8", []string{"--concurrency", "1", "--requests", "8"}, 1, false},
+		{"closed c=4 n=30", []string{"--concurrency", "4", "--requests", "30"}, 4, false},
+		{"closed c=8 n=64", []string{"--concurrency", "8", "--requests", "64"}, 8, false},
+		{"closed c=8 n=4", []string{"--concurrency", "8", "--requests", "4"}, 4, false}, // fewer requests than slots: all at once
+		{"offline c=4 n=16", []string{"--scenario", "offline", "--concurrency", "4", "--requests", "16"}, 4, true},
+		// A busy machine may make the client late by more than the lag rule
+		// allows (the run is then marked invalid, rightly); the latency from
+		// schedule is still the service time plus that lag.
+		{"poisson 10/s", []string{"--scenario", "poisson", "--rate", "10", "--duration", "2s", "--allow-invalid"}, 0, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "r.json")
+			args := append([]string{"run", "--backend", url, "--model", "llama-3.1-8b", "--input-tokens", fmt.Sprint(in), "--output-tokens", fmt.Sprint(out), "-o", path}, tc.args...)
+			code, _, stderr := invokeEnv(func(string) string { return "" }, args...)
+			if code != exitOK {
+				t.Fatalf("exit %d: %s", code, stderr)
+			}
+			rep, err := report.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := rep.Runs[0]
+			if r.Counts.Errors != 0 || r.Counts.Completed == 0 {
+				t.Fatalf("counts %+v: want every request completed", r.Counts)
+			}
+			if tc.offline {
+				// Four waves of four: the last completes at 4S, and the
+				// throughput is C/S.
+				if got, ideal := r.Throughput.RequestsPerS, tc.concurrency/service.Seconds(); got < 0.6*ideal || got > 1.05*ideal {
+					t.Errorf("throughput %.3g req/s, want %.3g (%.0f in flight / %v)", got, ideal, tc.concurrency, service)
+				}
+				if got := time.Duration(r.Latency.Max * 1e6); got < 4*service*9/10 || got > 4*service*3/2+20*time.Millisecond {
+					t.Errorf("latency max %v, want the fourth wave's end %v", got, 4*service)
+				}
+				return
+			}
+			// Each request's own latency is S, plus the client's and the
+			// server's scheduling on a busy machine.
+			if got := time.Duration(r.Latency.P50 * 1e6); got < service*9/10 || got > service*3/2+5*time.Millisecond {
+				t.Errorf("latency p50 %v, want the service time %v", got, service)
+			}
+			if tc.concurrency == 0 {
+				return
+			}
+			// Little's law: throughput × latency = requests in flight. A
+			// loop that lost its concurrency holds 1 whatever C is.
+			inFlight := r.Throughput.RequestsPerS * r.Latency.Mean / 1e3
+			want := tc.concurrency
+			if inFlight < 0.7*want || inFlight > 1.05*want {
+				t.Errorf("in flight %.2f (%.3g req/s × %.1f ms), want %.0f", inFlight, r.Throughput.RequestsPerS, r.Latency.Mean, want)
+			}
+			if got, ideal := r.Throughput.RequestsPerS, want/service.Seconds(); got < 0.6*ideal || got > 1.05*ideal {
+				t.Errorf("throughput %.3g req/s, want %.3g (%.0f in flight / %v)", got, ideal, want, service)
+			}
+		})
+	}
+}
