@@ -27,7 +27,10 @@ func (r *Run) Status() string {
 }
 
 // Problems lists what a reader must know before trusting the run's figures,
-// one line each: why it failed, why it is invalid, that it was interrupted.
+// one line each: why it failed, why it is invalid, that it was interrupted,
+// and its warnings (served token counts that differ from the requested ones,
+// short outputs), which leave the figures standing but change what they
+// describe.
 func (r *Run) Problems() []string {
 	var out []string
 	if r.Failed {
@@ -46,6 +49,9 @@ func (r *Run) Problems() []string {
 	}
 	if r.Interrupted {
 		out = append(out, "interrupted: the figures cover what completed before the signal")
+	}
+	for _, w := range r.Warnings {
+		out = append(out, "warning: "+w)
 	}
 	return out
 }

@@ -31,6 +31,7 @@ func statusReport() *report.Report {
 	invalid.InvalidReasons = []string{"recorded 10 requests, below the minimum 100"}
 	stopped := reporttest.Run(reporttest.Spec{Backend: "sim:a10g", N: 50, MedianMS: 3000, Seed: 3})
 	stopped.Interrupted = true
+	stopped.Warnings = []string{"12 of 50 completed requests returned fewer output tokens than asked"}
 	return reporttest.Report(ok, failed, invalid, stopped)
 }
 
@@ -46,7 +47,7 @@ func TestStatusInEveryFormat(t *testing.T) {
 				t.Fatal(err)
 			}
 			golden(t, filepath.Join("testdata", "golden", "status."+format), buf.Bytes())
-			for _, want := range []string{"FAILED", "INVALID", "interrupted", "connection refused", "below the minimum 100"} {
+			for _, want := range []string{"FAILED", "INVALID", "interrupted", "connection refused", "below the minimum 100", "warning: 12 of 50"} {
 				if !bytes.Contains(buf.Bytes(), []byte(want)) {
 					t.Errorf("%s output lacks %q", format, want)
 				}
