@@ -394,9 +394,14 @@ func mergeCost(shards []*Run, tp Throughput) (*Cost, int) {
 			first[k] = s
 		}
 	}
-	chips := 0
-	for _, k := range keys {
-		chips += max(first[k].Backend.Info.Chips, 1)
+	// One shared device: the backend is each shard's, chips as it said (0
+	// when unknown). Several: each counts as the table and CostOf count it.
+	chips := shards[0].Backend.Info.Chips
+	if len(keys) > 1 {
+		chips = 0
+		for _, k := range keys {
+			chips += max(first[k].Backend.Info.Chips, 1)
+		}
 	}
 	for _, s := range shards {
 		if s.Cost == nil {
@@ -423,6 +428,9 @@ func mergeCost(shards []*Run, tp Throughput) (*Cost, int) {
 		c.DevicesBasis = fmt.Sprintf("one device shared by %d shards, priced once", n)
 	default:
 		c.DevicesBasis = fmt.Sprintf("%d devices used by %d shards: a device shared by shards priced once, the rest add", len(keys), n)
+	}
+	if len(keys) == 1 {
+		return &c, chips
 	}
 	return &c, c.Chips
 }

@@ -110,18 +110,26 @@ func TestShardProcessesAgainstOneServer(t *testing.T) {
 	if w.Counts.Completed != 240 || m.Counts.Completed != 240 {
 		t.Fatalf("completed %d (whole) and %d (shards), want 240", w.Counts.Completed, m.Counts.Completed)
 	}
-	// About 40 req/s × 0.4 s = 16 requests share the device at a time.
+	// Four shards of one endpoint ran on its one device: not four of them.
+	if m.Backend.Info.Chips != w.Backend.Info.Chips || (m.Cost != nil && m.Cost.Devices != 1) {
+		t.Errorf("merged shards of one endpoint say %d chips (cost %+v), the whole run %d", m.Backend.Info.Chips, m.Cost, w.Backend.Info.Chips)
+	}
+	// About 40 req/s × 0.4 s = 16 requests share the device at a time. Both
+	// sides ran in real time on a machine that may be busy: the medians agree
+	// closely, the tail (a few requests) within what a busy 2-core CI machine
+	// allows.
 	for _, c := range []struct {
 		what      string
 		got, want float64
+		tol       float64
 	}{
-		{"latency p50", m.Latency.P50, w.Latency.P50},
-		{"latency p99", m.Latency.P99, w.Latency.P99},
-		{"TPOT p50", m.TPOT.P50, w.TPOT.P50},
+		{"latency p50", m.Latency.P50, w.Latency.P50, 0.10},
+		{"latency p99", m.Latency.P99, w.Latency.P99, 0.30},
+		{"TPOT p50", m.TPOT.P50, w.TPOT.P50, 0.10},
 	} {
 		t.Logf("%s: shards merged %.2f ms, whole %.2f ms", c.what, c.got, c.want)
-		if math.Abs(c.got-c.want) > 0.05*c.want {
-			t.Errorf("%s: merged shards %.2f vs whole %.2f ms: more than 5%% apart", c.what, c.got, c.want)
+		if math.Abs(c.got-c.want) > c.tol*c.want {
+			t.Errorf("%s: merged shards %.2f vs whole %.2f ms: more than %.0f%% apart", c.what, c.got, c.want, 100*c.tol)
 		}
 	}
 }
