@@ -59,11 +59,13 @@
 //	                      digits), V2 compressed encoding, base64: exact merging and
 //	                      re-querying of any percentile
 //	energy                {joules, joules_per_request, joules_per_output_token,
-//	                      avg_power_w, peak_power_w, source (simulated|nvml)}
+//	                      avg_power_w, peak_power_w, source (simulated|nvml),
+//	                      devices, basis (merged runs: what was summed; see Merging)}
 //	telemetry             hardware samples and their summary (see Telemetry)
 //	cost                  {usd_per_hour, usd_per_million_output_tokens,
 //	                      usd_per_million_requests, usd_per_chip_hour, chips, basis,
-//	                      source, date, assumption}
+//	                      source, date, assumption, devices, devices_basis (merged
+//	                      runs: which devices were priced; see Merging)}
 //	valid, invalid_reasons  false, with reasons, when the figures describe the
 //	                      harness (late sends, a full pool) or a floor was missed
 //	warnings              facts that change what the figures mean, one line each:
@@ -94,7 +96,14 @@
 // # Merging
 //
 // Merge combines shard reports: histograms add exactly, so a sharded run's
-// percentiles are those of one run over all its samples; counts and energy
-// add; shards run side by side, so rates add and the duration is the longest
-// shard's.
+// percentiles are those of one run over all its samples; counts add; shards
+// run side by side, so rates add and the duration is the longest shard's.
+// Energy, power and price are sums over the distinct devices the shards ran
+// on (energy.devices and energy.basis, cost.devices and cost.devices_basis
+// say which): a simulated shard ran its own device, while shards of one
+// remote endpoint or of one GPU (by NVML UUID) count it once. Peak power of
+// several devices is the sum of their peaks, an upper bound on the peak of
+// the total, so average power is never above it. backend.info.chips of a
+// merged run is the chips of all its devices, the chips priced. A shard that
+// failed, is invalid or was interrupted makes the merged run so.
 package report
