@@ -26,6 +26,7 @@ type loadFlags struct {
 	minDuration   time.Duration
 	minRequests   int64
 	lagBudget     time.Duration
+	lagShare      float64
 	maxLag        time.Duration
 	workers       int
 	maxWorkers    int
@@ -43,7 +44,8 @@ func (l *loadFlags) add(fs *pflag.FlagSet) {
 	fs.StringVar(&l.ciOf, "ci-of", "latency-p99", "the percentile --ci-width watches: METRIC-pPCT")
 	fs.DurationVar(&l.minDuration, "min-duration", 0, "floor: no stopping rule ends the run earlier; alone, run until it and --min-requests are met")
 	fs.Int64Var(&l.minRequests, "min-requests", 0, "floor: no stopping rule ends the run with fewer requests")
-	fs.DurationVar(&l.lagBudget, "lag-budget", time.Millisecond, "open loop: schedule lag p99 above this marks the run invalid (the harness was late)")
+	fs.DurationVar(&l.lagBudget, "lag-budget", time.Millisecond, "open loop: the run is invalid (the harness was late) when schedule lag p99 exceeds both this and --lag-share of latency p50")
+	fs.Float64Var(&l.lagShare, "lag-share", bench.DefaultLagShare, "open loop: the fraction of latency p50 that schedule lag p99 may also reach before the run is invalid (see --lag-budget)")
 	fs.DurationVar(&l.maxLag, "max-lag", 0, "open loop: drop (count, never send) a request not sent within this of its schedule; 0 sends late")
 	fs.IntVar(&l.workers, "workers", 0, "open loop: starting worker pool (default: one per CPU; grows by Little's law)")
 	fs.IntVar(&l.maxWorkers, "max-workers", 4096, "open loop: the most workers the pool grows to")
@@ -77,6 +79,7 @@ func (l *loadFlags) apply(cfg *bench.Config) error {
 	cfg.MinDuration = l.minDuration
 	cfg.MinRequests = l.minRequests
 	cfg.LagBudget = l.lagBudget
+	cfg.LagShare = l.lagShare
 	cfg.MaxLag = l.maxLag
 	cfg.Workers = l.workers
 	cfg.MaxWorkers = l.maxWorkers
