@@ -516,3 +516,27 @@ func TestKnownCheck(t *testing.T) {
 		}
 	}
 }
+
+// The same interrupt against a simulated device served in real time (the
+// path of the report that counted 448 canceled with 8 in flight): with a
+// grace of 1 ms, what is canceled is what the device held, at most the 8
+// workers' requests, and every request counted reached the device.
+func TestInterruptSimRealtime(t *testing.T) {
+	t.Parallel()
+	b := h100(t)
+	defer b.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 200*ms)
+	defer cancel()
+	res := run(t, ctx, b.Realtime(), bench.Config{
+		Scenario: bench.Closed, Concurrency: 8, Requests: 1000, Model: "llama-3.1-8b",
+		Lengths: bench.Fixed(1, 64, 32), Grace: ms,
+	})
+	canceled := res.ErrorsByClass[accel.ClassCanceled]
+	if canceled > 8 || res.Errors != canceled || res.Requests != res.Completed+canceled {
+		t.Errorf("%d requests: %d completed, %d errors (%v); want at most the 8 in flight canceled", res.Requests, res.Completed, res.Errors, res.ErrorsByClass)
+	}
+	if res.Requests > 8*(200/5+2) {
+		t.Errorf("%d requests counted in 200ms", res.Requests)
+	}
+	t.Logf("%d requests, %d completed, %d canceled", res.Requests, res.Completed, canceled)
+}
