@@ -8,9 +8,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/inferbench/inferbench/report"
 )
@@ -30,6 +30,9 @@ func nightly(t *testing.T, bin, home, suite string, extra ...string) (int, strin
 	return cmd.ProcessState.ExitCode(), string(out)
 }
 
+// Two green nights against one endpoint, then the endpoint gets slower (the
+// same URL now answers as an L4 instead of an H100): the third night is a
+// regression (exit 3), named in its summary, and not promoted.
 func TestNightlyBaselineThenRegression(t *testing.T) {
 	if _, err := exec.LookPath("bash"); err != nil {
 		t.Skip("bash not found: the nightly script needs it")
@@ -37,28 +40,36 @@ func TestNightlyBaselineThenRegression(t *testing.T) {
 	dir := t.TempDir()
 	bin := buildBinary(t)
 	home := filepath.Join(dir, "home")
-	nightly := func(suite string) (int, string) { return nightly(t, bin, home, suite) }
+	// One address for every night: the backend's id is its URL. Real time on
+	// a busy machine moves figures by more than the usual 5%; a 10x slower
+	// device is far beyond the threshold used here.
+	addr := strings.TrimSuffix(strings.TrimPrefix(closedURL(t), "http://"), "/v1")
+	url, stop := serve(t, bin, "--addr", addr)
+	nightly := func(suite string) (int, string) {
+		return nightly(t, bin, home, suite, "INFERBENCH_ENDPOINT="+url, "INFERBENCH_THRESHOLD=50%")
+	}
 	// A small suite, so the test is quick; the shipped one works the same way.
 	suite := filepath.Join(dir, "nightly-small.json")
-	write := func(profile string) {
-		doc := `{"name":"nightly-small","backends":["sim:` + profile + `"],
-			"workloads":[{"name":"short","input-tokens":128,"output-tokens":64}],
-			"scenarios":[{"name":"c4","scenario":"closed","concurrency":4,"duration":"20s"}],"repetitions":2}`
-		if err := os.WriteFile(suite, []byte(doc), 0o644); err != nil {
-			t.Fatal(err)
-		}
+	doc := `{"name":"nightly-small","backends":["sim:h100-sxm"],
+		"workloads":[{"name":"short","model":"llama-3.1-8b","input-tokens":64,"output-tokens":8}],
+		"scenarios":[{"name":"c4","scenario":"closed","concurrency":4,"requests":24}],"repetitions":3}`
+	if err := os.WriteFile(suite, []byte(doc), 0o644); err != nil {
+		t.Fatal(err)
 	}
-	write("h100-sxm")
 	if code, out := nightly(suite); code != 0 || !strings.Contains(out, "baseline") {
 		t.Fatalf("first night: exit %d\n%s", code, out)
 	}
 	if code, out := nightly(suite); code != 0 {
 		t.Fatalf("second night against the first: exit %d\n%s", code, out)
 	}
-	write("l4") // tonight's build is slower
+	green, _ := os.ReadFile(latestReport(home))
+	stop() // tonight the endpoint is slower
+	if u, _ := serve(t, bin, "--addr", addr, "--profile", "l4"); u != url {
+		t.Fatalf("the slower server listens at %s, not %s", u, url)
+	}
 	code, out := nightly(suite)
 	if code != 3 {
-		t.Fatalf("slower suite: exit %d, want 3\n%s", code, out)
+		t.Fatalf("slower endpoint: exit %d, want 3\n%s", code, out)
 	}
 	summaries, _ := filepath.Glob(filepath.Join(home, "reports", "*", "*", "summary.md"))
 	if len(summaries) != 3 {
@@ -83,7 +94,7 @@ func TestNightlyBaselineThenRegression(t *testing.T) {
 	if len(bases) != 1 {
 		t.Fatalf("baselines %v", bases)
 	}
-	if b, _ := os.ReadFile(bases[0]); !strings.Contains(string(b), "sim:h100-sxm") || strings.Contains(string(b), "sim:l4") {
+	if b, _ := os.ReadFile(bases[0]); string(b) != string(green) {
 		t.Error("the regressed report replaced the baseline")
 	}
 }
@@ -122,18 +133,7 @@ func TestNightlyNeverPromotesAFailedSuite(t *testing.T) {
 		b, _ := filepath.Glob(filepath.Join(home, "baselines", "*.json"))
 		return b
 	}
-	latest := func() string {
-		reps, _ := filepath.Glob(filepath.Join(home, "reports", "*", "*", "report.json"))
-		sort.Slice(reps, func(i, j int) bool {
-			a, _ := os.Stat(reps[i])
-			b, _ := os.Stat(reps[j])
-			return a.ModTime().Before(b.ModTime())
-		})
-		if len(reps) == 0 {
-			return ""
-		}
-		return reps[len(reps)-1]
-	}
+	latest := func() string { return latestReport(home) }
 	// A night whose suite could not even start has no report to keep.
 	failedNight := func(what string, keepsReport bool) {
 		t.Helper()
@@ -221,4 +221,16 @@ func closedURL(t *testing.T) string {
 	addr := ln.Addr().String()
 	ln.Close()
 	return "http://" + addr + "/v1"
+}
+
+// latestReport is the newest night's report.json under home, "" when none.
+func latestReport(home string) string {
+	reps, _ := filepath.Glob(filepath.Join(home, "reports", "*", "*", "report.json"))
+	latest, at := "", time.Time{}
+	for _, r := range reps {
+		if fi, err := os.Stat(r); err == nil && !fi.ModTime().Before(at) {
+			latest, at = r, fi.ModTime()
+		}
+	}
+	return latest
 }

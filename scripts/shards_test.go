@@ -32,6 +32,16 @@ func buildBinary(t *testing.T) string {
 // base URL; the process is killed when the test ends.
 func startServe(t *testing.T, bin string, args ...string) string {
 	t.Helper()
+	url, _ := serve(t, bin, args...)
+	return url
+}
+
+// serve starts `inferbench serve` (h100-sxm serving llama-3.1-8b on a free
+// loopback port unless args say otherwise) and returns its base URL and a
+// stop that kills it and waits, so that another can take its address; the
+// process is also killed when the test ends.
+func serve(t *testing.T, bin string, args ...string) (url string, stop func()) {
+	t.Helper()
 	cmd := exec.Command(bin, append([]string{"serve", "--profile", "h100-sxm", "--model", "llama-3.1-8b", "--addr", "127.0.0.1:0"}, args...)...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
@@ -40,7 +50,9 @@ func startServe(t *testing.T, bin string, args ...string) string {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	var once sync.Once
+	stop = func() { once.Do(func() { cmd.Process.Kill(); cmd.Wait() }) }
+	t.Cleanup(stop)
 	found := make(chan string, 1)
 	go func() {
 		re := regexp.MustCompile(`at (http://127\.0\.0\.1:\d+/v1)`)
@@ -53,10 +65,10 @@ func startServe(t *testing.T, bin string, args ...string) string {
 	}()
 	select {
 	case url := <-found:
-		return url
+		return url, stop
 	case <-time.After(20 * time.Second):
 		t.Fatal("serve did not say where it listens")
-		return ""
+		return "", stop
 	}
 }
 
@@ -71,7 +83,11 @@ func TestShardProcessesAgainstOneServer(t *testing.T) {
 	dir := t.TempDir()
 	plan := func(url string) []string {
 		return []string{"run", "--backend", url, "--model", "llama-3.1-8b", "--scenario", "constant", "--rate", "40",
-			"--requests", "240", "--seed", "11", "--input-tokens", "256", "--output-tokens", "64"}
+			"--requests", "240", "--seed", "11", "--input-tokens", "256", "--output-tokens", "64",
+			// Five processes share a busy machine: the harness may send late
+			// (schedule lag), which marks a run invalid. This test compares
+			// merged with whole, so it keeps such runs and says so below.
+			"--allow-invalid"}
 	}
 	run := func(args ...string) {
 		if out, err := exec.Command(bin, args...).CombinedOutput(); err != nil {
@@ -95,7 +111,7 @@ func TestShardProcessesAgainstOneServer(t *testing.T) {
 	}
 	wg.Wait()
 	merged := filepath.Join(dir, "merged.json")
-	run(append([]string{"merge", "-o", merged}, shards...)...)
+	run(append([]string{"merge", "--allow-invalid", "-o", merged}, shards...)...)
 	if t.Failed() {
 		t.FailNow()
 	}
@@ -107,6 +123,11 @@ func TestShardProcessesAgainstOneServer(t *testing.T) {
 		return rep.Runs[0]
 	}
 	w, m := read(whole), read(merged)
+	for _, r := range []report.Run{w, m} {
+		if !r.Valid {
+			t.Logf("invalid on this machine (kept): %v", r.InvalidReasons)
+		}
+	}
 	if w.Counts.Completed != 240 || m.Counts.Completed != 240 {
 		t.Fatalf("completed %d (whole) and %d (shards), want 240", w.Counts.Completed, m.Counts.Completed)
 	}
