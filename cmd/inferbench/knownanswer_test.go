@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"math"
 	"path/filepath"
 	"testing"
 	"time"
@@ -95,6 +96,75 @@ func TestKnownAnswersAgainstServe(t *testing.T) {
 			}
 			if got, ideal := r.Throughput.RequestsPerS, want/service.Seconds(); got < 0.6*ideal || got > 1.05*ideal {
 				t.Errorf("throughput %.3g req/s, want %.3g (%.0f in flight / %v)", got, ideal, want, service)
+			}
+		})
+	}
+}
+
+// Known answers through the whole command, in virtual time, exactly: an
+// oracle backend serves each request in TTFT + (n−1)·TPOT = 20 + 10·1 =
+// 30 ms, so every figure the table and the report show is worked out here
+// before the run.
+func TestKnownAnswersOracle(t *testing.T) {
+	t.Parallel()
+	const spec = "oracle?ttft=20ms&tpot=1ms"
+	for _, tc := range []struct {
+		name    string
+		args    []string
+		code    int
+		reqPerS float64 // exact in virtual time
+		errors  int64
+		failed  bool
+	}{
+		// 30 requests, 4 at a time: 8 waves of 30 ms (the last of two), 240 ms.
+		{"closed c=4 n=30", []string{"--backend", spec, "--concurrency", "4", "--requests", "30"}, exitOK, 30 / 0.240, 0, false},
+		// 4 requests, 8 slots: one wave.
+		{"closed c=8 n=4", []string{"--backend", spec, "--concurrency", "8", "--requests", "4"}, exitOK, 4 / 0.030, 0, false},
+		// 16 at t=0 (in virtual time offline hands the device everything at
+		// once), a device that serves 4 at a time: 4 waves, 120 ms.
+		{"offline n=16 slots=4", []string{"--backend", spec + "&slots=4", "--scenario", "offline", "--requests", "16"}, exitOK, 16 / 0.120, 0, false},
+		// Every second request fails at its first token (20 ms): 15 of 30,
+		// far above 5%. The 15 that complete take 30 ms in 8 waves.
+		{"half fail", []string{"--backend", spec + "&fail-every=2", "--concurrency", "4", "--requests", "30"}, exitRuntime, -1, 15, true},
+		// One in 100 fails: 3 of 300, 1%, within 5%.
+		{"1% fail", []string{"--backend", spec + "&fail-every=100", "--concurrency", "4", "--requests", "300"}, exitOK, -1, 3, false},
+		// ... but not within --max-error-rate 0.
+		{"1% fail, no errors allowed", []string{"--backend", spec + "&fail-every=100", "--concurrency", "4", "--requests", "300", "--max-error-rate", "0"}, exitRuntime, -1, 3, true},
+		{"all fail", []string{"--backend", spec + "&fail-every=1", "--concurrency", "4", "--requests", "30", "--max-error-rate", "1"}, exitRuntime, 0, 30, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "r.json")
+			args := append([]string{"run", "--input-tokens", "10", "--output-tokens", "11", "-o", path}, tc.args...)
+			code, _, stderr := invoke(t, args...)
+			if code != tc.code {
+				t.Fatalf("exit %d, want %d: %s", code, tc.code, stderr)
+			}
+			rep, err := report.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := rep.Runs[0]
+			if r.Counts.Errors != tc.errors || r.Failed != tc.failed {
+				t.Errorf("errors %d, failed %v (%s): want %d, %v", r.Counts.Errors, r.Failed, r.FailReason, tc.errors, tc.failed)
+			}
+			if tc.reqPerS >= 0 && math.Abs(r.Throughput.RequestsPerS-tc.reqPerS) > 1e-9*tc.reqPerS {
+				t.Errorf("throughput %.6g req/s, want %.6g", r.Throughput.RequestsPerS, tc.reqPerS)
+			}
+			if r.Counts.Completed == 0 {
+				if r.Latency.Count != 0 {
+					t.Errorf("latency %+v from no completed request", r.Latency)
+				}
+				return
+			}
+			// The histograms keep 3 significant digits.
+			for name, got := range map[string]float64{"TTFT p50": r.TTFT.P50, "TPOT p50": r.TPOT.P50, "latency p99": r.Latency.P99} {
+				want := map[string]float64{"TTFT p50": 20, "TPOT p50": 1, "latency p99": 30}[name]
+				if tc.name == "offline n=16 slots=4" && name != "TPOT p50" {
+					continue // offline latency counts from t=0: 30, 60, 90, 120 ms
+				}
+				if math.Abs(got-want) > want*1e-3 {
+					t.Errorf("%s %.4g ms, want %g", name, got, want)
+				}
 			}
 		})
 	}
