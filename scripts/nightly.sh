@@ -77,10 +77,11 @@ publish() {
 # failed ends a night that cannot be trusted with exit code $1 and the reason
 # in the rest: said on stderr and in the summary; nothing is promoted.
 failed() {
-  local code=$1
+  local code=$1 kept="is unchanged"
   shift
-  echo "nightly: FAILED: $*; the baseline is unchanged" >&2
-  { echo; echo "**FAILED**: $*. Nothing was promoted; the baseline \`$baseline\` is unchanged."; } >>"$out/summary.md"
+  [ -f "$baseline" ] || kept="was not made"
+  echo "nightly: FAILED: $*; the baseline $kept" >&2
+  { echo; echo "**FAILED**: $*. Nothing was promoted; the baseline \`$baseline\` $kept."; } >>"$out/summary.md"
   publish
   echo "nightly: summary $out/summary.md, exit $code" >&2
   exit "$code"
@@ -125,7 +126,6 @@ if [ -f "$baseline" ]; then
   { echo; echo "**$verdict** — baseline \`$baseline\`, fingerprint \`$fingerprint\`."; } >>"$out/summary.md"
 else
   { echo "First run on this machine (fingerprint \`$fingerprint\`): no baseline to compare with."; echo; } >>"$out/summary.md"
-  rc=0
   "$ib" report "$out/report.json" --format markdown >>"$out/summary.md" 2>"$out/compare.err" ||
     failed 1 "could not render the report (exit $?): $(tail -1 "$out/compare.err")"
 fi
