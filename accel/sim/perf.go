@@ -58,10 +58,17 @@ const MemoryFraction = 0.9
 // weight-only and fp8 serving stacks all reduce in 16 bits).
 const ActivationBytes = 2
 
-// NewDevice sizes a configuration. It fails when the weights do not fit.
+// NewDevice sizes a configuration. It fails when the chips cannot split the
+// model's attention heads (unless the profile pads them) or the weights do
+// not fit.
 func NewDevice(p Profile, chips int, m fixtures.Model, prec Precision) (*Device, error) {
 	if chips < 1 {
 		return nil, fmt.Errorf("chips %d: want at least 1", chips)
+	}
+	if !p.PadsHeads {
+		if err := m.TPDegreeError(chips, MaxChips); err != nil {
+			return nil, fmt.Errorf("%v (on %s)", err, p.ID)
+		}
 	}
 	d := &Device{Profile: p, Chips: chips, Model: m, Precision: prec, Eff: ProfileEfficiencies(p)}
 	d.weightBytes = m.Params() * prec.WeightBytes
@@ -89,17 +96,27 @@ func NewDevice(p Profile, chips int, m fixtures.Model, prec Precision) (*Device,
 // sequence of a common 4k context window.
 const MinKVTokens = 4096
 
+// MaxChips is the most chips one simulated configuration spans.
+const MaxChips = 64
+
 // MinChips is the fewest chips whose usable memory holds the weights with room
-// for MinKVTokens of KV cache (64 at most).
+// for MinKVTokens of KV cache and that can split the model's heads (any count
+// on a profile that pads them): 70B on L4s needs the memory of 7 but runs on
+// 8. When no valid count up to MaxChips holds it, the largest valid count.
 func MinChips(p Profile, m fixtures.Model, prec Precision) int {
 	w := m.Params() * prec.WeightBytes
 	kv := float64(2*m.Layers*m.KVHeads*m.HeadDim()) * KVBytes * MinKVTokens
-	for n := 1; n <= 64; n++ {
+	largest := 1
+	for n := 1; n <= MaxChips; n++ {
+		if !p.PadsHeads && !m.TPDegreeOK(n) {
+			continue
+		}
+		largest = n
 		if float64(p.MemoryBytes)*float64(n)*MemoryFraction >= w+kv {
 			return n
 		}
 	}
-	return 64
+	return largest
 }
 
 // KVCapacityTokens is how many tokens of context fit in the KV cache.

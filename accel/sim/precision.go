@@ -3,6 +3,8 @@ package sim
 import (
 	"fmt"
 	"strings"
+
+	"github.com/inferbench/inferbench/internal/suggest"
 )
 
 // Precision is a numeric format: how many bytes a weight takes and which math
@@ -24,16 +26,17 @@ func Precisions() []Precision {
 	}
 }
 
-// LookupPrecision finds a precision by name; the error lists the valid ones.
+// LookupPrecision finds a precision by name, ignoring case; the error suggests
+// the nearest names and lists the valid ones.
 func LookupPrecision(name string) (Precision, error) {
 	var names []string
 	for _, p := range Precisions() {
-		if p.Name == name {
+		if strings.EqualFold(p.Name, name) {
 			return p, nil
 		}
 		names = append(names, p.Name)
 	}
-	return Precision{}, fmt.Errorf("unknown precision %q; valid: %s", name, strings.Join(names, ", "))
+	return Precision{}, fmt.Errorf("unknown precision %q%s; valid: %s", name, suggest.Hint(name, names), strings.Join(names, ", "))
 }
 
 // KVBytes is the size of one KV-cache element: 16-bit in every precision here.

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/inferbench/inferbench/internal/suggest"
 )
 
 //go:embed profiles.json
@@ -46,6 +48,12 @@ type Profile struct {
 	// DefaultPrecision is the precision the chip is used with in practice, when
 	// that is not bf16 (NPUs run LLMs with 4-bit weights).
 	DefaultPrecision string `json:"default_precision,omitempty"`
+	// PadsHeads says the chip's serving stack pads attention heads up to a
+	// multiple of the tensor-parallel degree, so any chip count runs a model
+	// (AWS Neuron's transformers-neuronx: llama-2-7b, 32 heads, at TP24).
+	// Elsewhere the degree must split the heads (fixtures.Model.TPDegreeOK).
+	// The padded heads' extra work is not modelled.
+	PadsHeads bool `json:"pads_heads,omitempty"`
 	// Sources names where each figure above came from, by JSON field name.
 	Sources map[string]string `json:"sources"`
 }
@@ -70,14 +78,16 @@ func ProfileIDs() []string {
 	return ids
 }
 
-// LookupProfile finds a profile by id; the error lists the valid ids.
+// LookupProfile finds a profile by id, ignoring case; the error suggests the
+// nearest ids and lists the valid ones.
 func LookupProfile(id string) (Profile, error) {
 	for _, p := range Profiles() {
-		if p.ID == id {
+		if strings.EqualFold(p.ID, id) {
 			return p, nil
 		}
 	}
 	ids := ProfileIDs()
+	hint := suggest.Hint(id, ids)
 	sort.Strings(ids)
-	return Profile{}, fmt.Errorf("unknown profile %q; valid: %s", id, strings.Join(ids, ", "))
+	return Profile{}, fmt.Errorf("unknown profile %q%s; valid: %s", id, hint, strings.Join(ids, ", "))
 }

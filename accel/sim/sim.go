@@ -23,6 +23,7 @@ import (
 
 	"github.com/inferbench/inferbench/accel"
 	"github.com/inferbench/inferbench/fixtures"
+	"github.com/inferbench/inferbench/internal/suggest"
 )
 
 // Backend is a simulated device. In virtual time (the default) the load
@@ -51,7 +52,8 @@ var (
 )
 
 // New opens a simulated device for a profile, model and precision. chips 0 means
-// the fewest chips that hold the model; precision "" means the profile's usual one.
+// the fewest chips that hold the model and split its heads (MinChips);
+// precision "" means the profile's usual one. Ids ignore case.
 // realtime only changes what Info says and what Opener hands out (a Realtime,
 // which the load generator cannot drive in virtual time); Infer always runs in
 // wall-clock time and Drive always in virtual time.
@@ -269,19 +271,20 @@ func (Opener) Targets() []string {
 // "" means the profile's usual precision. Spec options: chips=N.
 func (o Opener) Open(s accel.Spec, opts accel.Options) (accel.Backend, error) {
 	if _, err := LookupProfile(s.Target); err != nil {
-		return nil, &accel.SpecError{Spec: s.Raw, Reason: fmt.Sprintf("unknown profile %q", s.Target), Valid: o.Targets()}
+		hint := suggest.HintPrefixed(s.Target, ProfileIDs(), "sim:")
+		return nil, &accel.SpecError{Spec: s.Raw, Reason: fmt.Sprintf("unknown profile %q%s", s.Target, hint), Valid: o.Targets()}
 	}
 	chips := 0
 	for k, v := range s.Params {
 		switch k {
 		case "chips":
 			n, err := strconv.Atoi(v[0])
-			if err != nil || n < 1 || n > 64 {
-				return nil, &accel.SpecError{Spec: s.Raw, Reason: fmt.Sprintf("chips=%q: want a whole number from 1 to 64", v[0])}
+			if err != nil || n < 1 || n > MaxChips {
+				return nil, &accel.SpecError{Spec: s.Raw, Reason: fmt.Sprintf("chips=%q: want a whole number from 1 to %d", v[0], MaxChips)}
 			}
 			chips = n
 		default:
-			return nil, &accel.SpecError{Spec: s.Raw, Reason: fmt.Sprintf("unknown option %q", k), Valid: []string{"chips=N"}}
+			return nil, &accel.SpecError{Spec: s.Raw, Reason: fmt.Sprintf("unknown option %q%s", k, suggest.Hint(k, []string{"chips"})), Valid: []string{"chips=N"}}
 		}
 	}
 	b, err := New(s.Target, chips, opts.Model, opts.Precision, opts.Realtime)
