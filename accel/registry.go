@@ -5,6 +5,8 @@ import (
 	"net/url"
 	"sort"
 	"strings"
+
+	"github.com/inferbench/inferbench/internal/suggest"
 )
 
 // Spec is a parsed backend spec: `noop`, `sim:h100-sxm`, `sim:inf2?chips=12`,
@@ -42,7 +44,7 @@ func ParseSpec(s string) (Spec, error) {
 	}
 	head, query, hasQuery := strings.Cut(s, "?")
 	scheme, target, _ := strings.Cut(head, ":")
-	sp.Scheme, sp.Target = scheme, target
+	sp.Scheme, sp.Target = strings.ToLower(scheme), target // schemes ignore case, as in URLs
 	if scheme == "" {
 		return sp, &SpecError{Spec: s, Reason: "no scheme before ':'"}
 	}
@@ -134,7 +136,7 @@ func (r *Registry) Open(spec string, o Options) (Backend, error) {
 				valid = append(valid, s+"://HOST:PORT/v1")
 			}
 		}
-		reason := fmt.Sprintf("unknown scheme %q", sp.Scheme)
+		reason := fmt.Sprintf("unknown scheme %q%s", sp.Scheme, suggest.Hint(sp.Scheme, r.Schemes()))
 		if looksLikeHost(sp.Scheme, sp.Target) {
 			reason = fmt.Sprintf("an endpoint URL needs its scheme: did you mean http://%s?", spec)
 		}

@@ -97,3 +97,21 @@ func FuzzParseSpec(f *testing.F) {
 		}
 	})
 }
+
+// Schemes ignore case, and an unknown one is matched to the nearest.
+func TestSchemeCaseAndHint(t *testing.T) {
+	t.Parallel()
+	if sp, err := accel.ParseSpec("NOOP"); err != nil || sp.Scheme != "noop" {
+		t.Errorf("ParseSpec(NOOP) = %+v, %v", sp, err)
+	}
+	reg := accel.NewRegistry(noop.Opener{})
+	if b, err := reg.Open("Noop", accel.Options{}); err != nil {
+		t.Errorf("Open(Noop): %v", err)
+	} else {
+		b.Close()
+	}
+	_, err := reg.Open("nop:x", accel.Options{})
+	if err == nil || !strings.Contains(err.Error(), `unknown scheme "nop" (did you mean noop?)`) {
+		t.Errorf("Open(nop:x) = %v, want a suggestion of noop", err)
+	}
+}
