@@ -3,6 +3,7 @@ package nvml
 import (
 	"errors"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -13,9 +14,11 @@ import (
 type counter struct {
 	k      int
 	failAt int
+	calls  atomic.Int64 // Sample calls, read by tests while the sampler runs
 }
 
 func (c *counter) Sample(s *accel.Sample) error {
+	c.calls.Add(1)
 	if c.failAt > 0 && c.k >= c.failAt {
 		return ErrGPULost
 	}
@@ -89,8 +92,13 @@ func TestSamplerStartStopReuse(t *testing.T) {
 		t.Fatal(err)
 	}
 	for run := range 2 {
+		// Wait for the reads the test is about, not a fixed time: on a
+		// busy machine 10 ms held as few as 3 of the 1 ms ticks.
+		// The failing source answers failAt−k more reads, then fails one.
+		okFrom, badFrom := ok.calls.Load(), failing.calls.Load()
+		badNeed := badFrom + int64(max(failing.failAt-failing.k, 0)) + 1
 		s.Start()
-		time.Sleep(10 * time.Millisecond)
+		waitFor(t, func() bool { return ok.calls.Load() >= okFrom+2 && failing.calls.Load() >= badNeed })
 		series := s.Stop()
 		if len(series) != 2 || series[0].Name != "ok" || series[1].Name != "bad" {
 			t.Fatalf("run %d: series %+v", run, series)
@@ -137,5 +145,15 @@ func BenchmarkTick(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		s.tick(false)
+	}
+}
+
+// waitFor polls cond until it holds, failing the test after 10 s.
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); !cond(); time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("timed out waiting for the sampler's reads")
+		}
 	}
 }
