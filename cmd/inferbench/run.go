@@ -224,10 +224,21 @@ func runCmd(ctx context.Context, e *env, args []string) error {
 		return exitError{code: in.exitCode(), err: fmt.Errorf("%v: wrote the %d run(s) completed so far to %s, marked interrupted", in, len(rep.Runs), f.out)}
 	}
 	if verdict != nil {
-		return fmt.Errorf("%w (report kept in %s)", verdict, f.out)
+		return keptError{verdict, f.out}
 	}
 	return nil
 }
+
+// keptError is a run's failure after its report was written: the message
+// says where the report is; suite, which writes the runs elsewhere, reads
+// the failure alone.
+type keptError struct {
+	err  error
+	path string
+}
+
+func (e keptError) Error() string { return fmt.Sprintf("%v (report kept in %s)", e.err, e.path) }
+func (e keptError) Unwrap() error { return e.err }
 
 // redactSpecs returns the specs with any password in a URL replaced: the
 // report records the configuration, never a secret.

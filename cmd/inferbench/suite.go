@@ -73,6 +73,10 @@ func suiteCmd(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 		if _, stopped := interrupted(ctx); runErr != nil && !stopped && firstErr == nil {
+			var kept keptError
+			if errors.As(runErr, &kept) {
+				runErr = kept.err // the job's file is temporary: the suite's report holds the run
+			}
 			firstErr = fmt.Errorf("suite %q, run %s: %w", s.Name, j.Name, runErr)
 		}
 		if combined == nil {
@@ -97,7 +101,10 @@ func suiteCmd(ctx context.Context, e *env, args []string) error {
 	if in, stopped := interrupted(ctx); stopped {
 		return exitError{code: in.exitCode(), err: fmt.Errorf("%v: the suite's report holds the runs completed so far", in)}
 	}
-	return firstErr
+	if firstErr != nil {
+		return keptError{firstErr, *out}
+	}
+	return nil
 }
 
 // loadSuite reads a suite from a file, or an embedded suite by id.

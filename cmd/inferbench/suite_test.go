@@ -44,6 +44,35 @@ func TestSuiteRunsEveryJobIntoOneReport(t *testing.T) {
 	}
 }
 
+// A suite whose job failed still writes every job's runs, marks the failed
+// one, and exits 1 pointing at the suite's report, not at a job's temporary
+// file that is gone by then.
+func TestSuiteWithAFailedJobExit1(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	suite := filepath.Join(dir, "s.json")
+	// 100,000-token prompts never fit an L4: every request is rejected.
+	os.WriteFile(suite, []byte(`{"name":"mixed","backends":["sim:h100-sxm","sim:l4"],
+		"workloads":[{"name":"long","input-tokens":100000,"output-tokens":8}],
+		"scenarios":[{"name":"c2","scenario":"closed","concurrency":2,"requests":10,"duration":"0s"}]}`), 0o644)
+	out := filepath.Join(dir, "r.json")
+	code, _, errs := invoke(t, "suite", suite, "-o", out)
+	if code != exitRuntime {
+		t.Fatalf("exit %d, want 1: %s", code, errs)
+	}
+	last := errs[strings.LastIndex(strings.TrimSpace(errs), "\n")+1:]
+	if !strings.Contains(last, "report kept in "+out) || strings.Contains(last, ".suite-") || !strings.Contains(last, "sim:l4") {
+		t.Errorf("last line %q: want the failed run named and the suite's report", last)
+	}
+	rep, err := report.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Runs) != 2 || rep.Runs[0].Failed || !rep.Runs[1].Failed {
+		t.Errorf("runs %d: want h100 ok and l4 failed", len(rep.Runs))
+	}
+}
+
 func TestSuiteBadInputExit2(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
