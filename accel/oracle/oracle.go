@@ -27,6 +27,8 @@ package oracle
 import (
 	"context"
 	"fmt"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -144,9 +146,41 @@ func New(c Config) (*Backend, error) {
 	return b, nil
 }
 
-// Info describes the oracle.
+// Info describes the oracle. Its id is the spec that opens the same
+// oracle, so two oracles with other answers never pass for one backend in a
+// report or a comparison.
 func (b *Backend) Info() accel.Info {
-	return accel.Info{ID: "oracle", Kind: "oracle", Name: "oracle (known answers)"}
+	return accel.Info{ID: b.cfg.Spec(), Kind: "oracle", Name: "oracle (known answers)"}
+}
+
+// Spec is the backend spec of c's options, in a fixed order, without the
+// zero ones (a Schedule cannot be written in a spec: it shows as
+// schedule=func).
+func (c Config) Spec() string {
+	var opts []string
+	add := func(k, v string) { opts = append(opts, k+"="+v) }
+	if c.TTFT > 0 {
+		add("ttft", c.TTFT.String())
+	}
+	if c.TPOT > 0 {
+		add("tpot", c.TPOT.String())
+	}
+	if c.Schedule != nil {
+		add("schedule", "func")
+	}
+	if c.FailEvery > 0 {
+		add("fail-every", strconv.FormatUint(c.FailEvery, 10))
+	}
+	if c.Stall.Every > 0 && c.Stall.For > 0 {
+		add("stall", c.Stall.For.String()+"/"+c.Stall.Every.String())
+	}
+	if c.Slots > 0 {
+		add("slots", strconv.Itoa(c.Slots))
+	}
+	if len(opts) == 0 {
+		return "oracle"
+	}
+	return "oracle?" + strings.Join(opts, "&")
 }
 
 // Close does nothing.

@@ -79,6 +79,13 @@ func TestOpener(t *testing.T) {
 	if o.cfg.TTFT != want.TTFT || o.cfg.TPOT != want.TPOT || o.cfg.FailEvery != 3 || o.cfg.Stall != want.Stall || o.cfg.Slots != 2 {
 		t.Errorf("opened %+v, want %+v", o.cfg, want)
 	}
+	// Its id is its canonical spec, which opens the same oracle.
+	const canonical = "oracle?ttft=20ms&tpot=1ms&fail-every=3&stall=1s/10s&slots=2"
+	if id := b.Info().ID; id != canonical {
+		t.Errorf("id %q, want %q", id, canonical)
+	} else if again, err := open(id, false); err != nil || again.Info().ID != id {
+		t.Errorf("reopening %q: %v, %v", id, again, err)
+	}
 	if b, err := open("oracle", true); err != nil {
 		t.Error(err)
 	} else if _, virtual := b.(accel.Virtual); virtual {
