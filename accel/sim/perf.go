@@ -67,7 +67,7 @@ func NewDevice(p Profile, chips int, m fixtures.Model, prec Precision) (*Device,
 	}
 	if !p.PadsHeads {
 		if err := m.TPDegreeError(chips, MaxChips); err != nil {
-			return nil, fmt.Errorf("%v (on %s)", err, p.ID)
+			return nil, fmt.Errorf("chips=%d on %s: %w", chips, p.ID, err)
 		}
 	}
 	d := &Device{Profile: p, Chips: chips, Model: m, Precision: prec, Eff: ProfileEfficiencies(p)}

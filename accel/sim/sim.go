@@ -289,7 +289,9 @@ func (o Opener) Open(s accel.Spec, opts accel.Options) (accel.Backend, error) {
 	}
 	b, err := New(s.Target, chips, opts.Model, opts.Precision, opts.Realtime)
 	if err != nil {
-		return nil, err
+		// Every failure here is about what the spec (with the model and
+		// precision) asks for: name the spec.
+		return nil, &accel.SpecError{Spec: s.Raw, Reason: err.Error()}
 	}
 	if opts.Realtime {
 		return b.Realtime(), nil

@@ -27,6 +27,8 @@ type endpointFlags struct {
 	lengthHints       bool
 	stream            bool
 	transport         string
+	// names are the flags registered here, which only endpoints read.
+	names []string
 }
 
 const endpointExamples = `  inferbench run --backend http://127.0.0.1:8000/v1 --model llama-3.1-8b --input-tokens 128 --output-tokens 64
@@ -38,6 +40,13 @@ const endpointExamples = `  inferbench run --backend http://127.0.0.1:8000/v1 --
 // addEndpointFlags registers the endpoint flags on fs.
 func addEndpointFlags(fs *pflag.FlagSet) *endpointFlags {
 	f := &endpointFlags{fs: fs}
+	before := map[string]bool{}
+	fs.VisitAll(func(fl *pflag.Flag) { before[fl.Name] = true })
+	defer fs.VisitAll(func(fl *pflag.Flag) {
+		if !before[fl.Name] {
+			f.names = append(f.names, fl.Name)
+		}
+	})
 	fs.StringVar(&f.api, "api", "chat", "endpoints: chat (/chat/completions) or completions (/completions)")
 	fs.StringVar(&f.dialect, "dialect", "auto", "endpoints: openai (Bearer token), azure (api-key header, api-version URL) or auto (from the URL)")
 	fs.StringVar(&f.apiKeyEnv, "api-key-env", "OPENAI_API_KEY", "endpoints: environment variable holding the API key (never reported)")

@@ -9,7 +9,10 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/inferbench/inferbench/accel"
 	"github.com/inferbench/inferbench/bench"
+	"github.com/inferbench/inferbench/fixtures"
+	"github.com/inferbench/inferbench/internal/suggest"
 )
 
 // loadFlags are the load generator's settings beyond the basic ones in
@@ -129,4 +132,214 @@ func scenarioNames() string {
 		s = append(s, string(sc))
 	}
 	return strings.Join(s, ", ")
+}
+
+// parseScenario reads --scenario, ignoring case; the error suggests the
+// nearest scenario beside the list.
+func parseScenario(name string) (bench.Scenario, error) {
+	var names []string
+	for _, sc := range bench.Scenarios() {
+		if strings.EqualFold(string(sc), name) {
+			return sc, nil
+		}
+		names = append(names, string(sc))
+	}
+	return "", usagef("unknown scenario %q%s; valid: %s", name, suggest.Hint(name, names), strings.Join(names, ", "))
+}
+
+// scenarioDoes says what a scenario does, for errors about flags it ignores.
+func scenarioDoes(sc bench.Scenario) string {
+	switch sc {
+	case bench.SingleStream:
+		return "sends one request at a time, the next when the last completes"
+	case bench.Closed:
+		return "keeps --concurrency requests in flight, each sent when one completes"
+	case bench.Constant, bench.Poisson, bench.Gamma:
+		return "sends on a schedule at --rate"
+	case bench.Offline:
+		return "makes all --requests available at t=0"
+	case bench.Sweep:
+		return "runs one point per value of --rates or --concurrencies"
+	case bench.MaxRate:
+		return "searches for the highest rate that meets --slo"
+	}
+	return "issues requests its own way"
+}
+
+// checkScenarioFlags refuses every load flag the user set that the scenario
+// would ignore: a --rate given to a closed loop used to vanish, and the
+// report then described a run nobody asked for.
+func checkScenarioFlags(fs *pflag.FlagSet, sc bench.Scenario, l *loadFlags) error {
+	rateSweep := sc == bench.Sweep && len(l.rates) > 0
+	open := sc.Open() || rateSweep
+	rules := []struct {
+		flags   []string
+		applies bool
+		instead string
+	}{
+		{[]string{"rate"}, sc.Open(), map[bool]string{
+			false: "a rate is for --scenario constant, poisson, gamma or max-rate",
+			true:  "a sweep takes its rates from --rates",
+		}[sc == bench.Sweep]},
+		{[]string{"rates", "concurrencies"}, sc == bench.Sweep, "a list of points is for --scenario sweep (one run each)"},
+		{[]string{"concurrency"}, sc == bench.Closed || sc == bench.Offline, map[bench.Scenario]string{
+			bench.SingleStream: "single-stream is a closed loop of one: for more in flight use --scenario closed",
+			bench.Sweep:        "a sweep takes its concurrencies from --concurrencies",
+		}[sc]},
+		{[]string{"burstiness"}, sc == bench.Gamma || sc == bench.MaxRate || rateSweep,
+			"burstiness shapes the gaps of --scenario gamma, max-rate and rate sweeps (poisson's gaps have burstiness 1)"},
+		{[]string{"lag-budget", "lag-share", "max-lag", "workers", "max-workers"}, open,
+			"only an open loop (constant, poisson, gamma, max-rate, a sweep of --rates) has a schedule and a worker pool"},
+	}
+	for _, r := range rules {
+		for _, name := range r.flags {
+			if !fs.Changed(name) || r.applies {
+				continue
+			}
+			instead := r.instead
+			if instead == "" { // --concurrency in an open loop
+				instead = "an open loop's workers grow as needed, up to --max-workers"
+			}
+			return usagef("--%s does not apply to --scenario %s, which %s; %s", name, sc, scenarioDoes(sc), instead)
+		}
+	}
+	return nil
+}
+
+// checkBackendFlags refuses flags that no chosen backend reads: endpoint
+// flags (--prompts, --header...) when no backend is an endpoint, --realtime
+// when none is simulated, --telemetry-interval with nothing to watch.
+// which names the backends in the errors ("" to list specs).
+func checkBackendFlags(fs *pflag.FlagSet, specs []string, which string, endpointFlags []string, telemetry bool) error {
+	var endpoint, simulated, nvmlGPU bool
+	for _, s := range specs {
+		sp, err := accel.ParseSpec(s)
+		if err != nil {
+			continue // the registry will say what is wrong with it
+		}
+		switch sp.Scheme {
+		case "http", "https":
+			endpoint = true
+		case "nvml": // its load goes to --endpoint
+			endpoint, nvmlGPU = true, true
+		case "sim":
+			simulated = true
+		}
+	}
+	if which == "" {
+		which = "backend " + strings.Join(redactSpecs(specs), ", ")
+		if len(specs) > 3 {
+			which = fmt.Sprintf("backends %s and %d more", strings.Join(redactSpecs(specs[:2]), ", "), len(specs)-2)
+		} else if len(specs) > 1 {
+			which = "backends " + strings.Join(redactSpecs(specs), ", ")
+		}
+	}
+	if !endpoint {
+		for _, name := range endpointFlags {
+			if !fs.Changed(name) {
+				continue
+			}
+			why := "only endpoints (http(s)://HOST:PORT/v1, or nvml:N with --endpoint) take it"
+			if name == "prompts" {
+				why = "only endpoints (http(s)://HOST:PORT/v1) are sent prompt text; simulated and noop backends take lengths (--input-tokens, --workload)"
+			}
+			return usagef("--%s does not apply to %s: %s", name, which, why)
+		}
+	}
+	if fs.Changed("realtime") && !simulated {
+		return usagef("--realtime does not apply to %s: only simulated (sim:) backends run in virtual time to begin with", which)
+	}
+	if fs.Changed("telemetry-interval") && !telemetry && !nvmlGPU {
+		return usagef("--telemetry-interval does not apply without --telemetry nvml:N or an nvml:N backend: there is no GPU to read")
+	}
+	return nil
+}
+
+// planLengths turns --workload, --input-tokens and --output-tokens into the
+// workload a run draws its lengths from, and checks them against the model
+// (when it is one of the fixtures; an endpoint may serve any): a decoder
+// makes at least one token, an encoder none, and prompt plus completion fit
+// the model's context. One length given alone fixes that side; the other keeps
+// the workload's distribution, and a note says which.
+func planLengths(fs *pflag.FlagSet, wl fixtures.Workload, model string, in, out int) (fixtures.Workload, []string, error) {
+	setIn, setOut := fs.Changed("input-tokens"), fs.Changed("output-tokens")
+	if setIn && in < 1 {
+		return wl, nil, usagef("--input-tokens %d: want at least 1 prompt token", in)
+	}
+	if setOut && out < 0 {
+		return wl, nil, usagef("--output-tokens %d: want 0 (encoders) or more", out)
+	}
+	if setIn && fs.Changed("prompts") {
+		return wl, nil, usagef("--input-tokens does not apply with --prompts: the prompts' text sets their length")
+	}
+	m, err := fixtures.LookupModel(model)
+	known := err == nil
+	encoder := known && m.Encoder
+	switch {
+	case encoder && setOut && out > 0:
+		return wl, nil, usagef("--output-tokens %d does not apply to %s: an encoder makes one pass and no tokens (drop the flag)", out, m.ID)
+	case !encoder && setOut && out == 0 && known:
+		return wl, nil, usagef("--output-tokens 0: %s is a decoder and makes at least 1 token (0 is for encoders such as bert-base)", m.ID)
+	case !encoder && setOut && out == 0:
+		return wl, nil, usagef("--output-tokens 0: want at least 1 completion token (0 is for encoder models)")
+	}
+	var notes []string
+	from := wl.ID // the workload named, before a fixed length renames it
+	fixed := func(n int) fixtures.Dist {
+		return fixtures.Dist{Kind: "fixed", Median: float64(n), Min: n, Max: n}
+	}
+	switch {
+	case setIn && (setOut || encoder):
+		wl = fixtures.FixedWorkload(wl.Model, in, out)
+	case setIn:
+		notes = append(notes, fmt.Sprintf("--input-tokens %d alone: completion lengths still come from workload %s (%s); give --output-tokens too for a fixed one",
+			in, wl.ID, describeDist(wl.Output)))
+		wl.ID, wl.About, wl.Input = fmt.Sprintf("%s-in-%d", wl.ID, in), wl.About+" Prompt length fixed by --input-tokens.", fixed(in)
+	case setOut:
+		notes = append(notes, fmt.Sprintf("--output-tokens %d alone: prompt lengths still come from workload %s (%s); give --input-tokens too for a fixed one",
+			out, wl.ID, describeDist(wl.Input)))
+		wl.ID, wl.About, wl.Output = fmt.Sprintf("%s-out-%d", wl.ID, out), wl.About+" Completion length fixed by --output-tokens.", fixed(out)
+	case encoder:
+		wl.Output = fixed(0) // an encoder makes no tokens, whatever the workload's completions
+	}
+	if known && m.Context > 0 && wl.Input.Max+wl.Output.Max > m.Context {
+		side := func(flag string, set bool, d fixtures.Dist, what string) string {
+			if set {
+				return fmt.Sprintf("%s %d", flag, d.Max)
+			}
+			return fmt.Sprintf("%s up to %d tokens (workload %s)", what, d.Max, from)
+		}
+		if encoder {
+			return wl, nil, usagef("%s: %s takes at most %d (its context); give --input-tokens up to %d",
+				side("--input-tokens", setIn, wl.Input, "prompts"), m.ID, m.Context, m.Context)
+		}
+		return wl, nil, usagef("%s + %s = %d tokens: %s takes at most %d (its context, prompt and completion together); give --input-tokens and --output-tokens that fit",
+			side("--input-tokens", setIn, wl.Input, "prompts"), side("--output-tokens", setOut, wl.Output, "completions"),
+			wl.Input.Max+wl.Output.Max, m.ID, m.Context)
+	}
+	return wl, notes, nil
+}
+
+// describeDist says what a length distribution draws, in words.
+func describeDist(d fixtures.Dist) string {
+	if d.Kind == "fixed" {
+		return fmt.Sprintf("always %d tokens", d.Min)
+	}
+	kind := d.Kind
+	if kind == "lognormal" {
+		kind = "log-normal"
+	}
+	return fmt.Sprintf("%s, median %g, %d to %d tokens", kind, d.Median, d.Min, d.Max)
+}
+
+// checkRunFlags refuses the run flags the user set that the scenario or
+// every chosen backend would ignore (exit 2, one line naming the flag).
+func checkRunFlags(fs *pflag.FlagSet, f *runFlags, sc bench.Scenario, ep *endpointFlags, tf *telemetryFlags) error {
+	if err := checkScenarioFlags(fs, sc, &f.load); err != nil {
+		return err
+	}
+	if len(f.backends) == 0 {
+		return checkBackendFlags(fs, []string{"sim:"}, "the default backends (every simulated profile)", ep.names, len(tf.specs) > 0)
+	}
+	return checkBackendFlags(fs, f.backends, "", ep.names, len(tf.specs) > 0)
 }

@@ -15,9 +15,12 @@ import (
 	"os"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/pflag"
+
+	"github.com/inferbench/inferbench/internal/suggest"
 )
 
 // Exit codes.
@@ -85,6 +88,9 @@ func main() {
 
 // mainWithEnv runs one invocation and returns its exit code.
 func mainWithEnv(ctx context.Context, e *env, args []string) int {
+	if len(args) > 0 && args[0] == "--version" {
+		args = append([]string{"version"}, args[1:]...) // what every tool answers
+	}
 	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
 		if len(args) > 1 {
 			return mainWithEnv(ctx, e, []string{args[1], "--help"})
@@ -102,9 +108,18 @@ func mainWithEnv(ctx context.Context, e *env, args []string) int {
 	}
 	var names []string
 	for _, c := range commands() {
+		if strings.EqualFold(c.name, args[0]) {
+			return exitCode(e, c.run(ctx, e, args[1:]))
+		}
 		names = append(names, c.name)
 	}
-	fmt.Fprintf(e.stderr, "inferbench: unknown command %q; valid: %s\n", args[0], strings.Join(names, ", "))
+	if strings.HasPrefix(args[0], "-") {
+		fmt.Fprintf(e.stderr, "inferbench: %q comes before a command: flags follow one (inferbench run %s ...); commands: %s\n",
+			args[0], args[0], strings.Join(names, ", "))
+		return exitUsage
+	}
+	fmt.Fprintf(e.stderr, "inferbench: unknown command %q%s; valid: %s (see 'inferbench help')\n",
+		args[0], suggest.Hint(args[0], names), strings.Join(names, ", "))
 	return exitUsage
 }
 
@@ -163,16 +178,57 @@ func newFlags(e *env, name, synopsis, examples string) *pflag.FlagSet {
 	return fs
 }
 
-// parseFlags parses args; a parse error is a usage error.
+// parseFlags parses args; a parse error is a usage error. An unknown flag
+// gets the nearest known ones as a suggestion.
 func parseFlags(fs *pflag.FlagSet, args []string) error {
 	fs.SetOutput(io.Discard) // we print the error once, ourselves
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
 			return err
 		}
-		return usagef("%s: %v (see 'inferbench %s --help')", fs.Name(), err, fs.Name())
+		return usagef("%s: %v%s (see 'inferbench %s --help')", fs.Name(), err, flagHint(fs, err), fs.Name())
 	}
 	return nil
+}
+
+// flagHint suggests the flags nearest to an unknown one, from pflag's error
+// ("unknown flag: --concurency", "unknown shorthand flag: 'c' in
+// -concurrency"); "" for any other error or when nothing is close.
+func flagHint(fs *pflag.FlagSet, err error) string {
+	msg := err.Error()
+	var name string
+	switch {
+	case strings.HasPrefix(msg, "unknown flag: --"):
+		name = strings.TrimPrefix(msg, "unknown flag: --")
+	case strings.HasPrefix(msg, "unknown shorthand flag: "):
+		// A long flag written with one dash: pflag reads -concurrency as -c.
+		_, word, ok := strings.Cut(msg, " in -")
+		if !ok {
+			return ""
+		}
+		name, _, _ = strings.Cut(word, "=")
+		if fs.Lookup(name) != nil {
+			return " (did you mean --" + name + "?)"
+		}
+	default:
+		return ""
+	}
+	var names []string
+	fs.VisitAll(func(f *pflag.Flag) {
+		if !f.Hidden {
+			names = append(names, f.Name)
+		}
+	})
+	return suggest.HintPrefixed(name, names, "--")
+}
+
+// quoted writes args as a list of quoted words: "a", "b" (not a Go slice).
+func quoted(args []string) string {
+	q := make([]string, len(args))
+	for i, a := range args {
+		q[i] = strconv.Quote(a)
+	}
+	return strings.Join(q, ", ")
 }
 
 // checkFormat is the one check of every subcommand's --format: got must be one
@@ -181,7 +237,7 @@ func checkFormat(got string, valid ...string) error {
 	if slices.Contains(valid, got) {
 		return nil
 	}
-	return usagef("--format %q: want one of %s", got, strings.Join(valid, ", "))
+	return usagef("--format %q%s: want one of %s", got, suggest.Hint(got, valid), strings.Join(valid, ", "))
 }
 
 // printNotes writes notes (worth knowing, not errors: a run with no price)

@@ -84,7 +84,7 @@ func runCmd(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	if fs.NArg() > 0 {
-		return usagef("run takes no arguments, got %q", fs.Args())
+		return usagef("run takes no arguments, got %s", quoted(fs.Args()))
 	}
 	if err := checkFormat(f.format, "text", "json"); err != nil {
 		return err
@@ -96,24 +96,18 @@ func runCmd(ctx context.Context, e *env, args []string) error {
 	if f.model == "" {
 		f.model = wl.Model
 	}
-	if f.inputTokens < 0 || f.outputTokens < 0 {
-		return usagef("--input-tokens %d, --output-tokens %d: want positive lengths", f.inputTokens, f.outputTokens)
+	sc, err := parseScenario(f.scenario)
+	if err != nil {
+		return err
 	}
-	if f.inputTokens > 0 || f.outputTokens > 0 {
-		in, out := f.inputTokens, f.outputTokens
-		if in == 0 {
-			in = int(wl.Input.Median)
-		}
-		if out == 0 {
-			out = int(wl.Output.Median)
-		}
-		wl = fixtures.FixedWorkload(wl.Model, in, out)
+	if err := checkRunFlags(fs, &f, sc, ep, tf); err != nil { // flags that would be ignored: load.go
+		return err
+	}
+	wl, lengthNotes, err := planLengths(fs, wl, f.model, f.inputTokens, f.outputTokens) // against the model: load.go
+	if err != nil {
+		return err
 	}
 	lengths := bench.FromWorkload(f.seed, wl)
-	sc, err := bench.ParseScenario(f.scenario)
-	if err != nil {
-		return usageError{err}
-	}
 	if fs.Changed("requests") && !fs.Changed("duration") {
 		f.duration = 0 // a request count alone is the limit
 	}
@@ -166,6 +160,7 @@ func runCmd(ctx context.Context, e *env, args []string) error {
 		backends = append(backends, b)
 	}
 
+	printNotes(e.stderr, lengthNotes)
 	rep := report.New(version, report.Config{
 		Backends: redactSpecs(f.backends), Model: f.model, Precision: f.precision, Workload: wl.ID,
 		InputTokens: f.inputTokens, OutputTokens: f.outputTokens, Scenario: string(sc),
