@@ -311,7 +311,7 @@ func hostPort(u *url.URL) string {
 // cause when there is one.
 func unwrapNet(err error) error {
 	var op *net.OpError
-	if errors.As(err, &op) && op.Err != nil {
+	if errors.As(err, &op) && op.Err != nil && op.Addr != nil { // a DNS failure has no address: keep its own message
 		return fmt.Errorf("%s %s: %w", op.Op, op.Addr, op.Err)
 	}
 	return err
