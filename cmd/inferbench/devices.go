@@ -39,7 +39,7 @@ func devicesCmd(_ context.Context, e *env, args []string) error {
 		return err
 	}
 	if fs.NArg() > 0 {
-		return usagef("devices takes no arguments, got %q", fs.Args())
+		return usagef("devices takes no arguments, got %s", quoted(fs.Args()))
 	}
 	if err := checkFormat(*format, "text", "json"); err != nil {
 		return err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	"github.com/inferbench/inferbench/accel/nvml"
 	"github.com/inferbench/inferbench/accel/sim"
@@ -21,10 +22,20 @@ func fingerprintCmd(_ context.Context, e *env, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	if fs.NArg() > 0 {
+		return usagef("fingerprint takes no arguments, got %s", quoted(fs.Args()))
+	}
 	if err := checkFormat(*format, "text", "json"); err != nil {
 		return err
 	}
+	if *short && fs.Changed("format") {
+		return usagef("--short prints the id alone and --format %s a whole fingerprint: give one", *format)
+	}
 	f := machineFingerprint()
+	gpus, driver := strings.Join(f.GPUs, ", "), f.Driver
+	if gpus == "" {
+		gpus, driver = "none seen (no NVML)", "-"
+	}
 	switch {
 	case *short:
 		fmt.Fprintln(e.stdout, f.ID)
@@ -33,8 +44,8 @@ func fingerprintCmd(_ context.Context, e *env, args []string) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(f)
 	default:
-		fmt.Fprintf(e.stdout, "id      %s\ngpus    %v\ndriver  %s\ncpu     %s\ncores   %d\nos      %s/%s\ntool    %s\nsim     %s\n",
-			f.ID, f.GPUs, f.Driver, f.CPU, f.Cores, f.OS, f.Arch, f.Tool, f.SimProfiles)
+		fmt.Fprintf(e.stdout, "id      %s\ngpus    %s\ndriver  %s\ncpu     %s\ncores   %d\nos      %s/%s\ntool    %s\nsim     %s\n",
+			f.ID, gpus, driver, f.CPU, f.Cores, f.OS, f.Arch, f.Tool, f.SimProfiles)
 	}
 	return nil
 }

@@ -20,6 +20,9 @@ func profilesCmd(_ context.Context, e *env, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	if fs.NArg() > 0 {
+		return usagef("profiles takes no arguments, got %s (it lists every profile)", quoted(fs.Args()))
+	}
 	ps := sim.Profiles()
 	if err := checkFormat(*format, "text", "json"); err != nil {
 		return err

@@ -9,6 +9,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/inferbench/inferbench/accel/sim"
+	"github.com/inferbench/inferbench/fixtures"
 )
 
 const simulateExamples = `  inferbench simulate --profile h100-sxm --model llama-3.1-8b --batch 8 --input-tokens 512 --output-tokens 128
@@ -31,13 +32,13 @@ func simulateCmd(ctx context.Context, e *env, args []string) error {
 	fs.IntVar(&s.Batch, "batch", 1, "static batch: this many identical requests starting together")
 	fs.IntVar(&s.Requests, "requests", 0, "offline: this many requests at t=0, continuous batching up to memory capacity (overrides --batch)")
 	fs.IntVar(&s.InputTokens, "input-tokens", 512, "prompt tokens per request")
-	fs.IntVar(&s.OutputTokens, "output-tokens", 128, "output tokens per request (0 for encoders)")
+	fs.IntVar(&s.OutputTokens, "output-tokens", 128, "output tokens per request (encoders: none, and the flag does not apply)")
 	format := fs.String("format", "text", "output format: text or json")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
-		return usagef("simulate takes no arguments, got %q", fs.Args())
+		return usagef("simulate takes no arguments, got %s", quoted(fs.Args()))
 	}
 	if err := checkFormat(*format, "text", "json"); err != nil {
 		return err
@@ -46,7 +47,23 @@ func simulateCmd(ctx context.Context, e *env, args []string) error {
 		return usagef("--profile is required; valid: %s", strings.Join(sim.ProfileIDs(), ", "))
 	}
 	if s.Model == "" {
-		return usagef("--model is required (e.g. llama-3.1-8b; see fixtures/models.json)")
+		return usagef("--model is required; valid: %s", strings.Join(fixtures.ModelIDs(), ", "))
+	}
+	m, err := fixtures.LookupModel(s.Model)
+	if err != nil {
+		return usageError{err}
+	}
+	switch {
+	case m.Encoder && fs.Changed("output-tokens") && s.OutputTokens > 0:
+		return usagef("--output-tokens %d does not apply to %s: an encoder makes one pass and no tokens (drop the flag)", s.OutputTokens, m.ID)
+	case m.Encoder:
+		s.OutputTokens = 0
+	case s.OutputTokens < 1:
+		return usagef("--output-tokens %d: %s is a decoder and makes at least 1 token (0 is for encoders such as bert-base)", s.OutputTokens, m.ID)
+	}
+	if s.InputTokens+s.OutputTokens > m.Context {
+		return usagef("--input-tokens %d + --output-tokens %d = %d tokens: %s takes at most %d (its context, prompt and completion together)",
+			s.InputTokens, s.OutputTokens, s.InputTokens+s.OutputTokens, m.ID, m.Context)
 	}
 	if fs.Changed("requests") && s.Requests < 1 {
 		return usagef("--requests %d: want at least 1", s.Requests)
