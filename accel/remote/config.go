@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/inferbench/inferbench/accel"
+	"github.com/inferbench/inferbench/internal/redact"
 )
 
 // API names the endpoint a request goes to.
@@ -113,8 +114,17 @@ func DetectDialect(u *url.URL) Dialect {
 // Errors name the bad key and value and wrap accel.ErrBadSpec.
 func ConfigFromOptions(spec accel.Spec, o accel.Options) (Config, error) {
 	c := Config{URL: spec.Target, Model: o.Model, Seed: o.Seed, API: APIChat, LengthHints: true, Headers: http.Header{}}
+	// The error names what the user wrote, with the secrets it holds masked:
+	// the key, the header values and the URL's user info (a spec that is not a
+	// URL is where a password is most often echoed).
+	red := redact.New(o.Settings[SettingAPIKey])
+	for k, v := range o.Settings {
+		if strings.HasPrefix(k, SettingHeaderPrefix) {
+			red.Add(v)
+		}
+	}
 	bad := func(format string, args ...any) error {
-		return &accel.SpecError{Spec: spec.Raw, Reason: fmt.Sprintf(format, args...)}
+		return &accel.SpecError{Spec: red.String(spec.Raw), Reason: red.String(fmt.Sprintf(format, args...))}
 	}
 	dur := func(key string, dst *time.Duration) error {
 		v, ok := o.Settings[key]
@@ -214,7 +224,9 @@ func ConfigFromOptions(spec accel.Spec, o accel.Options) (Config, error) {
 				break
 			}
 			if !validHeaderName(name) || strings.ContainsAny(v, "\r\n\x00") {
-				err = bad("%s: want a header name of letters, digits and -_. and a value on one line", k)
+				// Worded so the name is not followed by a colon: the
+				// redaction would take the next word for the header's value.
+				err = bad("%s is not sent: want a header name of letters, digits and -_. and a value on one line", k)
 				break
 			}
 			c.Headers.Add(name, v)
@@ -234,6 +246,25 @@ func ConfigFromOptions(spec accel.Spec, o accel.Options) (Config, error) {
 		c.LengthHints = false // Azure rejects parameters it does not know
 	}
 	return c, nil
+}
+
+// Redactor returns what masks this configuration's secrets in text: the API
+// key, every header value (any may be a credential: X-Api-Key, a cookie) and
+// the URL's password (or its user name when it has no password: a key given
+// as https://KEY@host), besides the patterns package redact finds anyway.
+func (c *Config) Redactor() *redact.Redactor {
+	r := redact.New(c.APIKey)
+	for _, vs := range c.Headers {
+		r.Add(vs...)
+	}
+	if u, err := url.Parse(c.URL); err == nil && u.User != nil {
+		if pw, ok := u.User.Password(); ok {
+			r.Add(pw)
+		} else {
+			r.Add(u.User.Username())
+		}
+	}
+	return r
 }
 
 // validHeaderName reports whether name is an HTTP token (RFC 9110), so it

@@ -49,6 +49,7 @@ import (
 	"github.com/inferbench/inferbench/accel/remote/openai"
 	"github.com/inferbench/inferbench/accel/remote/rxtime"
 	"github.com/inferbench/inferbench/accel/remote/sse"
+	"github.com/inferbench/inferbench/internal/redact"
 )
 
 // Backend is an OpenAI-compatible endpoint.
@@ -65,6 +66,8 @@ type Backend struct {
 	calls    []*call // idle calls: a free list, not a sync.Pool, because each
 	// call keeps a cancellation hook registered on the run's context, which a
 	// pool's silent drops would leave behind
+
+	red *redact.Redactor // masks cfg's secrets in error text; error paths only
 }
 
 var _ accel.Backend = (*Backend)(nil)
@@ -126,7 +129,7 @@ func New(cfg Config) (*Backend, error) {
 		ReadBufferSize:  32 << 10,
 		WriteBufferSize: 16 << 10,
 	}
-	b := &Backend{cfg: cfg, endpoint: ep, tr: tr, client: &http.Client{Transport: tr}}
+	b := &Backend{cfg: cfg, endpoint: ep, tr: tr, client: &http.Client{Transport: tr}, red: cfg.Redactor()}
 	b.header = http.Header{}
 	for k, vs := range cfg.Headers {
 		b.header[http.CanonicalHeaderKey(k)] = vs
@@ -230,17 +233,9 @@ func (b *Backend) useH1() error {
 	return nil
 }
 
-// redactURL drops user info from a URL for display.
-func RedactURL(s string) string {
-	if i := strings.Index(s, "://"); i >= 0 {
-		if at := strings.IndexByte(s[i+3:], '@'); at >= 0 {
-			if slash := strings.IndexByte(s[i+3:], '/'); slash < 0 || at < slash {
-				return s[:i+3] + "REDACTED@" + s[i+3+at+1:]
-			}
-		}
-	}
-	return s
-}
+// RedactURL masks the user information of every URL in s, for display:
+// http://user:pw@host/v1 becomes http://REDACTED@host/v1.
+func RedactURL(s string) string { return redact.URL(s) }
 
 // Info describes the endpoint; Extra["dialect"] records the dialect used.
 func (b *Backend) Info() accel.Info { return b.info }
@@ -291,7 +286,7 @@ func (b *Backend) Probe(ctx context.Context) error {
 		if errors.As(err, &cv) {
 			hint = "this machine does not trust the server's certificate: give its CA with --ca-cert FILE"
 		}
-		return accel.Errorf(accel.ClassConnect, "cannot reach %s: %v (%s)", RedactURL(b.cfg.URL), unwrapNet(err), hint)
+		return accel.Errorf(accel.ClassConnect, "cannot reach %s (%s)", b.red.String(RedactURL(b.cfg.URL)+": "+unwrapNet(err).Error()), hint)
 	}
 	return nil
 }
@@ -771,6 +766,7 @@ func (c *call) classify(parent context.Context, err error, class accel.ErrClass,
 	if parent.Err() != nil {
 		return accel.Errorf(accel.ClassCanceled, "%v", parent.Err())
 	}
+	msg := c.b.redact(unwrapNet(err).Error())
 	cause := c.deadlineCause(err)
 	if cause == errFirstToken || cause == errRequestTimeout {
 		d := c.b.cfg.RequestTimeout
@@ -783,11 +779,11 @@ func (c *call) classify(parent context.Context, err error, class accel.ErrClass,
 	if errors.As(err, &ne) && ne.Timeout() {
 		var op *net.OpError
 		if errors.As(err, &op) && op.Op == "dial" {
-			return accel.Errorf(accel.ClassConnect, "connect timeout after %v: %v", c.b.cfg.ConnectTimeout, unwrapNet(err))
+			return accel.Errorf(accel.ClassConnect, "connect timeout after %v: %s", c.b.cfg.ConnectTimeout, msg)
 		}
-		return accel.Errorf(accel.ClassTimeout, "%s: %v", what, unwrapNet(err))
+		return accel.Errorf(accel.ClassTimeout, "%s: %s", what, msg)
 	}
-	return accel.Errorf(class, "%s: %v", what, c.b.redact(unwrapNet(err).Error()))
+	return accel.Errorf(class, "%s: %s", what, msg)
 }
 
 // statusError reads a little of an error response for the report's example.
@@ -806,16 +802,14 @@ func (c *call) statusError(body io.Reader) error {
 	case c.status >= 400:
 		class = accel.ClassHTTP4xx
 	}
-	return accel.Errorf(class, "HTTP %s: %s", c.statusText, c.b.redact(msg))
+	return accel.Errorf(class, "HTTP %s", c.b.redact(string(c.statusText)+": "+msg))
 }
 
-// redact removes the API key from text a server sent back (some echo it).
-func (b *Backend) redact(s string) string {
-	if b.cfg.APIKey == "" || len(b.cfg.APIKey) < 4 {
-		return s
-	}
-	return strings.ReplaceAll(s, b.cfg.APIKey, "[REDACTED]")
-}
+// redact masks the configuration's secrets (key, header values, URL user
+// info) and package redact's patterns in text for an error: a server's
+// answer (some echo the key) or a transport's message (which may quote the
+// URL). Error paths only: it allocates.
+func (b *Backend) redact(s string) string { return b.red.String(s) }
 
 // finishReason maps a finish_reason from the wire to an accel.Finish
 // constant without allocating: OpenAI's names as they are, TGI's
@@ -864,7 +858,9 @@ func (Opener) Open(s accel.Spec, o accel.Options) (accel.Backend, error) {
 	}
 	b, err := New(cfg)
 	if err != nil {
-		return nil, &accel.SpecError{Spec: s.Raw, Reason: b.redactNil(err.Error())}
+		// No backend yet: the configuration knows the secrets to mask.
+		red := cfg.Redactor()
+		return nil, &accel.SpecError{Spec: red.String(s.Raw), Reason: red.String(err.Error())}
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), b.cfg.ConnectTimeout+time.Second)
 	defer cancel()
@@ -873,12 +869,4 @@ func (Opener) Open(s accel.Spec, o accel.Options) (accel.Backend, error) {
 		return nil, err
 	}
 	return b, nil
-}
-
-// redactNil is redact on a possibly nil backend.
-func (b *Backend) redactNil(s string) string {
-	if b == nil {
-		return s
-	}
-	return b.redact(s)
 }
