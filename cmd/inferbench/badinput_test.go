@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -17,10 +18,18 @@ var badInputFiles = map[string]string{
 	"empty-suite.json":  `{"name":"e","backends":["noop"],"workloads":[],"scenarios":[]}`,
 }
 
-// TestBadInputTable runs every row of the README's bad-input table as a new
-// user would: each must exit 2 with one line, and no panic or stack trace.
-func TestBadInputTable(t *testing.T) {
-	t.Parallel()
+// badInputRow is one row of the README's bad-input table: the command, the
+// exit code and the fragments its one line must hold.
+type badInputRow struct {
+	args  []string
+	code  int
+	wants []string
+}
+
+// readBadInputTable reads the rows of the README's "## Bad input" section:
+// | what | `inferbench ARGS` | EXIT | prose with `fragments` |.
+func readBadInputTable(t *testing.T) []badInputRow {
+	t.Helper()
 	readme, err := os.ReadFile("../../README.md")
 	if err != nil {
 		t.Fatal(err)
@@ -34,27 +43,75 @@ func TestBadInputTable(t *testing.T) {
 	if end := strings.Index(section[3:], "\n## "); end >= 0 {
 		section = section[:end+3]
 	}
+	row := regexp.MustCompile("(?m)^\\| [^|]+ \\| `inferbench ([^`]+)` \\| (\\d) \\| (.+) \\|$")
+	fragment := regexp.MustCompile("`([^`]+)`")
+	var rows []badInputRow
+	for _, m := range row.FindAllStringSubmatch(section, -1) {
+		code, _ := strconv.Atoi(m[2])
+		r := badInputRow{args: strings.Fields(m[1]), code: code}
+		for _, f := range fragment.FindAllStringSubmatch(m[3], -1) {
+			r.wants = append(r.wants, f[1])
+		}
+		rows = append(rows, r)
+	}
+	// A row the pattern misses (a column lost, a typo in the exit code) would
+	// be skipped silently: every row that tries a command must be read.
+	if tries := strings.Count(section, "| `inferbench "); tries != len(rows) {
+		t.Fatalf("%d rows try a command but %d read as | what | `inferbench ARGS` | EXIT | names |", tries, len(rows))
+	}
+	return rows
+}
+
+// TestBadInputTable runs every row of the README's bad-input table as a new
+// user would: each must exit with its code (2 bad input, 1 an endpoint that
+// cannot be reached), with one line naming every fragment of its last column,
+// and no panic, stack trace or formatting slip.
+func TestBadInputTable(t *testing.T) {
+	t.Parallel()
+	rows := readBadInputTable(t)
+	if len(rows) < 40 {
+		t.Fatalf("found %d rows in the bad-input table, want at least 40", len(rows))
+	}
 	dir := t.TempDir()
 	for name, body := range badInputFiles {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
-	row := regexp.MustCompile("(?m)^\\| [^|]+ \\| `inferbench ([^`]+)` \\|")
-	rows := row.FindAllStringSubmatch(section, -1)
-	if len(rows) < 20 {
-		t.Fatalf("found %d rows in the bad-input table, want at least 20", len(rows))
-	}
-	for _, r := range rows {
-		args := strings.Fields(r[1])
-		for i, a := range args {
+	for i, r := range rows {
+		name := strings.Join(r.args, " ")
+		args := append([]string(nil), r.args...)
+		hasOut := false
+		for j, a := range args {
 			if _, ok := badInputFiles[a]; ok || a == "nonexistent.json" {
-				args[i] = filepath.Join(dir, a)
+				args[j] = filepath.Join(dir, a)
 			}
+			hasOut = hasOut || a == "-o" || a == "--output"
 		}
-		t.Run(r[1], func(t *testing.T) {
+		if len(args) > 0 && args[0] == "run" && !hasOut {
+			// A row that wrongly succeeded must not leave a report here.
+			args = append(args, "-o", filepath.Join(dir, "run"+strconv.Itoa(i)+".json"))
+		}
+		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			wantUsageError(t, "", args...)
+			code, _, errs := invoke(t, args...)
+			line := strings.TrimSpace(errs)
+			if code != r.code || line == "" || strings.Contains(line, "\n") {
+				t.Errorf("exit %d, stderr %q; want exit %d and one line", code, errs, r.code)
+			}
+			for _, bad := range []string{"panic", "goroutine ", "%!"} {
+				if strings.Contains(errs, bad) {
+					t.Errorf("stderr %q holds %q", errs, bad)
+				}
+			}
+			for _, w := range r.wants {
+				if strings.HasPrefix(w, "%!") || w == "quoted" {
+					continue // the table's own words about what must not appear
+				}
+				if !strings.Contains(line, w) {
+					t.Errorf("stderr %q does not name %q", line, w)
+				}
+			}
 		})
 	}
 }

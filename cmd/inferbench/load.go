@@ -343,3 +343,20 @@ func checkRunFlags(fs *pflag.FlagSet, f *runFlags, sc bench.Scenario, ep *endpoi
 	}
 	return checkBackendFlags(fs, f.backends, "", ep.names, len(tf.specs) > 0)
 }
+
+// canonicalModel returns the fixture id of model ("Llama-3-8B" →
+// llama-3.1-8b) when no backend is an endpoint, so reports of one model pair
+// up whatever its spelling; an endpoint is sent the model as written (a server
+// may name its models in any case), and an unknown model is left for the
+// backends to refuse.
+func canonicalModel(model string, specs []string) string {
+	for _, s := range specs {
+		if sp, err := accel.ParseSpec(s); err == nil && (sp.Scheme == "http" || sp.Scheme == "https" || sp.Scheme == "nvml") {
+			return model
+		}
+	}
+	if m, err := fixtures.LookupModel(model); err == nil {
+		return m.ID
+	}
+	return model
+}

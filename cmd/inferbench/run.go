@@ -96,6 +96,7 @@ func runCmd(ctx context.Context, e *env, args []string) error {
 	if f.model == "" {
 		f.model = wl.Model
 	}
+	f.model = canonicalModel(f.model, f.backends) // ids ignore case: load.go
 	sc, err := parseScenario(f.scenario)
 	if err != nil {
 		return err
