@@ -81,6 +81,9 @@ func FromBench(info accel.Info, workload string, r *bench.Result) (Run, error) {
 		}
 		run.Histograms[name] = enc
 	}
+	// Error examples and reasons quote what servers and transports said:
+	// masked here, whoever builds the report (the CLI adds its known values).
+	run.redact(nil)
 	if r.HasEnergy && r.Energy.Elapsed > 0 {
 		e := &Energy{
 			Joules:     r.Energy.Joules,

@@ -126,6 +126,9 @@ func (r *Redactor) Map(m map[string]string) map[string]string {
 // values.
 func String(s string) string { return patterns(s) }
 
+// Strings masks the patterns in each of ss, in a new slice; nil for nil.
+func Strings(ss []string) []string { return (*Redactor)(nil).Strings(ss) }
+
 // URL masks the user information of every URL in s, and nothing else: for
 // text known to hold URLs and no other secret, such as a backend spec.
 func URL(s string) string {

@@ -11,6 +11,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/inferbench/inferbench/internal/redact"
 	"github.com/inferbench/inferbench/report"
 	"github.com/inferbench/inferbench/report/compare"
 	"github.com/inferbench/inferbench/report/plot"
@@ -153,6 +154,9 @@ func plotURL(inputs []plot.Input) (template.URL, error) {
 // WriteReport writes one report as a self-contained HTML page: the runs'
 // table, price notes and the plots.
 func WriteReport(w io.Writer, name string, r *report.Report) error {
+	// A page is shared further than a report: whatever wrote r, the page
+	// (plots included) carries no secret its strings may hold.
+	r = r.Redacted(nil)
 	u, err := plotURL([]plot.Input{{Name: name, Report: r}})
 	if err != nil {
 		return err
@@ -168,15 +172,15 @@ func WriteReport(w io.Writer, name string, r *report.Report) error {
 // plots of all of them together.
 func WriteComparison(w io.Writer, res *compare.Result, inputs []compare.Input) error {
 	v := view{Title: "inferbench compare", Style: template.CSS(style),
-		Subtitle: fmt.Sprintf("base %s; new %s; α=%g, threshold %g%%", res.Base, strings.Join(res.Columns, ", "), res.Alpha, 100*res.Threshold)}
-	cv := &compView{Notes: res.Warnings}
+		Subtitle: redact.String(fmt.Sprintf("base %s; new %s; α=%g, threshold %g%%", res.Base, strings.Join(res.Columns, ", "), res.Alpha, 100*res.Threshold))}
+	cv := &compView{Notes: redact.Strings(res.Warnings)}
 	for _, r := range res.Regressions() {
-		cv.Regressions = append(cv.Regressions, r.String())
+		cv.Regressions = append(cv.Regressions, redact.String(r.String()))
 	}
 	for _, g := range res.Groups {
-		gv := groupView{Title: g.Backend + " vs " + strings.Join(g.Against, ", ") + " · " + g.Load}
+		gv := groupView{Title: redact.String(g.Backend + " vs " + strings.Join(g.Against, ", ") + " · " + g.Load)}
 		for i, c := range res.Columns {
-			gv.Columns = append(gv.Columns, c+" ("+g.Against[i]+")")
+			gv.Columns = append(gv.Columns, redact.String(c+" ("+g.Against[i]+")"))
 		}
 		for _, row := range g.Rows {
 			rv := rowView{Name: row.Name, Unit: row.Unit, Base: "-"}
@@ -203,8 +207,9 @@ func WriteComparison(w io.Writer, res *compare.Result, inputs []compare.Input) e
 	v.Comparison = cv
 	var pins []plot.Input
 	for _, in := range inputs {
-		v.Reports = append(v.Reports, reportOf(in.Name, in.Report))
-		pins = append(pins, plot.Input{Name: in.Name, Report: in.Report})
+		r := in.Report.Redacted(nil)
+		v.Reports = append(v.Reports, reportOf(in.Name, r))
+		pins = append(pins, plot.Input{Name: in.Name, Report: r})
 	}
 	u, err := plotURL(pins)
 	if err != nil {
