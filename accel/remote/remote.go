@@ -60,6 +60,7 @@ type Backend struct {
 	client   *http.Client
 	tr       *http.Transport
 	h1       *h1.Pool // http or https without a proxy: the allocation-free client
+	gate     *h1.Gate // net/http's dials: none per request to a refusing endpoint (h1's pool has its own)
 	h1head   []byte   // its request line and headers, built once
 	info     accel.Info
 	callsMu  sync.Mutex
@@ -109,9 +110,10 @@ func New(cfg Config) (*Backend, error) {
 		tlsConf.RootCAs = pool
 	}
 	dialer := &net.Dialer{Timeout: cfg.ConnectTimeout, KeepAlive: 30 * time.Second}
+	gate := new(h1.Gate)
 	tr := &http.Transport{
 		Proxy:               http.ProxyFromEnvironment,
-		DialContext:         dialer.DialContext,
+		DialContext:         gate.DialContext(dialer.DialContext),
 		TLSClientConfig:     tlsConf,
 		TLSHandshakeTimeout: cfg.ConnectTimeout,
 		// One keep-alive connection per request in flight: no request waits for a
@@ -129,7 +131,7 @@ func New(cfg Config) (*Backend, error) {
 		ReadBufferSize:  32 << 10,
 		WriteBufferSize: 16 << 10,
 	}
-	b := &Backend{cfg: cfg, endpoint: ep, tr: tr, client: &http.Client{Transport: tr}, red: cfg.Redactor()}
+	b := &Backend{cfg: cfg, endpoint: ep, tr: tr, client: &http.Client{Transport: tr}, red: cfg.Redactor(), gate: gate}
 	b.header = http.Header{}
 	for k, vs := range cfg.Headers {
 		b.header[http.CanonicalHeaderKey(k)] = vs
@@ -774,6 +776,12 @@ func (c *call) classify(parent context.Context, err error, class accel.ErrClass,
 			d = c.b.cfg.FirstTokenTimeout
 		}
 		return accel.Errorf(accel.ClassTimeout, "%v after %v", cause, d)
+	}
+	var down *h1.DownError
+	if errors.As(err, &down) {
+		// Failed without a dial: the last one failed moments ago.
+		return accel.Errorf(accel.ClassConnect, "%s: not dialled, the last dial %v ago failed (one dial at a time retries): %s",
+			what, time.Since(down.At).Round(time.Millisecond), msg)
 	}
 	var ne net.Error
 	if errors.As(err, &ne) && ne.Timeout() {
