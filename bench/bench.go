@@ -91,6 +91,9 @@ type Result struct {
 	MaxRate float64
 
 	lastEnd, lastSend, lastAt time.Duration
+	// failFast says why the fail-fast rule ended the run (Config.FailFastWindow):
+	// the run is then failed whatever its error rate.
+	failFast string
 }
 
 // SLOResult is one SLO's outcome on a run.

@@ -62,6 +62,24 @@ const preciseSleepers = 256
 // time when the plan has no count, or plenty left (see closedChunk).
 const maxChunk = 64
 
+// A closed-loop worker whose request failed at connect (accel.ClassConnect)
+// pauses before its next one: from minBackoff, doubling to maxBackoff, until
+// a request reaches the server again. The endpoint is not there, and the
+// kernel refuses a connection in microseconds, so a worker that goes
+// straight on sends as fast as it can loop: 733,471 connect errors in 18 s
+// after a server died. Other failures (an HTTP 500, a timeout, a broken
+// stream) do not pause: they are the server's answers, and its round trip
+// paces the loop as a success's does; pausing would lower the offered load
+// just when a server sheds it (fast 503s under overload) and flatter it. A
+// server that fails everything is ended by the fail-fast rule instead
+// (Config.FailFastRequests). Open loops never pause: their schedule is the
+// experiment (and a refusing endpoint costs them no connection per request:
+// see accel/remote/h1's dial gate).
+const (
+	minBackoff = time.Millisecond
+	maxBackoff = time.Second
+)
+
 // arrival is one planned request.
 type arrival struct {
 	seq uint64
@@ -104,6 +122,17 @@ type dispatcher struct {
 	halted  atomic.Bool
 	cancel  func() // ends the workers' waits on a stop
 	why     string // why it stopped early (under mu)
+	failWhy string // why the fail-fast rule stopped it (under mu)
+
+	// The fail-fast rule's streak, shared by every worker (see failStreak).
+	// A success reads streaking, an atomic load of a line that stays in
+	// every worker's cache while requests succeed, and takes failMu only to
+	// end a streak; a failure takes failMu.
+	streaking atomic.Bool
+	_         [64]byte
+	failMu    sync.Mutex
+	streak    failStreak
+	_         [64]byte
 
 	// pool growth by Little's law: in flight = rate × service time.
 	svc     time.Duration
@@ -239,6 +268,45 @@ func (d *dispatcher) stop(why string) {
 	}
 }
 
+// failStop ends the run by the fail-fast rule: like stop, and the run is
+// failed (Result.Failed) when the rule cut it short (the plan not out yet).
+func (d *dispatcher) failStop(why string) {
+	d.mu.Lock()
+	if d.failWhy == "" && !d.stopped.Load() {
+		d.failWhy, d.why = why, why // outranks another rule's reason: the run failed
+	}
+	d.halt()
+	d.mu.Unlock()
+	if d.cancel != nil {
+		d.cancel()
+	}
+}
+
+// finished counts a request that finished after warm-up (its class, its
+// end since warm-up) into the fail-fast streak, and returns why the run
+// must stop, or "".
+func (d *dispatcher) finished(c *Config, cls accel.ErrClass, end time.Duration) string {
+	if cls == accel.ClassNone {
+		if d.streaking.Load() {
+			d.failMu.Lock()
+			d.streak.ok()
+			d.streaking.Store(false)
+			d.failMu.Unlock()
+		}
+		return ""
+	}
+	if !countsForFailFast(cls) {
+		return ""
+	}
+	d.failMu.Lock()
+	if !d.streaking.Load() {
+		d.streaking.Store(true)
+	}
+	why := d.streak.fail(c, end)
+	d.failMu.Unlock()
+	return why
+}
+
 // halt stops every send from now on, held chunks included.
 func (d *dispatcher) halt() {
 	d.halted.Store(true)
@@ -275,6 +343,10 @@ type worker struct {
 	busy     atomic.Int64
 	watching *atomic.Bool
 	sleeper  *sleep.Sleeper
+
+	cfg      *Config
+	failFast bool          // the fail-fast rule is on
+	backoff  time.Duration // closed loop: its latest pause after connect failures (0: none)
 }
 
 func (w *worker) init(r *runner, s *stripe) {
@@ -282,7 +354,7 @@ func (w *worker) init(r *runner, s *stripe) {
 	*w = worker{
 		d: r.d, b: r.b, ctx: r.ctx, ictx: r.ictx, watching: &r.watching, lengths: &c.Lengths, epoch: r.epoch, warm: c.Warmup,
 		open: r.open, fromZero: c.process() == Burst, budget: c.LagBudget, maxLag: c.MaxLag, s: s,
-		sleeper: sleep.New(r.timers),
+		sleeper: sleep.New(r.timers), cfg: c, failFast: c.failFastOn(),
 	}
 	if !w.open && c.Duration > 0 {
 		w.deadline = c.Warmup + c.Duration
@@ -396,7 +468,46 @@ func (w *worker) one() bool {
 		s.t.add(s.rec, &w.req, &w.res, err, end-a.at, lag+w.res.TTFT)
 	}
 	s.mu.Unlock()
+
+	cls := w.res.Class
+	if cls == accel.ClassNone && err != nil {
+		cls = accel.ClassOf(err)
+	}
+	if w.failFast && a.at >= w.warm {
+		// A request that ends past a closed loop's deadline ends nothing early.
+		if why := w.d.finished(w.cfg, cls, end-w.warm); why != "" && !w.d.halted.Load() && (w.deadline == 0 || end < w.deadline) {
+			w.d.failStop(why)
+		}
+	}
+	if (cls == accel.ClassConnect || w.backoff != 0) && !w.open && !w.pause(cls, end) {
+		w.halted, w.i = true, w.n // stopped while pausing
+		return false
+	}
 	return true
+}
+
+// pause is a closed-loop worker's backoff after a request that ended at
+// end (see minBackoff): a connect failure waits, longer each time; another
+// outcome reached the server and resets the backoff. False when the run was
+// stopped during the wait. The wait goes through the worker's sleeper, so a
+// stop or an interrupt ends it at once, and never runs past the loop's
+// deadline.
+func (w *worker) pause(cls accel.ErrClass, end time.Duration) bool {
+	switch cls {
+	case accel.ClassConnect:
+	case accel.ClassCanceled:
+		return true // the run is ending: no next send either way
+	default:
+		w.backoff = 0
+		return true
+	}
+	w.backoff = min(max(2*w.backoff, minBackoff), maxBackoff)
+	due := end + w.backoff
+	if w.deadline > 0 {
+		due = min(due, w.deadline)
+	}
+	_, err := w.sleeper.Until(w.ctx, w.epoch.Add(due))
+	return err == nil
 }
 
 // runner is one real-time run.
@@ -504,6 +615,7 @@ func runRealtime(ctx context.Context, b accel.Backend, c *Config) *Result {
 	res.Workers = len(r.workers)
 	res.PoolAtMax = r.d.atMax
 	res.Stopped = r.d.why
+	res.failFast = r.d.failWhy
 	if ctx.Err() != nil && res.Stopped == "" {
 		res.Stopped = "canceled"
 	}

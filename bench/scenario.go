@@ -136,6 +136,18 @@ type Config struct {
 	// DefaultMaxErrorRate; to fail on any error, give a tiny positive
 	// fraction — the CLI maps an explicit --max-error-rate 0 to one.
 	MaxErrorRate float64
+	// FailFastWindow and FailFastRequests end a run that its endpoint fails
+	// entirely: once every request for FailFastWindow failed, or the last
+	// FailFastRequests requests did (whichever comes first; requests after
+	// warm-up, measured from the first failure after the last success), the
+	// run stops issuing and is failed (Result.Failed), whatever its error
+	// rate. A server that died mid-run used to take 733,471 connect errors in
+	// 18 s, all counted as requests. Requests canceled by an interrupt and
+	// drops are the harness's doing and count neither way. 0 selects the
+	// defaults (DefaultFailFastWindow, DefaultFailFastRequests); a negative
+	// value turns that half of the rule off.
+	FailFastWindow   time.Duration
+	FailFastRequests int
 	// MaxLag, when > 0, drops a send that cannot go out within this long of its
 	// scheduled time: counted in Dropped, never sent. 0 sends late instead.
 	MaxLag time.Duration
@@ -165,6 +177,10 @@ type Config struct {
 const (
 	// DefaultMaxErrorRate is the error rate above which a run failed: 5%.
 	DefaultMaxErrorRate = 0.05
+	// DefaultFailFastWindow and DefaultFailFastRequests end a run whose
+	// requests all failed for 5 s, or 100 in a row (see Config.FailFastWindow).
+	DefaultFailFastWindow   = 5 * time.Second
+	DefaultFailFastRequests = 100
 	// DefaultLagShare is the share of latency p50 that schedule lag p99 may
 	// reach, beyond LagBudget, before an open-loop run is invalid: 5%.
 	DefaultLagShare = 0.05
@@ -320,6 +336,12 @@ func (c *Config) defaults() {
 	}
 	if c.MaxWorkers == 0 {
 		c.MaxWorkers = 4096
+	}
+	if c.FailFastWindow == 0 {
+		c.FailFastWindow = DefaultFailFastWindow
+	}
+	if c.FailFastRequests == 0 {
+		c.FailFastRequests = DefaultFailFastRequests
 	}
 	if c.CIOf.Metric == "" {
 		c.CIOf = SLO{Metric: "latency", Percentile: 99}

@@ -10,6 +10,8 @@ import (
 	"github.com/HdrHistogram/hdrhistogram-go"
 	"gonum.org/v1/gonum/mathext"
 	"gonum.org/v1/gonum/stat/distuv"
+
+	"github.com/inferbench/inferbench/accel"
 )
 
 // SLO is a latency objective: the Percentile of Metric is at most Max.
@@ -228,3 +230,40 @@ func (s stopRule) check(rec *Recorder, elapsed time.Duration, n, failed int64) s
 	}
 	return "minimums met"
 }
+
+// failStreak is the fail-fast rule's state (Config.FailFastWindow and
+// FailFastRequests): the failures since the latest success, after warm-up,
+// and when the first of them ended. A success ends the streak; so the
+// streak is "every request since then failed", and its span, measured from
+// its first failure, is how long the endpoint has failed everything.
+type failStreak struct {
+	n    int64
+	from time.Duration
+}
+
+// failFastOn says whether either half of the rule is on.
+func (c *Config) failFastOn() bool { return c.FailFastWindow > 0 || c.FailFastRequests > 0 }
+
+// fail counts a failed request that ended at end and returns why the run
+// must stop now, or "".
+func (f *failStreak) fail(c *Config, end time.Duration) string {
+	f.n++
+	if f.n == 1 {
+		f.from = end
+	}
+	if c.FailFastRequests > 0 && f.n >= int64(c.FailFastRequests) {
+		return fmt.Sprintf("stopped after the last %d requests all failed", f.n)
+	}
+	if c.FailFastWindow > 0 && end-f.from >= c.FailFastWindow {
+		return fmt.Sprintf("stopped after every request for %v failed (%d in a row)", c.FailFastWindow, f.n)
+	}
+	return ""
+}
+
+// ok ends the streak: a request succeeded.
+func (f *failStreak) ok() { f.n = 0 }
+
+// countsForFailFast says whether a finished request's class takes part in
+// the fail-fast rule: requests an interrupt canceled are the harness's
+// doing, neither the endpoint's failure nor its success.
+func countsForFailFast(cls accel.ErrClass) bool { return cls != accel.ClassCanceled }

@@ -93,8 +93,10 @@ func (r *Result) judge() {
 }
 
 // failure decides whether the system under test failed the run: nothing
-// was recorded, no request completed, or the error rate (errors and drops
-// over requests) is above Config.MaxErrorRate. Requests an interrupt cut
+// was recorded, no request completed, the fail-fast rule ended it (every
+// request for Config.FailFastWindow, or the last FailFastRequests, failed),
+// or the error rate (errors and drops over requests) is above
+// Config.MaxErrorRate. Requests an interrupt cut
 // off (canceled, in an interrupted run) are the user's doing, not the
 // backend's: they count toward neither side of the rate.
 func (r *Result) failure() (bool, string) {
@@ -103,7 +105,16 @@ func (r *Result) failure() (bool, string) {
 		return true, "no request was sent after warm-up"
 	}
 	if r.Completed == 0 {
-		return true, fmt.Sprintf("no request completed: %d of %d failed; %s", r.Errors+r.Dropped, r.Requests, r.errorClasses())
+		why := fmt.Sprintf("no request completed: %d of %d failed; %s", r.Errors+r.Dropped, r.Requests, r.errorClasses())
+		if r.failFast != "" {
+			why += "; " + r.failFast
+		}
+		return true, why
+	}
+	if r.failFast != "" {
+		// Failed whatever the error rate: a long good run that the server
+		// then stopped answering has a low rate and a dead endpoint.
+		return true, fmt.Sprintf("%s (%d of %d requests failed; %s)", r.failFast, r.Errors+r.Dropped, r.Requests, r.errorClasses())
 	}
 	bad, n := r.Errors+r.Dropped, r.Requests
 	cut := ""

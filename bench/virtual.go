@@ -35,6 +35,8 @@ type virtualDriver struct {
 	rule        stopRule
 	stopped     string // why a stopping rule ended the plan
 	checkAt     int64  // completions at which to evaluate the rule next
+	streak      failStreak
+	failFast    string // why the fail-fast rule ended the plan
 
 	live    int64         // issued for warm-up's end or later, not done
 	lastNow time.Duration // the latest clock the engine showed
@@ -96,6 +98,17 @@ func (d *virtualDriver) Done(req *accel.Request, res *accel.Result, arrived, fin
 		d.rec.record(d.rec.Service, res.Latency)
 	}
 	d.t.add(d.rec, req, res, err, lat, ttft)
+	if c := d.cfg; c.failFastOn() {
+		switch {
+		case res.Class == accel.ClassNone:
+			d.streak.ok()
+		case countsForFailFast(res.Class):
+			// Completions come in time order here: the streak is exact.
+			if why := d.streak.fail(c, finished-c.Warmup); why != "" && d.more(finished) {
+				d.stopped, d.failFast = why, why
+			}
+		}
+	}
 	if d.rule.active() && d.t.requests >= d.checkAt {
 		// Evaluating reads histograms: every 1/16 more requests, not each one.
 		d.checkAt = d.t.requests + max(d.t.requests/16, 64)
@@ -103,6 +116,18 @@ func (d *virtualDriver) Done(req *accel.Request, res *accel.Result, arrived, fin
 			d.stopped = why
 		}
 	}
+}
+
+// more says whether the plan would still issue a request at now: a rule
+// that ends the run stops something only then (a run whose last 100
+// requests failed at the end of its plan was not cut short).
+func (d *virtualDriver) more(now time.Duration) bool {
+	c := d.cfg
+	if d.stopped != "" || d.closed && c.Duration > 0 && now >= c.Warmup+c.Duration {
+		return false
+	}
+	left, counted := d.arr.Left()
+	return !counted || left > 0
 }
 
 // interrupted counts the requests the engine had when it stopped, sent and
@@ -144,6 +169,7 @@ func runVirtual(ctx context.Context, v accel.Virtual, c *Config) (*Result, error
 	res.addTally(&d.t)
 	res.Elapsed = max(d.last-c.Warmup, 0)
 	res.Stopped = d.stopped
+	res.failFast = d.failFast
 	res.Workers = d.conc
 	return res, nil
 }
