@@ -119,7 +119,7 @@ func ConfigFromOptions(spec accel.Spec, o accel.Options) (Config, error) {
 	// URL is where a password is most often echoed).
 	red := redact.New(o.Settings[SettingAPIKey])
 	for k, v := range o.Settings {
-		if strings.HasPrefix(k, SettingHeaderPrefix) {
+		if name, ok := strings.CutPrefix(k, SettingHeaderPrefix); ok && redact.SecretHeader(name) {
 			red.Add(v)
 		}
 	}
@@ -249,13 +249,16 @@ func ConfigFromOptions(spec accel.Spec, o accel.Options) (Config, error) {
 }
 
 // Redactor returns what masks this configuration's secrets in text: the API
-// key, every header value (any may be a credential: X-Api-Key, a cookie) and
-// the URL's password (or its user name when it has no password: a key given
-// as https://KEY@host), besides the patterns package redact finds anyway.
+// key, the values of credential headers (redact.SecretHeader: X-Api-Key, a
+// cookie) and the URL's password (or its user name when it has no password:
+// a key given as https://KEY@host), besides the patterns package redact
+// finds anyway.
 func (c *Config) Redactor() *redact.Redactor {
 	r := redact.New(c.APIKey)
-	for _, vs := range c.Headers {
-		r.Add(vs...)
+	for k, vs := range c.Headers {
+		if redact.SecretHeader(k) {
+			r.Add(vs...)
+		}
 	}
 	if u, err := url.Parse(c.URL); err == nil && u.User != nil {
 		if pw, ok := u.User.Password(); ok {

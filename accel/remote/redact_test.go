@@ -32,7 +32,7 @@ func TestErrorsRedactSecrets(t *testing.T) {
 	closed := ln.Addr().String()
 	ln.Close()
 	withPW := func(base string) string { return strings.Replace(base, "://", "://user:"+pw+"@", 1) + "/v1" }
-	secrets := map[string]string{remote.SettingAPIKey: key, remote.SettingHeaderPrefix + "X-Auth": header}
+	secrets := map[string]string{remote.SettingAPIKey: key, remote.SettingHeaderPrefix + "X-Auth-Token": header}
 
 	openErr := func(url string, settings map[string]string) error {
 		spec, err := accel.ParseSpec(url)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/inferbench/inferbench/accel"
 	"github.com/inferbench/inferbench/accel/remote"
+	"github.com/inferbench/inferbench/internal/redact"
 	"github.com/spf13/pflag"
 )
 
@@ -63,9 +64,12 @@ func addEndpointFlags(fs *pflag.FlagSet) *endpointFlags {
 }
 
 // settings turns the flags into accel.Options.Settings. The API key is read
-// through getenv here, so tests can give their own environment; it goes only
-// into Settings, which no report or log prints.
-func (f *endpointFlags) settings(getenv func(string) string, concurrency int) (map[string]string, error) {
+// through e.getenv here, so tests can give their own environment; it goes
+// only into Settings, which no report or log prints. It and the values of
+// credential headers (redact.SecretHeader) are registered with e.secrets, so
+// that no error, line or report field the run writes shows them.
+func (f *endpointFlags) settings(e *env, concurrency int) (map[string]string, error) {
+	getenv := e.getenv
 	s := map[string]string{
 		remote.SettingAPI:               f.api,
 		remote.SettingDialect:           f.dialect,
@@ -105,6 +109,9 @@ func (f *endpointFlags) settings(getenv func(string) string, concurrency int) (m
 			return nil, usagef("--header %q: want NAME=VALUE, e.g. --header X-Team=infra", h)
 		}
 		s[remote.SettingHeaderPrefix+k] = v
+		if redact.SecretHeader(k) {
+			e.secrets.Add(v)
+		}
 	}
 	env := f.apiKeyEnv
 	if env != "" {
@@ -116,6 +123,7 @@ func (f *endpointFlags) settings(getenv func(string) string, concurrency int) (m
 			return nil, usagef("--api-key-env %s: the variable is empty or unset; export it or drop the flag", env)
 		}
 		if key != "" {
+			e.secrets.Add(key)
 			s[remote.SettingAPIKey] = key
 			s[remote.SettingAPIKeyEnv] = env
 		}

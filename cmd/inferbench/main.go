@@ -20,6 +20,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/inferbench/inferbench/internal/redact"
 	"github.com/inferbench/inferbench/internal/suggest"
 )
 
@@ -47,6 +48,10 @@ type command struct {
 type env struct {
 	stdout, stderr io.Writer
 	getenv         func(string) string
+	// secrets masks what this invocation holds as secret (see secrets.go) in
+	// what it prints and writes; mainWithEnv sets it, nil masks the patterns
+	// only.
+	secrets *redact.Redactor
 }
 
 // usageError marks bad usage or bad input: exit code 2.
@@ -88,6 +93,9 @@ func main() {
 
 // mainWithEnv runs one invocation and returns its exit code.
 func mainWithEnv(ctx context.Context, e *env, args []string) int {
+	if e.secrets == nil {
+		e.secrets = envSecrets(e.getenv)
+	}
 	if len(args) > 0 && args[0] == "--version" {
 		args = append([]string{"version"}, args[1:]...) // what every tool answers
 	}
@@ -113,17 +121,18 @@ func mainWithEnv(ctx context.Context, e *env, args []string) int {
 		}
 		names = append(names, c.name)
 	}
+	// Through exitCode, the one printer of errors (it masks secrets: the
+	// word may be a URL with a password, pasted without its command).
 	if strings.HasPrefix(args[0], "-") {
-		fmt.Fprintf(e.stderr, "inferbench: %q comes before a command: flags follow one (inferbench run %s ...); commands: %s\n",
-			args[0], args[0], strings.Join(names, ", "))
-		return exitUsage
+		return exitCode(e, usagef("%q comes before a command: flags follow one (inferbench run %s ...); commands: %s",
+			args[0], args[0], strings.Join(names, ", ")))
 	}
-	fmt.Fprintf(e.stderr, "inferbench: unknown command %q%s; valid: %s (see 'inferbench help')\n",
-		args[0], suggest.Hint(args[0], names), strings.Join(names, ", "))
-	return exitUsage
+	return exitCode(e, usagef("unknown command %q%s; valid: %s (see 'inferbench help')",
+		args[0], suggest.Hint(args[0], names), strings.Join(names, ", ")))
 }
 
-// exitCode prints err and maps it to an exit code.
+// exitCode prints err and maps it to an exit code. It is the one place every
+// subcommand's error is printed: secrets are masked here.
 func exitCode(e *env, err error) int {
 	if err == nil {
 		return exitOK
@@ -131,7 +140,7 @@ func exitCode(e *env, err error) int {
 	if errors.Is(err, pflag.ErrHelp) {
 		return exitOK
 	}
-	fmt.Fprintf(e.stderr, "inferbench: %v\n", err)
+	fmt.Fprintf(e.stderr, "inferbench: %s\n", e.secrets.String(err.Error()))
 	var ee exitError
 	if errors.As(err, &ee) {
 		return ee.code
@@ -241,9 +250,10 @@ func checkFormat(got string, valid ...string) error {
 }
 
 // printNotes writes notes (worth knowing, not errors: a run with no price)
-// to w, one line each.
+// to w, one line each, with the patterns of package redact masked (notes
+// name backends, whose URLs may hold a password).
 func printNotes(w io.Writer, notes []string) {
 	for _, n := range notes {
-		fmt.Fprintf(w, "note: %s\n", n)
+		fmt.Fprintf(w, "note: %s\n", redact.String(n))
 	}
 }

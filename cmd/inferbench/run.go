@@ -133,7 +133,7 @@ func runCmd(ctx context.Context, e *env, args []string) error {
 		precision = f.precision
 	}
 
-	settings, err := ep.settings(e.getenv, f.concurrency)
+	settings, err := ep.settings(e, f.concurrency)
 	if err != nil {
 		return err
 	}
@@ -203,6 +203,7 @@ func runCmd(ctx context.Context, e *env, args []string) error {
 	printNotes(e.stderr, prices.AddCosts(rep))
 	in, wasInterrupted := interrupted(ctx)
 	rep.Interrupted = wasInterrupted
+	rep.Redact(e.secrets) // what it writes and prints from here on: secrets.go
 	if err := report.WriteFileAtomic(f.out, rep.Encode); err != nil {
 		return err
 	}

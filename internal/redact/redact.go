@@ -138,6 +138,23 @@ func URL(s string) string {
 	return urlUserinfo.ReplaceAllString(s, "${1}"+Mask+"@")
 }
 
+// SecretHeader says whether a header's value is a credential, by its name:
+// Authorization and Proxy-Authorization, Cookie, and any name that speaks of
+// a key, token, secret, password, signature, credential or auth (api-key,
+// X-Api-Key, X-Auth-Token, X-Amz-Security-Token). Other values (X-Team:
+// infra) are not registered, so that a run's output keeps them.
+func SecretHeader(name string) bool {
+	n := strings.ToLower(name)
+	for _, w := range secretWords {
+		if strings.Contains(n, w) {
+			return true
+		}
+	}
+	return false
+}
+
+var secretWords = [...]string{"auth", "cookie", "key", "token", "secret", "passw", "signature", "credential", "session"}
+
 // The patterns. Each replacement keeps what says where or how the secret
 // was given (scheme, host, header name, auth scheme) and masks the secret.
 var (

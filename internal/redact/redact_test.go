@@ -131,3 +131,16 @@ func TestConcurrentAddAndString(t *testing.T) {
 		t.Errorf("got %q", got)
 	}
 }
+
+func TestSecretHeader(t *testing.T) {
+	t.Parallel()
+	for name, want := range map[string]bool{
+		"Authorization": true, "proxy-authorization": true, "api-key": true, "X-Api-Key": true,
+		"X-Auth-Token": true, "Cookie": true, "X-Amz-Security-Token": true, "X-Client-Secret": true,
+		"X-Team": false, "Content-Type": false, "X-Request-Id": false, "OpenAI-Organization": false,
+	} {
+		if got := SecretHeader(name); got != want {
+			t.Errorf("SecretHeader(%q) = %v, want %v", name, got, want)
+		}
+	}
+}
