@@ -31,6 +31,8 @@ type loadFlags struct {
 	lagBudget     time.Duration
 	lagShare      float64
 	maxLag        time.Duration
+	failWindow    time.Duration
+	failRequests  int
 	workers       int
 	maxWorkers    int
 	shard         string
@@ -50,6 +52,8 @@ func (l *loadFlags) add(fs *pflag.FlagSet) {
 	fs.DurationVar(&l.lagBudget, "lag-budget", time.Millisecond, "open loop: the run is invalid (the harness was late) when schedule lag p99 exceeds both this and --lag-share of latency p50")
 	fs.Float64Var(&l.lagShare, "lag-share", bench.DefaultLagShare, "open loop: the fraction of latency p50 that schedule lag p99 may also reach before the run is invalid (see --lag-budget)")
 	fs.DurationVar(&l.maxLag, "max-lag", 0, "open loop: drop (count, never send) a request not sent within this of its schedule; 0 sends late")
+	fs.DurationVar(&l.failWindow, "fail-fast-window", bench.DefaultFailFastWindow, "stop issuing and fail the run (exit 1, report kept) once every request for this long failed; 0 turns it off")
+	fs.IntVar(&l.failRequests, "fail-fast-requests", bench.DefaultFailFastRequests, "stop issuing and fail the run (exit 1, report kept) once this many requests in a row failed; 0 turns it off")
 	fs.IntVar(&l.workers, "workers", 0, "open loop: starting worker pool (default: one per CPU; grows by Little's law)")
 	fs.IntVar(&l.maxWorkers, "max-workers", 4096, "open loop: the most workers the pool grows to")
 	fs.StringVar(&l.shard, "shard", "", "run the i-th of N equal parts of the plan, e.g. 0/4 (merge the reports with inferbench merge)")
@@ -84,6 +88,20 @@ func (l *loadFlags) apply(cfg *bench.Config) error {
 	cfg.LagBudget = l.lagBudget
 	cfg.LagShare = l.lagShare
 	cfg.MaxLag = l.maxLag
+	if l.failWindow < 0 {
+		return usagef("--fail-fast-window %v: want a positive duration, or 0 to turn the rule off", l.failWindow)
+	}
+	if l.failRequests < 0 {
+		return usagef("--fail-fast-requests %d: want a positive count, or 0 to turn the rule off", l.failRequests)
+	}
+	// bench reads 0 as "the default" and a negative value as "off".
+	cfg.FailFastWindow, cfg.FailFastRequests = l.failWindow, l.failRequests
+	if l.failWindow == 0 {
+		cfg.FailFastWindow = -1
+	}
+	if l.failRequests == 0 {
+		cfg.FailFastRequests = -1
+	}
 	cfg.Workers = l.workers
 	cfg.MaxWorkers = l.maxWorkers
 	if l.shard != "" {
