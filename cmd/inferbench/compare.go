@@ -118,6 +118,10 @@ func readReport(path string) (*report.Report, error) {
 		}
 		return nil, usageError{err}
 	}
+	// A report written before redaction existed, or by hand, may hold a
+	// secret: whatever reads a report (compare, report, merge, plot) shows
+	// and writes it masked.
+	rep.Redact(nil)
 	return rep, nil
 }
 

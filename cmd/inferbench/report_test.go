@@ -174,3 +174,32 @@ func TestReportFormatsMergeAndPlot(t *testing.T) {
 		}
 	}
 }
+
+// A report that holds a secret (written before redaction, or by hand) is
+// shown and written masked by every command that reads reports.
+func TestReadReportsMasked(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "old.json")
+	const secret = "hunter2-pass"
+	rep := report.New("test", report.Config{Backends: []string{"http://u:" + secret + "@127.0.0.1:1/v1"}, Model: "llama-3.1-8b", Scenario: "closed"})
+	rep.Runs = []report.Run{{
+		Backend: report.Backend{ID: "http://u:" + secret + "@127.0.0.1:1/v1", Kind: "remote"}, Valid: true,
+		Counts: report.Counts{Requests: 1, Completed: 1, ErrorExamples: map[string]string{"connect": "dial http://u:" + secret + "@127.0.0.1:1/v1"}},
+	}}
+	if err := report.WriteFileAtomic(path, rep.Encode); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{
+		{"report", path, "--format", "json"}, {"report", path, "--format", "text"},
+		{"compare", path, path}, {"merge", path, path, "-o", filepath.Join(dir, "m.json")},
+	} {
+		_, out, errs := invoke(t, args...)
+		if strings.Contains(out+errs, secret) {
+			t.Errorf("%v shows the secret:\n%s\n%s", args, out, errs)
+		}
+	}
+	if b, err := os.ReadFile(filepath.Join(dir, "m.json")); err == nil && bytes.Contains(b, []byte(secret)) {
+		t.Error("merge wrote the secret")
+	}
+}
