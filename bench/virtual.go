@@ -23,6 +23,11 @@ import (
 // context only once the arrivals due by their clock are in, so the driver
 // tells the two apart by time: a request issued for later than the latest
 // clock it was shown (in Next or Done) has not arrived.
+//
+// The fail-fast rule (Config.FailFastRequests and FailFastWindow) applies
+// as in real time, exactly: completions come in time order. A closed loop
+// does not back off after connect failures here: nothing is dialled, and
+// the rule bounds what an all-failing backend costs.
 type virtualDriver struct {
 	cfg         *Config
 	arr         *Arrivals
