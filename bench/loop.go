@@ -473,7 +473,7 @@ func (w *worker) one() bool {
 	if cls == accel.ClassNone && err != nil {
 		cls = accel.ClassOf(err)
 	}
-	if w.failFast && a.at >= w.warm {
+	if w.failFast && a.at >= w.warm && (cls != accel.ClassNone || w.d.streaking.Load()) {
 		// A request that ends past a closed loop's deadline ends nothing early.
 		if why := w.d.finished(w.cfg, cls, end-w.warm); why != "" && !w.d.halted.Load() && (w.deadline == 0 || end < w.deadline) {
 			w.d.failStop(why)
