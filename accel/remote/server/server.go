@@ -18,6 +18,14 @@
 // Faults for tests are deterministic, by request number: ErrorRate answers that
 // fraction of requests with HTTP 500, StallEvery pauses every Nth stream before
 // its first token, DropStreamEvery cuts every Nth stream half-way.
+//
+// Limits: people point tools at this server, so it is safe by default. A body
+// over MaxBodyBytes gets 413; a max_tokens over MaxTokensCap, 400 naming the
+// cap; a generation request beyond MaxStreams in flight, 429 with Retry-After;
+// all in the OpenAI error shape. Served through Attach, a connection that
+// takes longer than ReadHeaderTimeout to send its headers, or idles past
+// IdleTimeout between requests, is closed, and a body must arrive within
+// BodyTimeout. Every limit has a default (the Default* constants).
 package server
 
 import (
@@ -60,11 +68,59 @@ type Config struct {
 	// APIKey, when set, must come as "Authorization: Bearer KEY" or "api-key: KEY".
 	APIKey string
 
+	// MaxBodyBytes bounds a request body: a longer one is answered 413
+	// without being read further (DefaultMaxBodyBytes when zero).
+	MaxBodyBytes int64
+	// MaxTokensCap bounds the completion length a request may ask for; above
+	// it the request is answered 400 naming the cap (DefaultMaxTokensCap when
+	// zero). It keeps one request from holding a stream for hours.
+	MaxTokensCap int
+	// MaxStreams bounds the generation requests in flight, streamed or not;
+	// one more is answered 429 with a Retry-After header (DefaultMaxStreams
+	// when zero).
+	MaxStreams int
+	// RetryAfter is the wait a 429 asks for, in whole seconds (1s when zero).
+	RetryAfter time.Duration
+	// ReadHeaderTimeout and IdleTimeout are set on the http.Server by Attach
+	// when it has none (DefaultReadHeaderTimeout, DefaultIdleTimeout when
+	// zero): a client that trickles its headers, or holds a kept-alive
+	// connection idle, cannot hold a connection and its goroutine for ever.
+	ReadHeaderTimeout time.Duration
+	IdleTimeout       time.Duration
+	// BodyTimeout bounds reading a request's body once its headers are in
+	// (DefaultBodyTimeout when zero); past it the request is answered 408.
+	BodyTimeout time.Duration
+
 	ErrorRate       float64       // fraction of requests answered 500, 0..1
 	StallEvery      int           // every Nth streamed request stalls before its first token
 	StallDuration   time.Duration // for this long
 	DropStreamEvery int           // every Nth stream is cut half-way, without [DONE]
 }
+
+// The limits a zero Config field stands for.
+const (
+	// DefaultMaxBodyBytes is 1 MiB: about 200,000 words of prompt, more than
+	// the context of the models served, and a bound on what a request costs
+	// to decode.
+	DefaultMaxBodyBytes = 1 << 20
+	// DefaultMaxTokensCap is 32,768 output tokens: minutes of streaming on a
+	// slow device, and no less than any benchmark here asks for.
+	DefaultMaxTokensCap = 32768
+	// DefaultMaxStreams is 1024 requests in flight: as many as the paced
+	// backend times with a kernel timer each (see Paced).
+	DefaultMaxStreams = 1024
+	// DefaultReadHeaderTimeout gives a client 10 s to send a request's headers.
+	DefaultReadHeaderTimeout = 10 * time.Second
+	// DefaultIdleTimeout closes a kept-alive connection idle for 2 minutes:
+	// longer than Go's client keeps one (90 s), so a Go client closes first
+	// and never sends on a connection this server is closing.
+	DefaultIdleTimeout = 2 * time.Minute
+	// DefaultBodyTimeout gives a client 30 s to send a request's body.
+	DefaultBodyTimeout = 30 * time.Second
+	// maxHeaderBytes bounds a request's headers (Go's own default is 1 MiB);
+	// an API request's are well under 8 KiB.
+	maxHeaderBytes = 64 << 10
+)
 
 // Validate checks a Config; its errors name the bad value and the valid range.
 func (c *Config) Validate() error {
@@ -81,8 +137,46 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("drop stream every %d: want 0 (never) or a positive count", c.DropStreamEvery)
 	case c.DefaultMaxTokens < 0:
 		return fmt.Errorf("default max tokens %d: want a positive count", c.DefaultMaxTokens)
+	case c.MaxBodyBytes < 0:
+		return fmt.Errorf("max body bytes %d: want a positive count (0: %d)", c.MaxBodyBytes, DefaultMaxBodyBytes)
+	case c.MaxTokensCap < 0:
+		return fmt.Errorf("max tokens cap %d: want a positive count (0: %d)", c.MaxTokensCap, DefaultMaxTokensCap)
+	case c.MaxStreams < 0:
+		return fmt.Errorf("max streams %d: want a positive count (0: %d)", c.MaxStreams, DefaultMaxStreams)
+	case c.RetryAfter < 0 || c.ReadHeaderTimeout < 0 || c.IdleTimeout < 0 || c.BodyTimeout < 0:
+		return fmt.Errorf("retry after %v, read header timeout %v, idle timeout %v, body timeout %v: want positive durations (0: the defaults)",
+			c.RetryAfter, c.ReadHeaderTimeout, c.IdleTimeout, c.BodyTimeout)
+	}
+	if d := c.withDefaults(); d.DefaultMaxTokens > d.MaxTokensCap {
+		return fmt.Errorf("default max tokens %d: above the max tokens cap %d", d.DefaultMaxTokens, d.MaxTokensCap)
 	}
 	return nil
+}
+
+// withDefaults returns c with its zero limits set to the defaults.
+func (c Config) withDefaults() Config {
+	set := func(v *time.Duration, d time.Duration) {
+		if *v == 0 {
+			*v = d
+		}
+	}
+	if c.DefaultMaxTokens == 0 {
+		c.DefaultMaxTokens = 16
+	}
+	if c.MaxBodyBytes == 0 {
+		c.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if c.MaxTokensCap == 0 {
+		c.MaxTokensCap = DefaultMaxTokensCap
+	}
+	if c.MaxStreams == 0 {
+		c.MaxStreams = DefaultMaxStreams
+	}
+	set(&c.RetryAfter, time.Second)
+	set(&c.ReadHeaderTimeout, DefaultReadHeaderTimeout)
+	set(&c.IdleTimeout, DefaultIdleTimeout)
+	set(&c.BodyTimeout, DefaultBodyTimeout)
+	return c
 }
 
 // Server serves the OpenAI API from a backend.
@@ -98,6 +192,10 @@ type Server struct {
 	running atomic.Int64 // producing tokens
 	kvUsed  atomic.Int64 // tokens of context held by in-flight requests
 
+	inflight   atomic.Int64 // generation requests in flight, for MaxStreams
+	conns      atomic.Int64 // open connections (served through Attach)
+	retryAfter string       // the Retry-After header of a 429, in seconds
+
 	reg          *prometheus.Registry
 	requests     *prometheus.CounterVec
 	promptTokens prometheus.Counter
@@ -110,10 +208,9 @@ func New(cfg Config) (*Server, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	if cfg.DefaultMaxTokens == 0 {
-		cfg.DefaultMaxTokens = 16
-	}
+	cfg = cfg.withDefaults()
 	s := &Server{cfg: cfg, mux: http.NewServeMux(), created: time.Now().Unix(), reg: prometheus.NewRegistry()}
+	s.retryAfter = strconv.FormatInt(int64(max(1, (cfg.RetryAfter+time.Second-1)/time.Second)), 10)
 	s.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "inferbench_serve_requests_total", Help: "Requests answered, by route and HTTP status.",
 	}, []string{"route", "code"})
@@ -142,6 +239,9 @@ func New(cfg Config) (*Server, error) {
 			}
 			return float64(s.kvUsed.Load()) / s.cfg.KVCapacityTokens
 		}),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "inferbench_serve_connections_open", Help: "Client connections open, busy or idle (when served through Attach).",
+		}, func() float64 { return float64(s.conns.Load()) }),
 	}
 	for _, c := range append(gauges, s.requests, s.promptTokens, s.genTokens, s.ttft) {
 		if err := s.reg.Register(c); err != nil {
@@ -170,7 +270,9 @@ func (s *Server) Handler() http.Handler { return s.mux }
 // Attach makes hs serve s and returns ln wrapped to serve it on: requests
 // then arrive when the kernel received their last bytes (rxtime's receive
 // stamps, read back through hs.ConnContext), not when the Go runtime got their
-// handler running.
+// handler running. It sets the Config's ReadHeaderTimeout and IdleTimeout on
+// hs where hs has none, bounds header size, and counts open connections
+// (through hs.ConnState, calling any hook hs already had).
 //
 // Why: the simulated device's clock starts at the request's arrival, and on
 // an idle virtual machine the Go runtime takes 0.3–2.5 ms to hand those bytes
@@ -180,6 +282,27 @@ func (s *Server) Handler() http.Handler { return s.mux }
 func (s *Server) Attach(hs *http.Server, ln net.Listener) net.Listener {
 	hs.Handler = s.mux
 	hs.ConnContext = connContext
+	if hs.ReadHeaderTimeout == 0 {
+		hs.ReadHeaderTimeout = s.cfg.ReadHeaderTimeout
+	}
+	if hs.IdleTimeout == 0 {
+		hs.IdleTimeout = s.cfg.IdleTimeout
+	}
+	if hs.MaxHeaderBytes == 0 {
+		hs.MaxHeaderBytes = maxHeaderBytes
+	}
+	prev := hs.ConnState
+	hs.ConnState = func(c net.Conn, st http.ConnState) {
+		switch st {
+		case http.StateNew:
+			s.conns.Add(1)
+		case http.StateClosed, http.StateHijacked:
+			s.conns.Add(-1)
+		}
+		if prev != nil {
+			prev(c, st)
+		}
+	}
 	return rxtime.Listen(ln)
 }
 
@@ -212,8 +335,36 @@ func (s *Server) authorized(w http.ResponseWriter, r *http.Request, route string
 
 // fail writes an OpenAI-style error body.
 func (s *Server) fail(w http.ResponseWriter, route string, code int, typ, msg string) {
-	writeJSON(w, code, openai.ErrorBody{Error: openai.ErrorDetail{Message: msg, Type: typ}})
-	s.requests.WithLabelValues(route, strconv.Itoa(code)).Inc()
+	s.refuse(w, route, &apiError{status: code, typ: typ, msg: msg})
+}
+
+// apiError is a refusal in the OpenAI error shape: the HTTP status, the
+// error's type, the request parameter at fault and OpenAI's error code when
+// there is one, and a message naming the bad value and what is valid.
+type apiError struct {
+	status           int
+	typ, param, code string
+	msg              string
+}
+
+func (e *apiError) Error() string { return e.msg }
+
+// invalid is a 400 for a bad request parameter.
+func invalid(param, format string, args ...any) *apiError {
+	return &apiError{status: http.StatusBadRequest, typ: "invalid_request_error", param: param, msg: fmt.Sprintf(format, args...)}
+}
+
+// refuse writes e as an OpenAI error body.
+func (s *Server) refuse(w http.ResponseWriter, route string, e *apiError) {
+	d := openai.ErrorDetail{Message: e.msg, Type: e.typ}
+	if e.param != "" {
+		d.Param = &e.param
+	}
+	if e.code != "" {
+		d.Code = &e.code
+	}
+	writeJSON(w, e.status, openai.ErrorBody{Error: d})
+	s.requests.WithLabelValues(route, strconv.Itoa(e.status)).Inc()
 }
 
 func writeJSON(w http.ResponseWriter, code int, v any) {
@@ -254,90 +405,199 @@ type request struct {
 	arrived      time.Time // when the request reached the server (see arrivedAt)
 }
 
-// parse reads and checks a request body.
-func (s *Server) parse(r *http.Request, chat bool) (request, int, error) {
-	var body openai.Request
-	dec := json.NewDecoder(http.MaxBytesReader(nil, r.Body, 32<<20))
-	if err := dec.Decode(&body); err != nil {
-		return request{}, http.StatusBadRequest, fmt.Errorf("request body: %v", err)
+// parse reads and checks a request body: at most MaxBodyBytes of it, within
+// BodyTimeout. rc is the request's response controller (the stream reuses it).
+//
+// The body's deadline is lifted once the body is read and good: net/http's
+// background read, which watches for the client going away, would hit it and
+// cancel the request. A refused request keeps it, because net/http reads
+// what is left of a refused body before it replies, and a client that
+// stopped sending would otherwise hold the connection for ever. (An
+// unsupported controller, a test's recorder, just has no deadline.)
+func (s *Server) parse(w http.ResponseWriter, r *http.Request, rc *http.ResponseController, chat bool) (request, *apiError) {
+	deadline := rc.SetReadDeadline(time.Now().Add(s.cfg.BodyTimeout)) == nil
+	if r.ContentLength > s.cfg.MaxBodyBytes { // refused unread
+		w.Header().Set("Connection", "close")
+		return request{}, s.tooLarge()
 	}
-	q := request{chat: chat, model: body.Model, stream: body.Stream}
-	q.usage = body.StreamOptions != nil && body.StreamOptions.IncludeUsage
-	if s.cfg.Model != "" && body.Model != "" && body.Model != s.cfg.Model && r.PathValue("deployment") == "" {
-		return q, http.StatusNotFound, fmt.Errorf("the model %q does not exist; this server serves %q", body.Model, s.cfg.Model)
+	q, e := s.decode(http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes), chat, r.PathValue("deployment") != "")
+	switch {
+	case e == nil && deadline:
+		rc.SetReadDeadline(time.Time{})
+	case e != nil && (e.status == http.StatusRequestEntityTooLarge || e.status == http.StatusRequestTimeout):
+		w.Header().Set("Connection", "close")
 	}
-	if q.model == "" || r.PathValue("deployment") != "" {
+	return q, e
+}
+
+// tooLarge is the 413 for a body over MaxBodyBytes.
+func (s *Server) tooLarge() *apiError {
+	return &apiError{status: http.StatusRequestEntityTooLarge, typ: "invalid_request_error",
+		msg: fmt.Sprintf("request body: over this server's limit of %d bytes (inferbench serve --max-body)", s.cfg.MaxBodyBytes)}
+}
+
+// decode reads one request body from body and checks it for a chat or
+// completions route (deployment: under Azure's deployment path, where the
+// path names the model). It accepts only a request it can serve exactly as
+// asked: one JSON object, nothing after it; messages (chat) with a known
+// role and string or text-part content, or a prompt (completions) that is a
+// string or strings; max_tokens from 1 to the cap; min_tokens from 0 to
+// max_tokens. A missing or null optional field takes its default, as in
+// OpenAI's API. Everything else is answered 400 (404 for another model, 413
+// for a body over the limit, 408 for one too slow), naming the parameter.
+func (s *Server) decode(body io.Reader, chat, deployment bool) (request, *apiError) {
+	var in openai.Request
+	dec := json.NewDecoder(body)
+	if err := dec.Decode(&in); err != nil {
+		return request{}, s.bodyError(err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		if e := s.bodyError(err); err != nil && e.status != http.StatusBadRequest {
+			return request{}, e // over the limit or too slow
+		}
+		return request{}, invalid("", "request body: want one JSON object and nothing after it")
+	}
+	q := request{chat: chat, model: in.Model, stream: in.Stream}
+	q.usage = in.StreamOptions != nil && in.StreamOptions.IncludeUsage
+	if s.cfg.Model != "" && in.Model != "" && in.Model != s.cfg.Model && !deployment {
+		return q, &apiError{status: http.StatusNotFound, typ: "NotFoundError", param: "model",
+			msg: fmt.Sprintf("the model %q does not exist; this server serves %q", in.Model, s.cfg.Model)}
+	}
+	if q.model == "" || deployment {
 		q.model = s.cfg.Model
 	}
-	var err error
 	if chat {
-		if len(body.Messages) == 0 {
-			return q, http.StatusBadRequest, errors.New("messages: want at least one message")
+		if len(in.Messages) == 0 {
+			return q, invalid("messages", "messages: want at least one message")
 		}
-		for i, m := range body.Messages {
-			n, err := countContent(m.Content)
+		for i, m := range in.Messages {
+			if !knownRole(m.Role) {
+				return q, invalid("messages", "messages[%d].role %q: want system, developer, user, assistant, tool or function", i, m.Role)
+			}
+			n, err := countContent(m.Content, m.Role)
 			if err != nil {
-				return q, http.StatusBadRequest, fmt.Errorf("messages[%d].content: %v", i, err)
+				return q, invalid("messages", "messages[%d].content: %v", i, err)
 			}
 			q.promptTokens += n
 		}
-	} else if q.promptTokens, err = countPrompt(body.Prompt); err != nil {
-		return q, http.StatusBadRequest, fmt.Errorf("prompt: %v", err)
+	} else {
+		n, err := countPrompt(in.Prompt)
+		if err != nil {
+			return q, invalid("prompt", "prompt: %v", err)
+		}
+		q.promptTokens = n
 	}
 	q.maxTokens = s.cfg.DefaultMaxTokens
+	param := "max_tokens"
 	switch {
-	case body.MaxCompletionTokens != nil:
-		q.maxTokens = *body.MaxCompletionTokens
-	case body.MaxTokens != nil:
-		q.maxTokens = *body.MaxTokens
+	case in.MaxCompletionTokens != nil:
+		q.maxTokens, param = *in.MaxCompletionTokens, "max_completion_tokens"
+	case in.MaxTokens != nil:
+		q.maxTokens = *in.MaxTokens
 	}
 	if q.maxTokens < 1 {
-		return q, http.StatusBadRequest, fmt.Errorf("max_tokens %d: want at least 1", q.maxTokens)
+		return q, invalid(param, "%s %d: want at least 1", param, q.maxTokens)
 	}
-	if body.MinTokens > q.maxTokens {
-		return q, http.StatusBadRequest, fmt.Errorf("min_tokens %d: want at most max_tokens (%d)", body.MinTokens, q.maxTokens)
+	if q.maxTokens > s.cfg.MaxTokensCap {
+		return q, invalid(param, "%s %d: over this server's cap of %d (inferbench serve --max-tokens-cap)", param, q.maxTokens, s.cfg.MaxTokensCap)
 	}
-	return q, 0, nil
+	if in.MinTokens < 0 || in.MinTokens > q.maxTokens {
+		return q, invalid("min_tokens", "min_tokens %d: want 0 to %s (%d)", in.MinTokens, param, q.maxTokens)
+	}
+	return q, nil
+}
+
+// bodyError is the refusal for an error reading or decoding the body.
+func (s *Server) bodyError(err error) *apiError {
+	var tooBig *http.MaxBytesError
+	var ne net.Error
+	switch {
+	case errors.As(err, &tooBig):
+		return s.tooLarge()
+	case errors.As(err, &ne) && ne.Timeout():
+		return &apiError{status: http.StatusRequestTimeout, typ: "invalid_request_error",
+			msg: fmt.Sprintf("request body: not received within %v", s.cfg.BodyTimeout)}
+	case err == nil:
+		return invalid("", "request body: want a JSON object")
+	}
+	return invalid("", "request body: %v", err)
+}
+
+// knownRole reports whether role is a chat message role of OpenAI's API.
+func knownRole(role string) bool {
+	switch role {
+	case "system", "developer", "user", "assistant", "tool", "function":
+		return true
+	}
+	return false
+}
+
+// isNull reports whether raw is absent or JSON null.
+func isNull(raw json.RawMessage) bool {
+	return len(raw) == 0 || string(raw) == "null"
 }
 
 // countContent counts the tokens of a chat message's content: a string or an
-// array of {"type":"text","text":...} parts.
-func countContent(raw json.RawMessage) (int, error) {
+// array of {"type":"text","text":...} parts, or none (null) for an assistant
+// message, which may carry tool calls instead.
+func countContent(raw json.RawMessage, role string) (int, error) {
+	if isNull(raw) {
+		if role == "assistant" {
+			return 0, nil
+		}
+		return 0, errors.New("want a string or an array of text parts")
+	}
 	var s string
 	if err := json.Unmarshal(raw, &s); err == nil {
 		return CountTokens(s), nil
 	}
-	var parts []struct {
-		Type string `json:"type"`
-		Text string `json:"text"`
+	var parts []*struct {
+		Type string  `json:"type"`
+		Text *string `json:"text"`
 	}
 	if err := json.Unmarshal(raw, &parts); err != nil {
 		return 0, errors.New("want a string or an array of text parts")
 	}
 	n := 0
-	for _, p := range parts {
-		n += CountTokens(p.Text)
+	for i, p := range parts {
+		switch {
+		case p == nil || p.Type != "text":
+			typ := ""
+			if p != nil {
+				typ = p.Type
+			}
+			return 0, fmt.Errorf("part %d: type %q: this server takes text parts only", i, typ)
+		case p.Text == nil:
+			return 0, fmt.Errorf("part %d: want a text string", i)
+		}
+		n += CountTokens(*p.Text)
 	}
 	return n, nil
 }
 
-// countPrompt counts the tokens of a completions prompt: a string or an array of
-// strings.
+// countPrompt counts the tokens of a completions prompt: a string or a
+// non-empty array of strings.
 func countPrompt(raw json.RawMessage) (int, error) {
-	if len(raw) == 0 {
+	if isNull(raw) {
 		return 0, errors.New("want a prompt string")
 	}
 	var s string
 	if err := json.Unmarshal(raw, &s); err == nil {
 		return CountTokens(s), nil
 	}
-	var ss []string
+	var ss []*string
 	if err := json.Unmarshal(raw, &ss); err != nil {
 		return 0, errors.New("want a string or an array of strings")
 	}
+	if len(ss) == 0 {
+		return 0, errors.New("want a string or at least one string in the array")
+	}
 	n := 0
-	for _, s := range ss {
-		n += CountTokens(s)
+	for i, s := range ss {
+		if s == nil {
+			return 0, fmt.Errorf("[%d]: want a string, not null", i)
+		}
+		n += CountTokens(*s)
 	}
 	return n, nil
 }
@@ -375,22 +635,30 @@ func (s *Server) completions(chat bool, route string) http.HandlerFunc {
 		if !s.authorized(w, r, route) {
 			return
 		}
-		q, code, err := s.parse(r, chat)
-		if err != nil {
-			typ := "invalid_request_error"
-			if code == http.StatusNotFound {
-				typ = "NotFoundError"
-			}
-			s.fail(w, route, code, typ, err.Error())
+		rc := http.NewResponseController(w)
+		q, e := s.parse(w, r, rc, chat)
+		if e != nil {
+			s.refuse(w, route, e)
 			return
 		}
+		// Admission comes after the body is checked (a bad request is told so
+		// even when the server is full) and before the request number (the
+		// faults count only the requests served).
+		if s.inflight.Add(1) > int64(s.cfg.MaxStreams) {
+			s.inflight.Add(-1)
+			w.Header().Set("Retry-After", s.retryAfter)
+			s.refuse(w, route, &apiError{status: http.StatusTooManyRequests, typ: "requests", code: "rate_limit_exceeded",
+				msg: fmt.Sprintf("too many requests in flight: this server serves at most %d at once (inferbench serve --max-streams); retry after %ss", s.cfg.MaxStreams, s.retryAfter)})
+			return
+		}
+		defer s.inflight.Add(-1)
 		q.seq = s.seq.Add(1)
 		if s.cfg.ErrorRate > 0 && math.Floor(float64(q.seq)*s.cfg.ErrorRate) > math.Floor(float64(q.seq-1)*s.cfg.ErrorRate) {
 			s.fail(w, route, http.StatusInternalServerError, "server_error", "injected fault: --error-rate answers this request with 500")
 			return
 		}
 		q.arrived = arrivedAt(r.Context(), arrived)
-		s.generate(w, r, route, &q)
+		s.generate(w, r, rc, route, &q)
 	}
 }
 
@@ -414,7 +682,7 @@ type gen struct {
 	done     chan struct{} // closed when Infer returned
 }
 
-func (s *Server) generate(w http.ResponseWriter, r *http.Request, route string, q *request) {
+func (s *Server) generate(w http.ResponseWriter, r *http.Request, rc *http.ResponseController, route string, q *request) {
 	ctx, cancel := context.WithCancel(accel.WithArrival(r.Context(), q.arrived))
 	defer cancel()
 	g := &gen{notify: make(chan struct{}, 1), done: make(chan struct{})}
@@ -472,7 +740,7 @@ func (s *Server) generate(w http.ResponseWriter, r *http.Request, route string, 
 	sn := s.streams.Add(1)
 	stall := s.cfg.StallEvery > 0 && sn%uint64(s.cfg.StallEvery) == 0
 	drop := s.cfg.DropStreamEvery > 0 && sn%uint64(s.cfg.DropStreamEvery) == 0
-	st := stream{w: w, rc: http.NewResponseController(w)}
+	st := stream{w: w, rc: rc}
 	st.hdr = openai.ChunkHeader{ID: idFor(q.chat, q.seq), Object: openai.ObjectChatCompletionChunk, Created: time.Now().Unix(), Model: q.model}
 	if !q.chat {
 		st.hdr.Object = openai.ObjectTextCompletion

@@ -300,6 +300,12 @@ func TestConfigValidate(t *testing.T) {
 		{server.Config{Backend: noop.Backend{}, ErrorRate: 1.5}, "error rate 1.5"},
 		{server.Config{Backend: noop.Backend{}, StallEvery: 2}, "stall duration"},
 		{server.Config{Backend: noop.Backend{}, DropStreamEvery: -1}, "drop stream every -1"},
+		{server.Config{Backend: noop.Backend{}, MaxBodyBytes: -1}, "max body bytes -1"},
+		{server.Config{Backend: noop.Backend{}, MaxTokensCap: -5}, "max tokens cap -5"},
+		{server.Config{Backend: noop.Backend{}, MaxStreams: -1}, "max streams -1"},
+		{server.Config{Backend: noop.Backend{}, IdleTimeout: -time.Second}, "idle timeout -1s"},
+		{server.Config{Backend: noop.Backend{}, DefaultMaxTokens: 100, MaxTokensCap: 50}, "default max tokens 100: above the max tokens cap 50"},
+		{server.Config{Backend: noop.Backend{}, DefaultMaxTokens: 40000}, "above the max tokens cap 32768"},
 	} {
 		if _, err := server.New(tt.cfg); err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("%+v: %v, want %q", tt.cfg, err, tt.want)
