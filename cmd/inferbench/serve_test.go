@@ -3,7 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -38,14 +40,22 @@ func (s *syncBuffer) String() string {
 // returns its exit code.
 func startServe(t *testing.T, getenv func(string) string, args ...string) (string, func() int) {
 	t.Helper()
+	url, _, stop := startServeArgs(t, getenv, append([]string{"--profile", "h100-sxm", "--model", "llama-3.1-8b", "--addr", "127.0.0.1:0"}, args...)...)
+	return url, stop
+}
+
+// startServeArgs is startServe with serve's whole command line (less
+// "serve"); it also returns serve's stderr so far.
+func startServeArgs(t *testing.T, getenv func(string) string, args ...string) (string, string, func() int) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	var out, errb syncBuffer
 	e := &env{stdout: &out, stderr: &errb, getenv: getenv}
 	code := make(chan int, 1)
 	go func() {
-		code <- mainWithEnv(ctx, e, append([]string{"serve", "--profile", "h100-sxm", "--model", "llama-3.1-8b", "--addr", "127.0.0.1:0"}, args...))
+		code <- mainWithEnv(ctx, e, append([]string{"serve"}, args...))
 	}()
-	re := regexp.MustCompile(`at (http://127\.0\.0\.1:\d+/v1)`)
+	re := regexp.MustCompile(`at (http://(?:[0-9.]+|\[[0-9a-f:]+\]):\d+/v1)`)
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
 		if m := re.FindStringSubmatch(errb.String()); m != nil {
@@ -62,7 +72,7 @@ func startServe(t *testing.T, getenv func(string) string, args ...string) (strin
 					stop()
 				}
 			})
-			return m[1], stop
+			return m[1], errb.String(), stop
 		}
 		select {
 		case c := <-code:
@@ -72,7 +82,7 @@ func startServe(t *testing.T, getenv func(string) string, args ...string) (strin
 	}
 	cancel()
 	t.Fatalf("serve did not start: %s", errb.String())
-	return "", nil
+	return "", "", nil
 }
 
 func invokeEnv(getenv func(string) string, args ...string) (int, string, string) {
@@ -202,14 +212,19 @@ func TestEndpointFlagErrors(t *testing.T) {
 		{[]string{"run", "--backend", "http://127.0.0.1:1/v1", "--dialect", "x"}, `--dialect "x": want openai, azure or auto`},
 		{[]string{"run", "--backend", "http://127.0.0.1:1/v1", "--request-timeout", "0s"}, "--request-timeout 0s: want a positive duration"},
 		{[]string{"run", "--backend", "http://127.0.0.1:1/v1", "--prompts", "/nonexistent.jsonl"}, "/nonexistent.jsonl"},
-		{[]string{"serve"}, "serve needs --profile and --model"},
+		{[]string{"serve"}, "serve needs --profile, one of a100-40gb, a100-80gb, h100-sxm"},
+		{[]string{"serve", "--profile", "h100-sxm", "--model", ""}, "--model is empty: want a model id, e.g. llama-3.1-8b"},
+		{[]string{"serve", "--profile", "h100-sxm", "--max-body", "0"}, "--max-body 0: want a positive number of bytes"},
+		{[]string{"serve", "--profile", "h100-sxm", "--max-tokens-cap", "-1"}, "--max-tokens-cap -1: want a positive number of tokens"},
+		{[]string{"serve", "--profile", "h100-sxm", "--max-streams", "0"}, "--max-streams 0: want a positive number of requests"},
+		{[]string{"serve", "--profile", "h100-sxm", "--max-tokens-cap", "8"}, "--default-max-tokens 16: above --max-tokens-cap 8"},
 		{[]string{"serve", "--profile", "h100-sxm", "--model", "llama-3.1-8b", "--batching", "static"}, `--batching "static": want isolated or continuous`},
 		{[]string{"serve", "--profile", "nope", "--model", "llama-3.1-8b"}, "nope"},
 		{[]string{"serve", "--profile", "h100-sxm", "--model", "llama-3.1-8b", "--error-rate", "2"}, "error rate 2"},
 		{[]string{"serve", "--profile", "h100-sxm", "--model", "llama-3.1-8b", "--api-key-env", "UNSET"}, "--api-key-env UNSET"},
 	} {
 		code, _, stderr := invokeEnv(none, tt.args...)
-		if code != exitUsage || !strings.Contains(stderr, tt.want) || strings.Count(stderr, "\n") != 1 {
+		if code != exitUsage || !strings.Contains(stderr, tt.want) || strings.Count(stderr, "\n") != 1 || strings.Contains(stderr, "[") {
 			t.Errorf("%v: exit %d, %q; want exit 2 and one line with %q", tt.args, code, stderr, tt.want)
 		}
 	}
@@ -220,5 +235,110 @@ func TestServeHelp(t *testing.T) {
 	code, out, _ := invoke(t, "serve", "--help")
 	if code != exitOK || !strings.Contains(out, "Examples:") || !strings.Contains(out, "--drop-stream-every") || !strings.Contains(out, "curl -N") {
 		t.Errorf("exit %d: %s", code, out)
+	}
+}
+
+// serve's --model defaults to run's: the default workload's model.
+func TestServeDefaultModel(t *testing.T) {
+	t.Parallel()
+	url, stderr, _ := startServeArgs(t, func(string) string { return "" }, "--profile", "h100-sxm", "--addr", "127.0.0.1:0")
+	resp, err := http.Get(url + "/models")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var models struct{ Data []struct{ ID string } }
+	json.NewDecoder(resp.Body).Decode(&models)
+	if len(models.Data) != 1 || models.Data[0].ID != "llama-3.1-8b" || !strings.HasPrefix(stderr, "serving llama-3.1-8b on sim:h100-sxm") {
+		t.Errorf("models %+v, stderr %q: want llama-3.1-8b, the default workload's model", models, stderr)
+	}
+	if strings.Contains(stderr, "warning") {
+		t.Errorf("a warning on loopback: %q", stderr)
+	}
+}
+
+// serve's limits reach its server: a body over --max-body is 413, a
+// max_tokens over --max-tokens-cap is 400 naming the cap, and a request
+// beyond --max-streams in flight is 429 with Retry-After until one ends.
+// --stall-every 1 holds every stream before its first token, so the first
+// stream stays in flight until its client leaves.
+func TestServeLimits(t *testing.T) {
+	t.Parallel()
+	url, _, _ := startServeArgs(t, func(string) string { return "" }, "--profile", "h100-sxm", "--addr", "127.0.0.1:0",
+		"--max-body", "300", "--max-tokens-cap", "64", "--max-streams", "1", "--stall-every", "1", "--stall-duration", "10m")
+	do := func(body string) (*http.Response, string) {
+		t.Helper()
+		resp, err := http.Post(url+"/chat/completions", "application/json", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var e struct{ Error struct{ Message string } }
+		if resp.StatusCode != 200 {
+			json.NewDecoder(resp.Body).Decode(&e)
+			resp.Body.Close()
+		}
+		return resp, e.Error.Message
+	}
+	chat := func(extra string) string {
+		return `{"max_tokens":4,` + extra + `"messages":[{"role":"user","content":"hi"}]}`
+	}
+	if resp, msg := do(chat(`"user":"` + strings.Repeat("x", 300) + `",`)); resp.StatusCode != 413 || !strings.Contains(msg, "limit of 300 bytes") {
+		t.Errorf("over --max-body: %d %q", resp.StatusCode, msg)
+	}
+	if resp, msg := do(`{"max_tokens":65,"messages":[{"role":"user","content":"hi"}]}`); resp.StatusCode != 400 || !strings.Contains(msg, "max_tokens 65: over this server's cap of 64") {
+		t.Errorf("over --max-tokens-cap: %d %q", resp.StatusCode, msg)
+	}
+	held, _ := do(chat(`"stream":true,`))
+	if held.StatusCode != 200 {
+		t.Fatalf("first stream: %d", held.StatusCode)
+	}
+	if resp, msg := do(chat("")); resp.StatusCode != 429 || resp.Header.Get("Retry-After") != "1" || !strings.Contains(msg, "at most 1 at once") {
+		t.Errorf("beyond --max-streams: %d, Retry-After %q, %q", resp.StatusCode, resp.Header.Get("Retry-After"), msg)
+	}
+	held.Body.Close() // the client leaves: its stream ends and frees the slot
+	deadline := time.Now().Add(time.Minute)
+	for {
+		resp, msg := do(chat(""))
+		if resp.StatusCode == 200 {
+			resp.Body.Close()
+			break
+		}
+		if resp.StatusCode != 429 || time.Now().After(deadline) {
+			t.Fatalf("after the stream ended: %d %q", resp.StatusCode, msg)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// serve warns, in one line, when it listens beyond loopback, and refuses
+// nothing.
+func TestExposedWarning(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		addr  string
+		keyed bool
+		want  string
+	}{
+		{"127.0.0.1:8000", false, ""},
+		{"127.0.0.2:8000", false, ""},
+		{"[::1]:8000", false, ""},
+		{"0.0.0.0:8000", false, "warning: listening on 0.0.0.0:8000, not a loopback address: anyone who can reach this machine can send it requests (--api-key-env would require a key)"},
+		{"[::]:8000", true, "warning: listening on [::]:8000, not a loopback address: anyone who can reach this machine can send it requests"},
+		{"10.1.2.3:80", false, "warning: listening on 10.1.2.3:80"},
+	} {
+		a, err := net.ResolveTCPAddr("tcp", tt.addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := exposedWarning(a, tt.keyed)
+		if tt.want == "" && got != "" || !strings.HasPrefix(got, tt.want) || tt.keyed && strings.Contains(got, "--api-key-env") || strings.Contains(got, "\n") {
+			t.Errorf("%s (key %v): %q, want %q", tt.addr, tt.keyed, got, tt.want)
+		}
+	}
+	// End to end: all interfaces (Go listens on both IPv4 and IPv6 for
+	// 0.0.0.0, and names it [::]), port 0; it serves, and says so once.
+	_, stderr, _ := startServeArgs(t, func(string) string { return "" }, "--profile", "h100-sxm", "--addr", "0.0.0.0:0")
+	if strings.Count(stderr, "warning: listening on ") != 1 || strings.Count(stderr, "\n") != 2 || !strings.Contains(stderr, "serving llama-3.1-8b") {
+		t.Errorf("stderr %q: want one warning line and the serving line", stderr)
 	}
 }
