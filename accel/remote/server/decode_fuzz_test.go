@@ -315,3 +315,21 @@ func oracle(body []byte, chat, deployment bool) (request, string) {
 func isObject(raw []byte) bool {
 	return bytes.HasPrefix(bytes.TrimLeft(raw, " \t\r\n"), []byte("{"))
 }
+
+// BenchmarkDecode is the decoder's cost for the body inferbench run sends
+// (chat, streamed, 128 prompt words): part of every request's time to first
+// token as served.
+func BenchmarkDecode(b *testing.B) {
+	s := fuzzServer(b)
+	s.cfg.MaxBodyBytes = DefaultMaxBodyBytes
+	body := []byte(`{"model":"llama-3.1-8b","messages":[{"role":"user","content":"` + strings.Repeat("w ", 128) +
+		`"}],"max_tokens":64,"min_tokens":64,"ignore_eos":true,"stream":true,"stream_options":{"include_usage":true}}`)
+	rd := bytes.NewReader(body)
+	b.ReportAllocs()
+	for b.Loop() {
+		rd.Reset(body)
+		if _, e := s.decode(io.NopCloser(rd), true, false); e != nil {
+			b.Fatal(e)
+		}
+	}
+}
