@@ -558,14 +558,19 @@ func runRealtime(ctx context.Context, b accel.Backend, c *Config) *Result {
 	ictx, cancelInfer := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelInfer()
 	grace := c.Grace
-	stopGrace := context.AfterFunc(ctx, func() { time.AfterFunc(grace, cancelInfer) })
-	defer stopGrace()
 	r.ictx = ictx
 	arr := NewArrivals(c)
 	r.d = &dispatcher{arr: arr, open: r.open, chunk: maxChunk, maxW: c.MaxWorkers, cancel: stopWaits}
 	// An interrupt halts the sends at once: a worker holding a chunk sends
 	// nothing more of it (the grace period is for requests already out).
-	stopHalt := context.AfterFunc(ctx, r.d.halt)
+	// The halt comes first, in the same callback: were the two separate
+	// callbacks, a busy machine could run the grace's cancel before the
+	// halt, and every worker would send request after request into a
+	// canceled context until it ran (236 canceled, with 4 in flight).
+	stopHalt := context.AfterFunc(ctx, func() {
+		r.d.halt()
+		time.AfterFunc(grace, cancelInfer)
+	})
 	defer stopHalt()
 	n := c.concurrency()
 	r.d.workers = n
