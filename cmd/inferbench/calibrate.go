@@ -23,7 +23,7 @@ func calibrateCmd(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	if fs.NArg() > 1 {
-		return usagef("calibrate takes at most one file, got %q", fs.Args())
+		return usagef("calibrate takes at most one file, got %s", quoted(fs.Args()))
 	}
 	if !(*tol > 0) {
 		return usagef("--tolerance %v: want a positive percentage", *tol)
