@@ -48,7 +48,7 @@ func serveCmd(ctx context.Context, e *env, args []string) error {
 	fs.BoolVar(&instant, "instant", false, "answer at once, with no simulated device time: for measuring clients (hey, inferbench run) against each other")
 	fs.IntVar(&maxTokens, "default-max-tokens", 16, "completion length when a request gives no max_tokens")
 	fs.Int64Var(&maxBody, "max-body", server.DefaultMaxBodyBytes, "largest request body in bytes; a longer one is answered 413")
-	fs.IntVar(&maxTokensCap, "max-tokens-cap", server.DefaultMaxTokensCap, "largest max_tokens a request may ask for; above it the request is answered 400")
+	fs.IntVar(&maxTokensCap, "max-tokens-cap", 0, fmt.Sprintf("largest max_tokens a request may ask for; above it the request is answered 400 (0: the model's context, at most %d)", server.DefaultMaxTokensCap))
 	fs.IntVar(&maxStreams, "max-streams", server.DefaultMaxStreams, "requests in flight at once, streamed or not; one more is answered 429 with Retry-After")
 	fs.StringVar(&keyEnv, "api-key-env", "", "require the API key in this environment variable (Bearer or api-key header)")
 	fs.Float64Var(&errorRate, "error-rate", 0, "fault: fraction of requests answered with HTTP 500 (0 to 1)")
@@ -76,11 +76,11 @@ func serveCmd(ctx context.Context, e *env, args []string) error {
 		return usagef("--default-max-tokens %d: want at least 1", maxTokens)
 	case maxBody < 1:
 		return usagef("--max-body %d: want a positive number of bytes (default %d)", maxBody, server.DefaultMaxBodyBytes)
-	case maxTokensCap < 1:
-		return usagef("--max-tokens-cap %d: want a positive number of tokens (default %d)", maxTokensCap, server.DefaultMaxTokensCap)
+	case maxTokensCap < 0:
+		return usagef("--max-tokens-cap %d: want a positive number of tokens, or 0 (the model's context, at most %d)", maxTokensCap, server.DefaultMaxTokensCap)
 	case maxStreams < 1:
 		return usagef("--max-streams %d: want a positive number of requests (default %d)", maxStreams, server.DefaultMaxStreams)
-	case maxTokens > maxTokensCap:
+	case maxTokensCap > 0 && maxTokens > maxTokensCap:
 		return usagef("--default-max-tokens %d: above --max-tokens-cap %d", maxTokens, maxTokensCap)
 	}
 	dev, err := sim.New(profile, chips, model, precision, true)
@@ -89,6 +89,21 @@ func serveCmd(ctx context.Context, e *env, args []string) error {
 	}
 	defer dev.Close()
 	info := dev.Info()
+	// The model's context bounds every request (prompt plus completion), and
+	// by default the completion alone, within the server's own cap.
+	ctxLen := 0
+	if m, err := fixtures.LookupModel(model); err == nil {
+		ctxLen = m.Context
+	}
+	if maxTokensCap == 0 {
+		maxTokensCap = server.DefaultMaxTokensCap
+		if ctxLen > 0 {
+			maxTokensCap = min(ctxLen, maxTokensCap)
+		}
+		if maxTokens > maxTokensCap {
+			return usagef("--default-max-tokens %d: above the max_tokens cap %d (the model's context, at most %d); lower it or set --max-tokens-cap", maxTokens, maxTokensCap, server.DefaultMaxTokensCap)
+		}
+	}
 	var backend accel.Backend = dev
 	switch batching {
 	case "continuous":
@@ -118,7 +133,7 @@ func serveCmd(ctx context.Context, e *env, args []string) error {
 	cfg := server.Config{
 		Backend: backend, Model: model, Precision: info.Precision,
 		KVCapacityTokens: dev.Device().KVCapacityTokens(), DefaultMaxTokens: maxTokens,
-		MaxBodyBytes: maxBody, MaxTokensCap: maxTokensCap, MaxStreams: maxStreams,
+		MaxBodyBytes: maxBody, MaxTokensCap: maxTokensCap, MaxStreams: maxStreams, ContextTokens: ctxLen,
 		ErrorRate: errorRate, StallEvery: stallEvery, StallDuration: stallFor, DropStreamEvery: dropEvery,
 	}
 	if keyEnv != "" {

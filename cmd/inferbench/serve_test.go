@@ -342,3 +342,26 @@ func TestExposedWarning(t *testing.T) {
 		t.Errorf("stderr %q: want one warning line and the serving line", stderr)
 	}
 }
+
+// By default the max_tokens cap is the model's context (llama-2-7b: 4,096),
+// and a request whose prompt and completion together exceed the context is
+// refused, as vLLM refuses it, not timed as if it ran.
+func TestServeCapIsTheModelsContext(t *testing.T) {
+	t.Parallel()
+	url, _, _ := startServeArgs(t, func(string) string { return "" }, "--profile", "h100-sxm", "--model", "llama-2-7b", "--addr", "127.0.0.1:0")
+	for _, tt := range []struct{ body, want string }{
+		{`{"prompt":"a","max_tokens":4097}`, "max_tokens 4097: over this server's cap of 4096"},
+		{`{"prompt":"a b","max_tokens":4095}`, "maximum context length is 4096 tokens; this request asks for 4097 (2 of prompt, 4095 of completion)"},
+	} {
+		resp, err := http.Post(url+"/completions", "application/json", strings.NewReader(tt.body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var e struct{ Error struct{ Message string } }
+		json.NewDecoder(resp.Body).Decode(&e)
+		resp.Body.Close()
+		if resp.StatusCode != 400 || !strings.Contains(e.Error.Message, tt.want) {
+			t.Errorf("%s: %d %q, want 400 with %q", tt.body, resp.StatusCode, e.Error.Message, tt.want)
+		}
+	}
+}

@@ -19,10 +19,11 @@ const (
 	fuzzBodyLimit  = 512
 	fuzzCap        = 4096
 	fuzzDefaultMax = 16
+	fuzzContext    = fuzzCap + 4 // a prompt of 5 words and the cap are over it
 )
 
 func fuzzServer(tb testing.TB) *Server {
-	s, err := New(Config{Backend: noop.Backend{}, Model: fuzzModel, MaxBodyBytes: fuzzBodyLimit, MaxTokensCap: fuzzCap, DefaultMaxTokens: fuzzDefaultMax})
+	s, err := New(Config{Backend: noop.Backend{}, Model: fuzzModel, MaxBodyBytes: fuzzBodyLimit, MaxTokensCap: fuzzCap, DefaultMaxTokens: fuzzDefaultMax, ContextTokens: fuzzContext})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -116,6 +117,9 @@ func TestDecode(t *testing.T) {
 		{`{"prompt":[]}`, false, 400, "prompt", "at least one string", 0},
 		{`{"prompt":["a",null]}`, false, 400, "prompt", "[1]: want a string", 0},
 		{`{"prompt":"x","max_tokens":4097}`, false, 400, "max_tokens", "cap of 4096", 0},
+		{`{"prompt":"a b c d","max_tokens":4096}`, false, 0, "", "", 4},
+		{`{"prompt":"a b c d e","max_tokens":4096}`, false, 400, "", "maximum context length is 4100 tokens; this request asks for 4101 (5 of prompt, 4096 of completion)", 0},
+		{`{"messages":[{"role":"user","content":"a b c d e"}],"max_completion_tokens":4096}`, true, 400, "", "or max_completion_tokens", 0},
 		{`{"prompt":"x","max_completion_tokens":0}`, false, 400, "max_completion_tokens", "max_completion_tokens 0", 0},
 		{`{"prompt":"x","max_tokens":1e3}`, false, 400, "", "request body", 0},
 		{`{"prompt":"x","min_tokens":-1}`, false, 400, "min_tokens", "min_tokens -1", 0},
@@ -257,7 +261,7 @@ func oracle(body []byte, chat, deployment bool) (request, string) {
 		default:
 			return q, "no prompt"
 		}
-		return q, ""
+		return q, overContext(q)
 	}
 	var msgs []json.RawMessage
 	if isNull(v.Messages) || json.Unmarshal(v.Messages, &msgs) != nil || len(msgs) == 0 {
@@ -308,7 +312,15 @@ func oracle(body []byte, chat, deployment bool) (request, string) {
 			return q, "content is neither a string nor parts"
 		}
 	}
-	return q, ""
+	return q, overContext(q)
+}
+
+// overContext says why q is longer than the model's context, or "".
+func overContext(q request) string {
+	if q.promptTokens+q.maxTokens > fuzzContext {
+		return "prompt and completion over the context"
+	}
+	return ""
 }
 
 // isObject reports whether raw JSON is an object.

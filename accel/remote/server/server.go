@@ -75,6 +75,10 @@ type Config struct {
 	// it the request is answered 400 naming the cap (DefaultMaxTokensCap when
 	// zero). It keeps one request from holding a stream for hours.
 	MaxTokensCap int
+	// ContextTokens is the model's context, prompt plus completion; a
+	// request for more is answered 400, as vLLM answers it, rather than
+	// timed as if a real server would run it (0: unchecked).
+	ContextTokens int
 	// MaxStreams bounds the generation requests in flight, streamed or not;
 	// one more is answered 429 with a Retry-After header (DefaultMaxStreams
 	// when zero).
@@ -141,6 +145,8 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("max body bytes %d: want a positive count (0: %d)", c.MaxBodyBytes, DefaultMaxBodyBytes)
 	case c.MaxTokensCap < 0:
 		return fmt.Errorf("max tokens cap %d: want a positive count (0: %d)", c.MaxTokensCap, DefaultMaxTokensCap)
+	case c.ContextTokens < 0:
+		return fmt.Errorf("context tokens %d: want the model's context, or 0 (unchecked)", c.ContextTokens)
 	case c.MaxStreams < 0:
 		return fmt.Errorf("max streams %d: want a positive count (0: %d)", c.MaxStreams, DefaultMaxStreams)
 	case c.RetryAfter < 0 || c.ReadHeaderTimeout < 0 || c.IdleTimeout < 0 || c.BodyTimeout < 0:
@@ -442,7 +448,7 @@ func (s *Server) tooLarge() *apiError {
 // asked: one JSON object, nothing after it; messages (chat) with a known
 // role and string or text-part content, or a prompt (completions) that is a
 // string or strings; max_tokens from 1 to the cap; min_tokens from 0 to
-// max_tokens. A missing or null optional field takes its default, as in
+// max_tokens; prompt and completion within the model's context. A missing or null optional field takes its default, as in
 // OpenAI's API. Everything else is answered 400 (404 for another model, 413
 // for a body over the limit, 408 for one too slow), naming the parameter.
 func (s *Server) decode(body io.Reader, chat, deployment bool) (request, *apiError) {
@@ -503,6 +509,10 @@ func (s *Server) decode(body io.Reader, chat, deployment bool) (request, *apiErr
 	}
 	if in.MinTokens < 0 || in.MinTokens > q.maxTokens {
 		return q, invalid("min_tokens", "min_tokens %d: want 0 to %s (%d)", in.MinTokens, param, q.maxTokens)
+	}
+	if c := s.cfg.ContextTokens; c > 0 && q.promptTokens+q.maxTokens > c {
+		return q, invalid("", "this model's maximum context length is %d tokens; this request asks for %d (%d of prompt, %d of completion): shorten the prompt or %s",
+			c, q.promptTokens+q.maxTokens, q.promptTokens, q.maxTokens, param)
 	}
 	return q, nil
 }

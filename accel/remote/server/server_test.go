@@ -303,6 +303,7 @@ func TestConfigValidate(t *testing.T) {
 		{server.Config{Backend: noop.Backend{}, MaxBodyBytes: -1}, "max body bytes -1"},
 		{server.Config{Backend: noop.Backend{}, MaxTokensCap: -5}, "max tokens cap -5"},
 		{server.Config{Backend: noop.Backend{}, MaxStreams: -1}, "max streams -1"},
+		{server.Config{Backend: noop.Backend{}, ContextTokens: -1}, "context tokens -1"},
 		{server.Config{Backend: noop.Backend{}, IdleTimeout: -time.Second}, "idle timeout -1s"},
 		{server.Config{Backend: noop.Backend{}, DefaultMaxTokens: 100, MaxTokensCap: 50}, "default max tokens 100: above the max tokens cap 50"},
 		{server.Config{Backend: noop.Backend{}, DefaultMaxTokens: 40000}, "above the max tokens cap 32768"},
