@@ -465,7 +465,15 @@ func TestKnownBenchmark(t *testing.T) {
 	for _, res := range rounds {
 		n := res.Requests
 		want := float64(n) / float64(ceilDiv(n, 4))
-		if got := res.RequestsPerSecond() * res.Latency.Mean() / 1e9; got < 0.6*want || got > 4.1 {
+		// A round of a few requests lasts a few service times, and the
+		// window also holds the workers' start (milliseconds under -race
+		// on a busy machine): only the upper bound says anything there,
+		// and the chunking fault this guards against needs many requests.
+		low := 0.6 * want
+		if n < 8 {
+			low = 0
+		}
+		if got := res.RequestsPerSecond() * res.Latency.Mean() / 1e9; got < low || got > 4.1 {
 			t.Errorf("b.N = %d: %.2f in flight on average, want %.2f", n, got, want)
 		}
 	}
