@@ -140,6 +140,7 @@ func serveCmd(ctx context.Context, e *env, args []string) error {
 		if cfg.APIKey = e.getenv(keyEnv); cfg.APIKey == "" {
 			return usagef("--api-key-env %s: the variable is empty or unset; set it or drop the flag", keyEnv)
 		}
+		e.secrets.Add(cfg.APIKey) // the key the server checks is masked in whatever it prints
 	}
 	srv, err := server.New(cfg)
 	if err != nil {
