@@ -4,7 +4,6 @@ package scripts
 
 import (
 	"errors"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/inferbench/inferbench/internal/nettest"
 	"github.com/inferbench/inferbench/report"
 )
 
@@ -214,13 +214,7 @@ func TestNightlyNeverPromotesAFailedSuite(t *testing.T) {
 // free a moment ago.
 func closedURL(t *testing.T) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return "http://" + addr + "/v1"
+	return nettest.RefusedURL(t)
 }
 
 // latestReport is the newest night's report.json under home, "" when none.

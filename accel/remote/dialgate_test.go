@@ -2,13 +2,13 @@ package remote
 
 import (
 	"context"
-	"net"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/inferbench/inferbench/accel"
+	"github.com/inferbench/inferbench/internal/nettest"
 )
 
 // Requests to a port that refuses connections, sent by 8 callers as fast
@@ -19,12 +19,7 @@ import (
 // through a gate.
 func TestRefusingEndpointIsNotDialledPerRequest(t *testing.T) {
 	t.Parallel()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	url := "http://" + ln.Addr().String() + "/v1"
-	ln.Close()
+	url := nettest.RefusedURL(t)
 	for _, tr := range []string{TransportH1, TransportNetHTTP} {
 		t.Run(tr, func(t *testing.T) {
 			t.Parallel()

@@ -2,13 +2,13 @@ package remote_test
 
 import (
 	"context"
-	"net"
 	"net/http"
 	"strings"
 	"testing"
 
 	"github.com/inferbench/inferbench/accel"
 	"github.com/inferbench/inferbench/accel/remote"
+	"github.com/inferbench/inferbench/internal/nettest"
 )
 
 // Every error the remote backend builds masks the configuration's secrets:
@@ -25,12 +25,7 @@ func TestErrorsRedactSecrets(t *testing.T) {
 	echo := handlerServer(t, func(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, `{"error":{"message":"rejected `+key+` / `+header+` / `+pw+`"}}`, http.StatusForbidden)
 	})
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	closed := ln.Addr().String()
-	ln.Close()
+	closed := nettest.RefusedAddr(t)
 	withPW := func(base string) string { return strings.Replace(base, "://", "://user:"+pw+"@", 1) + "/v1" }
 	secrets := map[string]string{remote.SettingAPIKey: key, remote.SettingHeaderPrefix + "X-Auth-Token": header}
 

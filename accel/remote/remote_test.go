@@ -27,6 +27,7 @@ import (
 	"github.com/inferbench/inferbench/accel/remote/server"
 	"github.com/inferbench/inferbench/accel/remote/server/servertest"
 	"github.com/inferbench/inferbench/accel/sim"
+	"github.com/inferbench/inferbench/internal/nettest"
 )
 
 // gaps collects inter-token gaps.
@@ -166,13 +167,7 @@ const (
 
 func TestErrorClasses(t *testing.T) {
 	t.Parallel()
-	// A port that was open a moment ago and is closed now.
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	closedURL := "http://" + ln.Addr().String() + "/v1"
-	ln.Close()
+	closedURL := nettest.RefusedURL(t)
 
 	tests := []struct {
 		name     string

@@ -8,7 +8,6 @@ import (
 	"io"
 	"io/fs"
 	"log"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -19,6 +18,7 @@ import (
 	"time"
 
 	"github.com/inferbench/inferbench/accel/remote/openai"
+	"github.com/inferbench/inferbench/internal/nettest"
 	"github.com/inferbench/inferbench/report"
 )
 
@@ -107,13 +107,7 @@ func slowStream(t *testing.T, started func()) string {
 // closedPort is a loopback address nothing listens on.
 func closedPort(t *testing.T) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return "http://" + addr
+	return "http://" + nettest.RefusedAddr(t)
 }
 
 // A run that fails in any of the ways an endpoint fails, given a password in

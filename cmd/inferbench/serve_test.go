@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/inferbench/inferbench/internal/nettest"
 	"github.com/inferbench/inferbench/report"
 )
 
@@ -155,12 +156,7 @@ func TestRunWrongKeyIsClassified(t *testing.T) {
 
 func TestRunClosedPortFailsFast(t *testing.T) {
 	t.Parallel()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	url := "http://" + ln.Addr().String() + "/v1"
-	ln.Close()
+	url := nettest.RefusedURL(t)
 	begin := time.Now()
 	code, _, stderr := invokeEnv(func(string) string { return "" }, "run", "--backend", url, "--duration", "3s", "-o", filepath.Join(t.TempDir(), "r.json"))
 	if code != exitRuntime || strings.Count(stderr, "\n") != 1 || !strings.Contains(stderr, "cannot reach "+url) || strings.Contains(stderr, "panic") {

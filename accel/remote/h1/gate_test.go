@@ -11,20 +11,13 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/inferbench/inferbench/internal/nettest"
 )
 
 // refusedAddr is a loopback port that was open a moment ago and refuses
 // connections now.
-func refusedAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return addr
-}
+func refusedAddr(t *testing.T) string { return nettest.RefusedAddr(t) }
 
 // maxDials is the most dials a gate lets through in elapsed of refusals,
 // from callers that may all dial at once before the first refusal is seen:
