@@ -19,11 +19,12 @@ type rtCall struct {
 	last  time.Time // the previous token, for inter-token gaps
 	done  chan struct{}
 	err   error
-	state int // rtQueued, rtDone: touched only by the engine goroutine
+	state int // rtSubmitted, rtQueued, rtDone: after the submit, touched only by the engine goroutine
 }
 
 const (
-	rtQueued = iota
+	rtSubmitted = iota // sent to the engine, not taken yet
+	rtQueued           // taken: waiting or running on the device
 	rtDone
 )
 
@@ -180,6 +181,7 @@ func (e *rtEngine) firstArrival() time.Duration {
 const catchUp = 5 * time.Millisecond
 
 func (e *rtEngine) enqueue(c *rtCall) {
+	c.state = rtQueued
 	c.s.arrived = c.start.Sub(e.epoch)
 	e.b.prepare(&c.s)
 	e.b.push(&c.s)
@@ -187,6 +189,15 @@ func (e *rtEngine) enqueue(c *rtCall) {
 
 // drop removes a canceled call, if it is still waiting or running.
 func (e *rtEngine) drop(c *rtCall) {
+	// take reads the submit and cancel channels in one select, which picks
+	// at random between the ready ones, so a call's cancel can come out
+	// before its submit. Its submit was sent first and is in the buffer:
+	// take the submits up to it now. Dropped before it was taken, the call
+	// was woken, returned and pooled, and its submit, taken later, ran a
+	// recycled call (a data race, then a nil dereference under load).
+	for c.state == rtSubmitted {
+		e.enqueue(<-e.submit)
+	}
 	if c.state == rtDone {
 		return // finished while its Infer was being canceled: done is already sent
 	}
@@ -278,7 +289,7 @@ func (e *rtEngine) infer(ctx context.Context, pool *sync.Pool, req *accel.Reques
 		c = &rtCall{done: make(chan struct{}, 1)}
 	}
 	done := c.done
-	*c = rtCall{done: done, res: res, start: accel.Arrival(ctx), state: rtQueued}
+	*c = rtCall{done: done, res: res, start: accel.Arrival(ctx), state: rtSubmitted}
 	c.s.req, c.s.call = req, c
 	select {
 	case e.submit <- c:

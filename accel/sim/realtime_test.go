@@ -180,3 +180,36 @@ func TestRealtimeRejects(t *testing.T) {
 		t.Errorf("oversized request: %v", err)
 	}
 }
+
+// A call canceled at once after its submit has both in the engine's
+// buffers when the engine takes them, and take's select picks between
+// ready channels at random: the cancel can come out first. The engine must
+// take the submit before it answers the cancel, or the call is woken,
+// returned and pooled, and its submit, taken after, puts a recycled call
+// on the device (a data race, then a nil dereference, under load). Each
+// trial here has a one-in-two chance of that order, so 64 of them all but
+// certainly meet it.
+func TestRealtimeCancelBeforeSubmitIsTaken(t *testing.T) {
+	t.Parallel()
+	b, err := New("l4", 1, "llama-3.2-1b", "bf16", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	// An engine whose loop is not running: the test is its goroutine.
+	e := &rtEngine{b: batcher{dev: b.dev}, submit: make(chan *rtCall, rtBuffer), cancel: make(chan *rtCall, rtBuffer), epoch: time.Now()}
+	for trial := range 64 {
+		var res accel.Result
+		c := &rtCall{done: make(chan struct{}, 1), res: &res, start: time.Now(), state: rtSubmitted}
+		c.s.req, c.s.call = &accel.Request{Seq: uint64(trial), InputTokens: 16, OutputTokens: 4}, c
+		e.submit <- c
+		e.cancel <- c
+		e.take()
+		if !e.b.idle() {
+			t.Fatalf("trial %d: a canceled call is still on the device: %d queued, %d running", trial, e.b.queued(), len(e.b.running))
+		}
+		if c.state != rtDone || len(c.done) != 1 || res.Class != accel.ClassCanceled {
+			t.Fatalf("trial %d: state %d, %d wake-ups, class %q: want one canceled answer", trial, c.state, len(c.done), res.Class)
+		}
+	}
+}
