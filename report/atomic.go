@@ -44,6 +44,32 @@ func WriteFileAtomic(path string, write func(io.Writer) error) error {
 	return replace(path, target, mode, write)
 }
 
+// CheckOutput says, before any work, whether WriteFileAtomic could write
+// path: it is not a directory, and the folder it would land in exists. A
+// benchmark that runs for an hour and then cannot write its report has lost
+// the hour; this is the check to make first.
+func CheckOutput(path string) error {
+	if path == "" {
+		return errors.New("no output file given")
+	}
+	target, err := followLinks(path)
+	if err != nil {
+		return err
+	}
+	if fi, err := os.Stat(target); err == nil && fi.IsDir() {
+		return fmt.Errorf("%s is a directory: give a file to write, e.g. %s", path, filepath.Join(path, "inferbench-report.json"))
+	}
+	dir := filepath.Dir(target)
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return fmt.Errorf("%s: the folder %s: %w", path, dir, err)
+	}
+	if !fi.IsDir() {
+		return fmt.Errorf("%s: %s is not a folder", path, dir)
+	}
+	return nil
+}
+
 // maxLinks bounds how many symbolic links followLinks follows (as Linux's
 // MAXSYMLINKS), so a loop of links is an error, not a hang.
 const maxLinks = 40

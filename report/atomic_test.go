@@ -31,3 +31,24 @@ func TestWriteFileAtomicKeepsOldOnFailure(t *testing.T) {
 		t.Errorf("temporary files left behind: %v", entries)
 	}
 }
+
+// CheckOutput refuses, before any work, what WriteFileAtomic would refuse
+// after it: a folder, or a file in a folder that does not exist.
+func TestCheckOutput(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		path string
+		ok   bool
+	}{
+		{filepath.Join(dir, "r.json"), true},
+		{"r.json", true},
+		{dir, false},
+		{filepath.Join(dir, "missing", "r.json"), false},
+		{"", false},
+	} {
+		if err := report.CheckOutput(tc.path); (err == nil) != tc.ok {
+			t.Errorf("CheckOutput(%q) = %v, want ok %v", tc.path, err, tc.ok)
+		}
+	}
+}

@@ -86,6 +86,9 @@ func runCmd(ctx context.Context, e *env, args []string) error {
 	if fs.NArg() > 0 {
 		return usagef("run takes no arguments, got %s", quoted(fs.Args()))
 	}
+	if err := report.CheckOutput(f.out); err != nil {
+		return usagef("-o: %v", err) // before the run, not after it
+	}
 	if err := checkFormat(f.format, "text", "json"); err != nil {
 		return err
 	}

@@ -34,6 +34,9 @@ func suiteCmd(ctx context.Context, e *env, args []string) error {
 	if len(pos) != 1 {
 		return usagef("suite: want one suite file or id, got %d arguments (see 'inferbench suite --help')", len(pos))
 	}
+	if err := report.CheckOutput(*out); err != nil {
+		return usagef("-o: %v", err) // before the suite runs, not after it
+	}
 	s, err := loadSuite(pos[0])
 	if err != nil {
 		return usageError{err}
