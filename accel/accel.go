@@ -87,6 +87,11 @@ type Result struct {
 	// chunk), so TTFT is the time to all of it, and TPOT and inter-token gaps
 	// are unknown rather than zero.
 	NoTokenTimes bool
+	// NoTTFT says the first token was not timed either: the answer was not
+	// streamed, so the time to it is the time to all of it, which is no
+	// time to first token (a server's TTFT may be a tenth of it). TTFT is
+	// then left out of the figures, not recorded as the latency.
+	NoTTFT bool
 	// Gaps, set by the caller, receives every inter-token gap. It may be nil.
 	Gaps GapRecorder
 	// Class is the error class when the request failed, ClassNone otherwise.

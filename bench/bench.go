@@ -256,7 +256,9 @@ func (t *tally) add(rec *Recorder, req *accel.Request, res *accel.Result, err er
 	}
 	t.counted = res.Counted
 	rec.record(rec.Latency, latency)
-	rec.record(rec.TTFT, ttft)
+	if !res.NoTTFT {
+		rec.record(rec.TTFT, ttft)
+	}
 	// An answer that came whole has no per-token time: recording 0 would read
 	// as a 1 ns TPOT (the histogram's floor), a number nobody measured.
 	if res.OutputTokens > 1 && !res.NoTokenTimes {

@@ -720,8 +720,9 @@ func (c *call) do(parent context.Context, req *accel.Request, res *accel.Result)
 	return nil
 }
 
-// readWhole reads a non-streamed response: TTFT and latency are both the time
-// to the whole answer, and no token is timed on its own (NoTokenTimes).
+// readWhole reads a non-streamed response: latency is the time to the whole
+// answer, and no token is timed on its own, the first included
+// (NoTokenTimes, NoTTFT).
 func (c *call) readWhole(parent context.Context, body io.Reader, start time.Time, res *accel.Result) error {
 	c.whole = c.whole[:0]
 	for {
@@ -743,7 +744,7 @@ func (c *call) readWhole(parent context.Context, body io.Reader, start time.Time
 	}
 	res.Latency = time.Since(start)
 	res.TTFT = res.Latency
-	res.NoTokenTimes = true
+	res.NoTokenTimes, res.NoTTFT = true, true
 	if err := openai.ParseChunk(c.whole, &c.chunk); err != nil {
 		return accel.Errorf(accel.ClassBadPayload, "%v in %s", err, c.b.redact(truncate(c.whole)))
 	}

@@ -85,6 +85,11 @@ func TestServedTokensAndFinish(t *testing.T) {
 						res.InputTokens, res.OutputTokens, res.FinishReason, res.NoTokenTimes, len(g.d),
 						tt.in, tt.out, tt.finish, tt.untimed, tt.gapsWant)
 				}
+				// Only an answer not streamed has no first token: a stream's
+				// first chunk is its first token's time, even when it holds all.
+				if res.NoTTFT != !tt.stream {
+					t.Errorf("NoTTFT %v for stream=%v", res.NoTTFT, tt.stream)
+				}
 			})
 		}
 	}
