@@ -50,7 +50,8 @@ type Result struct {
 	FinishReasons map[string]int64
 	ShortOutputs  int64
 	// Elapsed is the measurement window: from the end of warm-up to the last
-	// completion.
+	// completion (a closed loop in real time: from its first send after
+	// warm-up, so the workers' start is not counted against the backend).
 	Elapsed time.Duration
 	// Energy is what the backend reported using during the run (simulated devices).
 	Energy    accel.Energy

@@ -70,7 +70,7 @@ func TestFailFastVirtual(t *testing.T) {
 		// four of the wave end at 130 ms: 107 requests, the last at 140 ms.
 		{"the last 100 failed", allFail(10 * ms), closed(8, 30*time.Second), 107, 0, 140 * ms,
 			"stopped after the last 100 requests all failed",
-			[]string{`no request completed: 107 of 107 failed; http_5xx 107, e.g. "http_5xx: request 0 `, `; stopped after the last 100 requests all failed`}},
+			[]string{`no request completed: 107 of 107 failed; http_5xx 107, e.g. http_5xx: request 0 `, `; stopped after the last 100 requests all failed`}},
 		// Waves of 8 every second: the streak starts at 1 s with the first
 		// failure, and the first failure at 6 s is 5 s after it (41 in a
 		// row); the wave's 7 others end then too. 6 waves of 8.
@@ -90,7 +90,7 @@ func TestFailFastVirtual(t *testing.T) {
 		// run (107 of 8107, 1.3%) is below the 5% limit, and the run failed.
 		{"dies after a good run", failFrom{newOracle(t, oracle.Config{TTFT: 10 * ms}), 8000, accel.ClassConnect}, closed(8, 30*time.Second), 8107, 8000, 10140 * ms,
 			"stopped after the last 100 requests all failed",
-			[]string{`stopped after the last 100 requests all failed (107 of 8107 requests failed; connect 107, e.g. "connect: request 8000 `}},
+			[]string{`stopped after the last 100 requests all failed (107 of 8107 requests failed; connect 107, e.g. connect: request 8000 `}},
 		// Failures during warm-up do not count: one worker, 100 of its
 		// requests in the first second, then 10 counted ones.
 		{"after warm-up only", allFail(10 * ms), with(closed(1, 30*time.Second), func(c *bench.Config) { c.Warmup, c.FailFastRequests = time.Second, 10 }), 10, 0, 100 * ms,

@@ -309,9 +309,9 @@ func TestKnownFailures(t *testing.T) {
 		errors    int64
 		reason    string
 	}{
-		{"all fail", 1, 0, false, true, 100, `no request completed: 100 of 100 failed; http_5xx 100, e.g. "http_5xx: request 0 (8+1 tokens) failed in virtual time"`},
-		{"all fail, real time", 1, 0, true, true, 100, `no request completed: 100 of 100 failed; http_5xx 100, e.g. "http_5xx: oracle: request `}, // whichever failed first
-		{"half fail", 2, 0, false, true, 50, `error rate 0.5 (50 of 100 requests) above the 5% limit; http_5xx 50, e.g. "http_5xx: request 1 (8+1 tokens) failed in virtual time"`},
+		{"all fail", 1, 0, false, true, 100, `no request completed: 100 of 100 failed; http_5xx 100, e.g. http_5xx: request 0 (8+1 tokens) failed in virtual time`},
+		{"all fail, real time", 1, 0, true, true, 100, `no request completed: 100 of 100 failed; http_5xx 100, e.g. http_5xx: oracle: request `}, // whichever failed first
+		{"half fail", 2, 0, false, true, 50, `error rate 0.5 (50 of 100 requests) above the 5% limit; http_5xx 50, e.g. http_5xx: request 1 (8+1 tokens) failed in virtual time`},
 		{"half fail, 60% allowed", 2, 0.6, false, false, 50, ""},
 		{"10% fail", 10, 0, false, true, 10, "error rate 0.1 (10 of 100 requests) above the 5% limit"},
 		{"5% fail, at the limit", 20, 0, false, false, 5, ""},

@@ -156,7 +156,7 @@ func (r *Result) errorClasses() string {
 	for _, k := range cs {
 		s := fmt.Sprintf("%s %d", k.c, k.n)
 		if ex := r.ErrorExamples[k.c]; ex != "" {
-			s += ", e.g. " + strconv.Quote(ex)
+			s += ", e.g. " + ex
 		}
 		parts = append(parts, s)
 	}

@@ -77,9 +77,9 @@ func TestFailureRule(t *testing.T) {
 	}{
 		{"nothing sent", 0, 0, 0, 0, false, true, "no request was sent after warm-up"},
 		{"8 cut off by an interrupt", 20, 12, 8, 0, true, false, ""},
-		{"8 canceled, no interrupt", 20, 12, 8, 0, false, true, `error rate 0.4 (8 of 20 requests) above the 5% limit; canceled 8, e.g. "canceled: gone"`},
+		{"8 canceled, no interrupt", 20, 12, 8, 0, false, true, `error rate 0.4 (8 of 20 requests) above the 5% limit; canceled 8, e.g. canceled: gone`},
 		{"interrupt, and drops", 20, 10, 2, 8, true, true,
-			`error rate 0.444 (8 of 18 requests, not counting 2 cut off by the interrupt) above the 5% limit; canceled 2, e.g. "canceled: gone"; dropped 8`},
+			`error rate 0.444 (8 of 18 requests, not counting 2 cut off by the interrupt) above the 5% limit; canceled 2, e.g. canceled: gone; dropped 8`},
 		{"interrupted before anything completed", 8, 0, 8, 0, true, true, "no request completed: 8 of 8 failed"},
 	} {
 		c := Config{Scenario: Closed, Concurrency: 8, Requests: 100}

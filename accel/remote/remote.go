@@ -678,7 +678,7 @@ func (c *call) do(parent context.Context, req *accel.Request, res *accel.Result)
 			return accel.Errorf(accel.ClassBadPayload, "%v in %s", err, c.b.redact(truncate(c.ev.Data)))
 		}
 		if c.chunk.Error {
-			return accel.Errorf(accel.ClassHTTP5xx, "server error in stream: %s", c.b.redact(truncate(c.chunk.ErrorMessage)))
+			return accel.Errorf(accel.ClassHTTP5xx, "server error in stream: %s", c.b.redact(truncate([]byte(c.chunk.ErrorText()))))
 		}
 		if c.chunk.HasUsage {
 			usage = c.chunk.CompletionTokens
@@ -749,7 +749,7 @@ func (c *call) readWhole(parent context.Context, body io.Reader, start time.Time
 		return accel.Errorf(accel.ClassBadPayload, "%v in %s", err, c.b.redact(truncate(c.whole)))
 	}
 	if c.chunk.Error {
-		return accel.Errorf(accel.ClassHTTP5xx, "server error: %s", c.b.redact(truncate(c.chunk.ErrorMessage)))
+		return accel.Errorf(accel.ClassHTTP5xx, "server error: %s", c.b.redact(truncate([]byte(c.chunk.ErrorText()))))
 	}
 	if len(c.chunk.FinishReason) > 0 {
 		res.FinishReason = finishReason(c.chunk.FinishReason)
@@ -802,7 +802,7 @@ func (c *call) statusError(body io.Reader) error {
 	msg := strings.TrimSpace(string(buf[:n]))
 	var ch openai.Chunk
 	if openai.ParseChunk(buf[:n], &ch) == nil && ch.Error && len(ch.ErrorMessage) > 0 {
-		msg = string(ch.ErrorMessage)
+		msg = ch.ErrorText()
 	}
 	class := accel.ClassBadPayload
 	switch {

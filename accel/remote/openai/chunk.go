@@ -1,6 +1,7 @@
 package openai
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 )
@@ -29,6 +30,19 @@ type Chunk struct {
 	// some servers send inside the stream; ErrorMessage points into the payload.
 	Error        bool
 	ErrorMessage []byte
+}
+
+// ErrorText is ErrorMessage as text: the JSON string's escapes decoded, so
+// a message that quotes a model name reads `the model "x"`, not
+// `the model \"x\"`. It allocates: for error paths only.
+func (c *Chunk) ErrorText() string {
+	var s string
+	q := make([]byte, 0, len(c.ErrorMessage)+2)
+	q = append(append(append(q, '"'), c.ErrorMessage...), '"')
+	if json.Unmarshal(q, &s) != nil {
+		return string(c.ErrorMessage) // not a valid JSON string: as it came
+	}
+	return s
 }
 
 // ErrSyntax is wrapped by every ParseChunk error.

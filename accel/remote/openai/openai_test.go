@@ -212,3 +212,21 @@ func FuzzParseChunk(f *testing.F) {
 		}
 	})
 }
+
+// An error's message reads as text: its JSON escapes decoded.
+func TestChunkErrorText(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ payload, want string }{
+		{`{"error":{"message":"the model \"x\" does not exist"}}`, `the model "x" does not exist`},
+		{`{"error":{"message":"caf\u00e9 \\ path\/to"}}`, `café \ path/to`},
+		{`{"error":{"message":"plain"}}`, `plain`},
+	} {
+		var c Chunk
+		if err := ParseChunk([]byte(tc.payload), &c); err != nil || !c.Error {
+			t.Fatalf("%s: %v, error %v", tc.payload, err, c.Error)
+		}
+		if got := c.ErrorText(); got != tc.want {
+			t.Errorf("%s: ErrorText %q, want %q", tc.payload, got, tc.want)
+		}
+	}
+}
