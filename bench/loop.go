@@ -11,7 +11,7 @@ import (
 	"github.com/HdrHistogram/hdrhistogram-go"
 
 	"github.com/inferbench/inferbench/accel"
-	"github.com/inferbench/inferbench/bench/sleep"
+	"github.com/inferbench/inferbench/internal/sleep"
 )
 
 // The real-time loop.
@@ -74,7 +74,7 @@ const maxChunk = 64
 // server that fails everything is ended by the fail-fast rule instead
 // (Config.FailFastRequests). Open loops never pause: their schedule is the
 // experiment (and a refusing endpoint costs them no connection per request:
-// see accel/remote/h1's dial gate).
+// see internal/h1's dial gate).
 const (
 	minBackoff = time.Millisecond
 	maxBackoff = time.Second

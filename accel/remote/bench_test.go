@@ -19,9 +19,9 @@ import (
 
 	"github.com/inferbench/inferbench/accel"
 	"github.com/inferbench/inferbench/accel/remote"
-	"github.com/inferbench/inferbench/accel/remote/openai"
 	"github.com/inferbench/inferbench/accel/remote/server"
 	"github.com/inferbench/inferbench/accel/remote/server/servertest"
+	"github.com/inferbench/inferbench/internal/openai"
 )
 
 // canned starts a loopback HTTP/1.1 server that answers every request with the

@@ -45,11 +45,11 @@ import (
 	"time"
 
 	"github.com/inferbench/inferbench/accel"
-	"github.com/inferbench/inferbench/accel/remote/h1"
-	"github.com/inferbench/inferbench/accel/remote/openai"
-	"github.com/inferbench/inferbench/accel/remote/rxtime"
-	"github.com/inferbench/inferbench/accel/remote/sse"
+	"github.com/inferbench/inferbench/internal/h1"
+	"github.com/inferbench/inferbench/internal/openai"
 	"github.com/inferbench/inferbench/internal/redact"
+	"github.com/inferbench/inferbench/internal/rxtime"
+	"github.com/inferbench/inferbench/internal/sse"
 )
 
 // Backend is an OpenAI-compatible endpoint.

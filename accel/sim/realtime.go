@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/inferbench/inferbench/accel"
-	"github.com/inferbench/inferbench/bench/sleep"
+	"github.com/inferbench/inferbench/internal/sleep"
 )
 
 // rtCall is one Infer call waiting on the real-time engine. Calls are pooled

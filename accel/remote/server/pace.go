@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/inferbench/inferbench/accel"
-	"github.com/inferbench/inferbench/bench/sleep"
+	"github.com/inferbench/inferbench/internal/sleep"
 )
 
 // Timing is a lone request's predicted timing: time to first token and time per

@@ -46,8 +46,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/inferbench/inferbench/accel"
-	"github.com/inferbench/inferbench/accel/remote/openai"
-	"github.com/inferbench/inferbench/accel/remote/rxtime"
+	"github.com/inferbench/inferbench/internal/openai"
+	"github.com/inferbench/inferbench/internal/rxtime"
 )
 
 // Config is what a Server serves and how it misbehaves.

@@ -5,7 +5,7 @@ import (
 	"io"
 	"strings"
 
-	"github.com/inferbench/inferbench/accel/remote/sse"
+	"github.com/inferbench/inferbench/internal/sse"
 )
 
 // A stream as an inference server sends it: a keep-alive comment, CRLF line

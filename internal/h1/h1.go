@@ -25,7 +25,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/inferbench/inferbench/accel/remote/rxtime"
+	"github.com/inferbench/inferbench/internal/rxtime"
 )
 
 // ErrMalformed is wrapped by errors about a response that is not HTTP/1.1.

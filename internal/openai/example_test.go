@@ -3,7 +3,7 @@ package openai_test
 import (
 	"fmt"
 
-	"github.com/inferbench/inferbench/accel/remote/openai"
+	"github.com/inferbench/inferbench/internal/openai"
 )
 
 // ParseChunk reads what the client needs from a streamed chunk, without
