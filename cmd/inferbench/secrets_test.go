@@ -17,8 +17,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/inferbench/inferbench/accel/remote/openai"
 	"github.com/inferbench/inferbench/internal/nettest"
+	"github.com/inferbench/inferbench/internal/openai"
 	"github.com/inferbench/inferbench/report"
 )
 
