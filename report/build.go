@@ -13,7 +13,7 @@ import (
 func FromBench(info accel.Info, workload string, r *bench.Result) (Run, error) {
 	c := r.Config
 	run := Run{
-		Backend: Backend{ID: info.ID, Kind: info.Kind, Info: info},
+		Backend: Backend{ID: info.ID, Kind: info.Kind, Info: InfoOf(info)},
 		Workload: Workload{
 			Name: workload, Model: c.Model, Precision: info.Precision,
 			OutputTokensCounted: r.Counted, InputTokensCounted: r.InputTokensCounted,

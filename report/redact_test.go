@@ -66,7 +66,7 @@ func TestRedactEveryField(t *testing.T) {
 		Config: report.Config{Backends: []string{"http://u:" + key + "@h/v1", "sim:l4"}},
 		Runs: []report.Run{{
 			Label:          "job " + key,
-			Backend:        report.Backend{ID: "https://KEY-" + key + "@h/v1", Info: accel.Info{Name: key, Extra: map[string]string{"x": key}}},
+			Backend:        report.Backend{ID: "https://KEY-" + key + "@h/v1", Info: report.Info{Name: key, Extra: map[string]string{"x": key}}},
 			Counts:         report.Counts{ErrorExamples: map[string]string{"http_4xx": "said " + key}},
 			InvalidReasons: []string{"r " + key}, FailReason: "f " + key, Warnings: []string{"w " + key},
 			Telemetry: &report.Telemetry{Note: "n " + key, Devices: []report.DeviceTelemetry{{Device: "nvml:0", Ended: "e " + key}}},

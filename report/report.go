@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"runtime"
 	"strings"
@@ -112,7 +113,41 @@ type Run struct {
 type Backend struct {
 	ID   string     `json:"id"`
 	Kind accel.Kind `json:"kind"`
-	Info accel.Info `json:"info"`
+	Info Info       `json:"info"`
+}
+
+// Info is what a backend said about itself (accel.Info), as the report
+// writes it. It is the schema's own type, not accel.Info embedded, so that a
+// field or tag changed in accel does not change the wire format: FromBench
+// copies the fields across (infoOf), and a new accel field reaches reports
+// only when it is added here.
+type Info struct {
+	ID      string     `json:"id"`                // the canonical spec, e.g. "sim:inf2?chips=12"
+	Kind    accel.Kind `json:"kind"`              // simulated, nvml, remote, noop
+	Name    string     `json:"name,omitempty"`    // human name, e.g. "NVIDIA H100 SXM5 80GB"
+	Vendor  string     `json:"vendor,omitempty"`  // NVIDIA, AWS, Qualcomm...
+	Profile string     `json:"profile,omitempty"` // simulated profile id, or the one a real device matches
+	Chips   int        `json:"chips,omitempty"`   // chips the model is split over (tensor parallel)
+	// Precision is the numeric format the backend serves the model in.
+	Precision string `json:"precision,omitempty"`
+	// Per-chip peak figures (dense).
+	PeakTFLOPS16     float64 `json:"peak_tflops_16bit,omitempty"`
+	PeakTFLOPS8      float64 `json:"peak_tflops_8bit,omitempty"`
+	MemoryBytes      int64   `json:"memory_bytes,omitempty"`
+	MemBandwidthGBps float64 `json:"mem_bandwidth_gbps,omitempty"`
+	TDPWatts         float64 `json:"tdp_watts,omitempty"`
+	// Extra holds backend-specific facts (driver version, endpoint dialect...).
+	Extra map[string]string `json:"extra,omitempty"`
+}
+
+// InfoOf is the report's copy of what a backend says about itself.
+func InfoOf(i accel.Info) Info {
+	return Info{
+		ID: i.ID, Kind: i.Kind, Name: i.Name, Vendor: i.Vendor, Profile: i.Profile, Chips: i.Chips,
+		Precision: i.Precision, PeakTFLOPS16: i.PeakTFLOPS16, PeakTFLOPS8: i.PeakTFLOPS8,
+		MemoryBytes: i.MemoryBytes, MemBandwidthGBps: i.MemBandwidthGBps, TDPWatts: i.TDPWatts,
+		Extra: maps.Clone(i.Extra),
+	}
 }
 
 // Workload is the request mix.

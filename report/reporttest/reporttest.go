@@ -67,7 +67,7 @@ func Run(s Spec) report.Run {
 	const window = 60.0
 	r := report.Run{
 		Backend: report.Backend{ID: s.Backend, Kind: accel.KindSimulated,
-			Info: accel.Info{ID: s.Backend, Kind: accel.KindSimulated, Profile: s.Profile, Chips: chips, Precision: "bf16"}},
+			Info: report.Info{ID: s.Backend, Kind: accel.KindSimulated, Profile: s.Profile, Chips: chips, Precision: "bf16"}},
 		Workload:  report.Workload{Name: "chat", Model: "llama-3.1-8b", Precision: "bf16", MeanInputTokens: 500, MeanOutputTokens: tokens},
 		Scenario:  report.Scenario{Name: "closed", Concurrency: 8, Virtual: true},
 		Counts:    report.Counts{Requests: int64(s.N), Completed: int64(s.N)},
