@@ -2,16 +2,13 @@ package report_test
 
 import (
 	"bytes"
-	"flag"
-	"os"
 	"path/filepath"
 	"testing"
 
+	goldenfile "github.com/inferbench/inferbench/internal/golden"
 	"github.com/inferbench/inferbench/report"
 	"github.com/inferbench/inferbench/report/reporttest"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden from the current output")
 
 // statusReport holds one run of each standing: ok, failed with nothing
 // completed (its summaries empty), invalid, and interrupted.
@@ -75,17 +72,5 @@ func TestStatusOrder(t *testing.T) {
 // golden compares got with the file at path, or rewrites it with -update.
 func golden(t *testing.T, path string, got []byte) {
 	t.Helper()
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("output differs from %s (go test -update rewrites it):\n--- got\n%s\n--- want\n%s", path, got, want)
-	}
+	goldenfile.Check(t, path, got)
 }

@@ -4,18 +4,15 @@ import (
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
-	"flag"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	goldenfile "github.com/inferbench/inferbench/internal/golden"
 	"github.com/inferbench/inferbench/report"
 	"github.com/inferbench/inferbench/report/compare"
 	"github.com/inferbench/inferbench/report/reporttest"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
 // Nothing that pairs is an error naming what each report holds, not an empty
 // table that exits 0.
@@ -162,23 +159,7 @@ func TestInvalidFlaggedInEveryFormat(t *testing.T) {
 // golden compares out with testdata/name, or rewrites it with -update.
 func golden(t *testing.T, name, out string) {
 	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(out), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to write it)", err)
-	}
-	if string(want) != out {
-		t.Errorf("%s differs from the golden file (go test -update rewrites it):\n--- got\n%s\n--- want\n%s", name, out, want)
-	}
+	goldenfile.Check(t, filepath.Join("testdata", name), []byte(out))
 }
 
 // The text and markdown of a nightly comparison, golden: a tenfold slower

@@ -3,19 +3,16 @@ package plot_test
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
 	"math"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/inferbench/inferbench/internal/golden"
 	"github.com/inferbench/inferbench/report"
 	"github.com/inferbench/inferbench/report/plot"
 	"github.com/inferbench/inferbench/report/reporttest"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
 // inputs are two reports: a sweep of one backend over three rates, and a
 // second backend at one rate with a telemetry timeline.
@@ -48,19 +45,7 @@ func TestComputeGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	got = append(got, '\n')
-	path := filepath.Join("testdata", "data.golden.json")
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./report/plot -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("plot data differ from %s (go test ./report/plot -update rewrites it after a deliberate change)", path)
-	}
+	golden.CheckJSON(t, filepath.Join("testdata", "data.golden.json"), got)
 	var titles []string
 	for _, p := range d.Panels {
 		titles = append(titles, p.Title)
