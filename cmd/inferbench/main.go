@@ -1,7 +1,18 @@
 // Command inferbench benchmarks inference on real and simulated accelerators.
 //
-// Subcommands: run, profiles, version (and more as they land); `inferbench help`
-// lists them and `inferbench CMD --help` shows each one's flags and examples.
+// Subcommands (commands and moreCommands list them; `inferbench help` prints
+// that list and `inferbench CMD --help` each one's flags and examples):
+//
+//   - measure: run (backends × one workload and scenario into a JSON report),
+//     suite (a suite file of backends × workloads × scenarios into one report);
+//   - read reports: report (text, markdown, json, csv, gobench, html),
+//     compare (significance tests; exit 3 on a regression), plot, merge
+//     (shard reports into one), baseline (promote a report, atomically);
+//   - the simulator: simulate (predict one configuration), calibrate (against
+//     published measurements), serve (the OpenAI API from a simulated
+//     device), profiles (the simulated accelerators);
+//   - this machine: devices (real NVIDIA GPUs), fingerprint (the nightly
+//     baseline key), version.
 //
 // Exit codes: 0 ok, 1 runtime error, 2 bad usage or bad input, 3 a comparison
 // or threshold found a regression.
