@@ -3,11 +3,12 @@ package nvml
 import (
 	"strings"
 
-	"github.com/inferbench/inferbench/accel/sim"
+	"github.com/inferbench/inferbench/fixtures"
 )
 
-// MatchProfile names the simulated profile (accel/sim) that models a GPU NVML
-// calls name, so measured figures can be put next to predicted ones. exact is
+// MatchProfile names the simulated profile (fixtures/profiles.json, the
+// table accel/sim runs) that models a GPU NVML calls name, so measured
+// figures can be put next to predicted ones. exact is
 // false when the profile is the nearest one rather than the same board (an
 // A100 PCIe matches the A100 SXM profile of its memory size). memoryBytes
 // settles names that do not carry the memory size. A card no profile models
@@ -63,10 +64,10 @@ func (t tokens) has(word string) bool {
 }
 
 // profileByID returns the simulated profile with the given id.
-func profileByID(id string) (sim.Profile, bool) {
+func profileByID(id string) (fixtures.Profile, bool) {
 	if id == "" {
-		return sim.Profile{}, false
+		return fixtures.Profile{}, false
 	}
-	p, err := sim.LookupProfile(id)
+	p, err := fixtures.LookupProfile(id)
 	return p, err == nil
 }

@@ -3,7 +3,7 @@ package nvml
 import (
 	"testing"
 
-	"github.com/inferbench/inferbench/accel/sim"
+	"github.com/inferbench/inferbench/fixtures"
 )
 
 // nvmlNames are names real NVML reports (nvidia-smi --query-gpu=name), and the
@@ -47,14 +47,14 @@ func TestMatchProfile(t *testing.T) {
 			t.Errorf("MatchProfile(%q) = %q, %v; want %q, %v", tc.name, id, exact, tc.profile, tc.exact)
 		}
 		if id != "" {
-			if _, err := sim.LookupProfile(id); err != nil {
+			if _, err := fixtures.LookupProfile(id); err != nil {
 				t.Errorf("%q matches %q, which is not a profile: %v", tc.name, id, err)
 			}
 		}
 	}
 }
 
-// TestEveryNVIDIAProfileMatched keeps matching in step with accel/sim: each
+// TestEveryNVIDIAProfileMatched keeps matching in step with the simulated profiles: each
 // NVIDIA profile must be what some real NVML name matches.
 func TestEveryNVIDIAProfileMatched(t *testing.T) {
 	t.Parallel()
@@ -64,7 +64,7 @@ func TestEveryNVIDIAProfileMatched(t *testing.T) {
 			matched[tc.profile] = true
 		}
 	}
-	for _, p := range sim.Profiles() {
+	for _, p := range fixtures.Profiles() {
 		if p.Vendor == "NVIDIA" && !matched[p.ID] {
 			t.Errorf("simulated profile %s (%s): no NVML name matches it exactly; add one to MatchProfile", p.ID, p.Name)
 		}

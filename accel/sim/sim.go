@@ -1,6 +1,6 @@
 // Package sim simulates accelerators the user may not have: NVIDIA GPUs, AWS
 // Trainium and Inferentia, laptop NPUs. A profile holds a chip's datasheet
-// figures, each with its source (profiles.json); a Device sizes one
+// figures, each with its source (fixtures/profiles.json); a Device sizes one
 // configuration (chips × model × precision) and prices a model step with a
 // roofline; an engine serves concurrent requests with continuous batching.
 //
