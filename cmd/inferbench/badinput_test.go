@@ -9,7 +9,7 @@ import (
 	"testing"
 )
 
-// badInputFiles are the files the README's bad-input table names.
+// badInputFiles are the files the bad-input table of docs/reliability.md names.
 var badInputFiles = map[string]string{
 	"trunc.json":        `{"schema":"inferbench.report/v1","runs":[{"backend":`,
 	"future.json":       `{"schema":"inferbench.report/v9","runs":[]}`,
@@ -18,26 +18,26 @@ var badInputFiles = map[string]string{
 	"empty-suite.json":  `{"name":"e","backends":["noop"],"workloads":[],"scenarios":[]}`,
 }
 
-// badInputRow is one row of the README's bad-input table: the command, the
-// exit code and the fragments its one line must hold.
+// badInputRow is one row of the bad-input table of docs/reliability.md: the
+// command, the exit code and the fragments its one line must hold.
 type badInputRow struct {
 	args  []string
 	code  int
 	wants []string
 }
 
-// readBadInputTable reads the rows of the README's "## Bad input" section:
+// readBadInputTable reads the rows of the "## Bad input" section of docs/reliability.md:
 // | what | `inferbench ARGS` | EXIT | prose with `fragments` |.
 func readBadInputTable(t *testing.T) []badInputRow {
 	t.Helper()
-	readme, err := os.ReadFile("../../README.md")
+	readme, err := os.ReadFile("../../docs/reliability.md")
 	if err != nil {
 		t.Fatal(err)
 	}
 	s := string(readme)
 	start := strings.Index(s, "## Bad input")
 	if start < 0 {
-		t.Fatal("README has no \"## Bad input\" section")
+		t.Fatal("docs/reliability.md has no \"## Bad input\" section")
 	}
 	section := s[start:]
 	if end := strings.Index(section[3:], "\n## "); end >= 0 {
@@ -62,10 +62,11 @@ func readBadInputTable(t *testing.T) []badInputRow {
 	return rows
 }
 
-// TestBadInputTable runs every row of the README's bad-input table as a new
-// user would: each must exit with its code (2 bad input, 1 an endpoint that
-// cannot be reached), with one line naming every fragment of its last column,
-// and no panic, stack trace or formatting slip.
+// TestBadInputTable runs every row of the bad-input table of
+// docs/reliability.md as a new user would: each must exit with its code (2
+// bad input, 1 an endpoint that cannot be reached), with one line naming
+// every fragment of its last column, and no panic, stack trace or formatting
+// slip.
 func TestBadInputTable(t *testing.T) {
 	t.Parallel()
 	rows := readBadInputTable(t)
