@@ -162,7 +162,7 @@ func golden(t *testing.T, name, out string) {
 	goldenfile.Check(t, filepath.Join("testdata", name), []byte(out))
 }
 
-// The text and markdown of a nightly comparison, golden: a tenfold slower
+// Every format of a nightly comparison, golden: a tenfold slower
 // configuration over three repetitions a side, an invalid run, and a failed
 // one on other hardware.
 func TestGoldenFormats(t *testing.T) {
@@ -176,10 +176,14 @@ func TestGoldenFormats(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, f := range []string{"text", "markdown", "csv"} {
+	for _, f := range []string{"text", "markdown", "csv", "json"} {
 		var buf bytes.Buffer
 		if err := compare.Write(&buf, res, f); err != nil {
 			t.Fatal(err)
+		}
+		if f == "json" {
+			goldenfile.CheckJSON(t, filepath.Join("testdata", "nightly.json"), buf.Bytes())
+			continue
 		}
 		golden(t, "nightly."+map[string]string{"text": "txt", "markdown": "md", "csv": "csv"}[f], buf.String())
 	}
