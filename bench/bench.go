@@ -1,12 +1,22 @@
 // Package bench is the load generator: it turns a scenario into a plan of
 // requests, drives a backend with it, and records what each request measured.
 //
-// Concurrency scheme: each worker owns a preallocated Request, Result and
-// Recorder, and takes request numbers from a shared atomic counter in chunks, so
-// the hot loop touches shared state once per chunk and allocates nothing.
-// Recorders are merged when the workers are done. Backends that run in virtual
-// time (accel.Virtual) are driven by a single driver instead of workers: no
-// goroutines, no sleeping, deterministic for a seed.
+// Concurrency scheme (loop.go): one dispatcher owns the arrival plan and
+// hands it to a pool of workers in chunks of consecutive arrivals, under a
+// lock taken once per chunk. The worker that takes an arrival sends it
+// itself, at its scheduled time (open loop) or back to back (closed loop):
+// no request passes through a channel or another goroutine. Each worker owns
+// a preallocated accel.Request and accel.Result, and records into one of a
+// few stripes (one per CPU, each behind its own mutex) that are merged when
+// the run ends, so the hot loop allocates nothing and a monitor can read a
+// consistent snapshot for progress and stopping rules. An open loop's pool
+// grows when the backend needs more requests in flight than there are
+// workers. Backends that run in virtual time (accel.Virtual) are driven by a
+// single driver instead of workers (virtual.go): no goroutines, no sleeping,
+// deterministic for a seed.
+//
+// Benchmark runs a scenario inside a Go benchmark, so go test -bench and
+// benchstat measure an endpoint or a simulated device as they measure code.
 package bench
 
 import (
