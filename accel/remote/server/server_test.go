@@ -18,6 +18,7 @@ import (
 	"github.com/inferbench/inferbench/accel/remote/server"
 	"github.com/inferbench/inferbench/accel/remote/server/servertest"
 	"github.com/inferbench/inferbench/accel/sim"
+	"github.com/inferbench/inferbench/internal/rxtime"
 )
 
 func start(t *testing.T, cfg server.Config) *httptest.Server {
@@ -344,18 +345,35 @@ func TestAttachTimesFromKernelArrival(t *testing.T) {
 	defer c.Close()
 	body := `{"model":"llama-3.1-8b","max_tokens":1,"messages":[{"role":"user","content":"hi"}]}`
 	req := fmt.Sprintf("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s", len(body), body)
-	// One round trip first: the kernel turns stamping on from a work queue
-	// after the listener asks (package rxtime), and a packet before that
-	// carries no stamp.
-	br := bufio.NewReader(c)
-	io.WriteString(c, "GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
-	if resp, err := http.ReadResponse(br, nil); err != nil {
-		t.Fatal(err)
-	} else {
+	// Round trips first, until stamping is on: the kernel turns it on for
+	// every socket at once, from a work queue, some time after a socket asks
+	// (package rxtime), and a packet before that carries no stamp, so the
+	// server would fall back to its handler's clock. One round trip was not
+	// always enough: with both cores busy (and this package's parallel tests
+	// opening and closing stamped sockets) the second request still went
+	// unstamped in 1 of 8 runs, failing with a 500 ms gap. The client's own
+	// stamped read says when the switch is on; our open sockets keep it on.
+	sc := rxtime.Wrap(c)
+	if _, ok := sc.(rxtime.Stamped); !ok {
+		t.Skip("this system gives no kernel receive stamps: Attach falls back to the handler's clock")
+	}
+	br := bufio.NewReader(sc)
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
+		io.WriteString(sc, "GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+		resp, err := http.ReadResponse(br, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
 		io.Copy(io.Discard, resp.Body)
 		resp.Body.Close()
+		if _, ok := rxtime.Received(sc); ok {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no kernel receive stamp on loopback after 10 s of round trips")
+		}
 	}
-	if _, err := io.WriteString(c, req+req); err != nil {
+	if _, err := io.WriteString(sc, req+req); err != nil {
 		t.Fatal(err)
 	}
 	var done [2]time.Time
