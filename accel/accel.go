@@ -8,6 +8,9 @@
 // Backends that can run in virtual time (simulated devices) also implement Virtual:
 // the load generator then hands them its arrival plan and they serve it without
 // sleeping, so a simulated hour takes milliseconds and is byte-identical for a seed.
+// One opened for wall-clock time (Options.Realtime) says so (Clock), and AsVirtual,
+// which the load generator asks, is then false. Other capabilities are declared the
+// same way, as interfaces a caller asks for: EnergyMeter, Telemetry, Observer.
 package accel
 
 import (

@@ -59,14 +59,18 @@ func ParseSpec(s string) (Spec, error) {
 }
 
 // Options are the settings a backend is opened with, shared by every kind.
+// What only one kind reads (an endpoint's API key, headers and timeouts; the
+// endpoint an nvml:N backend sends its load to) is that kind's typed
+// configuration, held by its Opener (remote.Opener.Config, nvml.Opener), so
+// it is checked once, with the flag or field named, and never travels as text.
 type Options struct {
 	Model     string // model fixture id (simulated devices size KV cache by it)
 	Precision string // numeric format
-	Realtime  bool   // simulated devices: sleep in wall-clock time instead of virtual time
-	Seed      uint64 // for synthetic prompts and any randomness in the backend
-	// Settings holds backend-specific options by name (an endpoint's API key
-	// variable, extra headers...); each backend documents the keys it reads.
-	Settings map[string]string
+	// Realtime: a backend that can run in virtual time (a simulated device,
+	// an oracle) serves real concurrent calls in wall-clock time instead;
+	// it says so through Virtual.VirtualTime, and AsVirtual then is false.
+	Realtime bool
+	Seed     uint64 // for synthetic prompts and any randomness in the backend
 }
 
 // Opener opens the backends of one or more schemes.
@@ -101,6 +105,14 @@ func NewRegistry(openers ...Opener) *Registry {
 		r.order = append(r.order, o)
 	}
 	return r
+}
+
+// With returns a new registry of r's openers and more, r unchanged. A
+// backend that wraps others is composed this way: the program builds the
+// registry of endpoint kinds, then adds the wrapper (nvml:N) that opens its
+// endpoint through it, with no registry referring to itself.
+func (r *Registry) With(openers ...Opener) *Registry {
+	return NewRegistry(append(append([]Opener(nil), r.order...), openers...)...)
 }
 
 // Schemes lists the schemes the registry can open, sorted.

@@ -9,6 +9,33 @@ type Telemetry interface {
 	Sample(s *Sample) error
 }
 
+// Sensor is a device a run can watch: it reads itself (Telemetry) and says
+// which device it is, so the caller that samples it (inferbench run) needs
+// to know no concrete type. A real GPU opened through NVML is one.
+type Sensor interface {
+	Telemetry
+	// Describe identifies the device.
+	Describe() SensorInfo
+	// Unsupported names the readings the device has declined so far, which
+	// are not asked for again.
+	Unsupported() SampleFields
+}
+
+// SensorInfo identifies a device a Sensor reads.
+type SensorInfo struct {
+	Spec    string // how a spec names it, e.g. nvml:0
+	Name    string // e.g. NVIDIA H100 80GB HBM3
+	UUID    string // stable across renumbering: two Sensors of one UUID are one device
+	Profile string // the simulated profile that models it, "" when none does
+}
+
+// Observer is implemented by backends that watch the hardware serving their
+// load (an nvml:N backend watches its GPU): a run that samples telemetry
+// samples these sensors as well, without being asked to.
+type Observer interface {
+	Sensors() []Sensor
+}
+
 // Sample is one reading of a device. Fields a device cannot report are left zero
 // and their bit in Valid is clear.
 type Sample struct {

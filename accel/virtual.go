@@ -17,6 +17,29 @@ type Virtual interface {
 	Drive(ctx context.Context, d Driver) error
 }
 
+// Clock is implemented by backends that can serve either way, in virtual
+// time through Drive or in wall-clock time through Infer, and are told which
+// when opened (Options.Realtime). It is how such a backend says which it was
+// opened for, so no wrapper has to hide its Drive.
+type Clock interface {
+	// VirtualTime reports whether the backend runs in virtual time.
+	VirtualTime() bool
+}
+
+// AsVirtual returns b's virtual-time side when b runs in virtual time: it
+// implements Virtual and, if it is a Clock, was opened for virtual time. The
+// load generator asks this, not whether b has a Drive method.
+func AsVirtual(b Backend) (Virtual, bool) {
+	v, ok := b.(Virtual)
+	if !ok {
+		return nil, false
+	}
+	if c, ok := b.(Clock); ok && !c.VirtualTime() {
+		return nil, false
+	}
+	return v, true
+}
+
 // NextStatus tells a virtual engine what the driver has for it.
 type NextStatus int
 

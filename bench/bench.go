@@ -164,7 +164,7 @@ func runPoint(ctx context.Context, b accel.Backend, c Config) (*Result, error) {
 		before = em.Energy()
 	}
 	var res *Result
-	if v, ok := b.(accel.Virtual); ok {
+	if v, ok := accel.AsVirtual(b); ok {
 		r, err := runVirtual(ctx, v, &c)
 		if err != nil {
 			return nil, err

@@ -17,6 +17,7 @@ import (
 
 	"github.com/inferbench/inferbench/accel"
 	"github.com/inferbench/inferbench/accel/oracle"
+	"github.com/inferbench/inferbench/accel/sim"
 	"github.com/inferbench/inferbench/bench"
 )
 
@@ -531,11 +532,14 @@ func TestKnownCheck(t *testing.T) {
 // workers' requests, and every request counted reached the device.
 func TestInterruptSimRealtime(t *testing.T) {
 	t.Parallel()
-	b := h100(t)
+	b, err := sim.Config{Profile: "h100-sxm", Model: "llama-3.1-8b", Realtime: true}.New()
+	if err != nil {
+		t.Fatal(err)
+	}
 	defer b.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 200*ms)
 	defer cancel()
-	res := run(t, ctx, b.Realtime(), bench.Config{
+	res := run(t, ctx, b, bench.Config{
 		Scenario: bench.Closed, Concurrency: 8, Requests: 1000, Model: "llama-3.1-8b",
 		Lengths: bench.Fixed(1, 64, 32), Grace: ms,
 	})

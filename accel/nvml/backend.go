@@ -8,16 +8,19 @@ import (
 	"github.com/inferbench/inferbench/accel"
 )
 
-// SettingEndpoint is the Options.Settings key naming the endpoint an
-// `nvml:` backend sends its load to (the CLI's --endpoint).
-const SettingEndpoint = "endpoint"
-
 // Opener opens `nvml:<index|uuid>` backends: the GPU is watched through NVML
-// while the load goes to an inference endpoint served from it.
+// while the load goes to an inference endpoint served from it. The endpoint
+// and what opens it are typed fields, set once by the program: nvml:N is a
+// wrapper composed over an endpoint backend, not a backend kind that reads
+// another kind's settings.
 type Opener struct {
-	// OpenEndpoint opens the backend the load goes to, from its spec
-	// (Options.Settings[SettingEndpoint]); the program passes its registry's
-	// Open. Nil means no endpoint kinds are linked in.
+	// Endpoint is the spec of the inference server on the GPU that takes the
+	// load (the CLI's --endpoint), e.g. http://localhost:8000/v1.
+	Endpoint string
+	// OpenEndpoint opens Endpoint with the run's Options: the program passes
+	// the Open of its registry of endpoint kinds (one without nvml, so an
+	// endpoint cannot be a GPU itself). Nil means no endpoint kinds are
+	// linked in.
 	OpenEndpoint func(spec string, o accel.Options) (accel.Backend, error)
 	// OpenLib opens NVML; nil means Open, the system's library. Tests pass
 	// go-nvml mocks.
@@ -40,7 +43,7 @@ func (o Opener) Open(spec accel.Spec, opts accel.Options) (accel.Backend, error)
 	if spec.Target == "" {
 		return nil, &accel.SpecError{Spec: spec.Raw, Reason: "no device: want nvml:INDEX or nvml:GPU-UUID (see 'inferbench devices')"}
 	}
-	endpoint := opts.Settings[SettingEndpoint]
+	endpoint := o.Endpoint
 	if endpoint == "" {
 		return nil, &accel.SpecError{Spec: spec.Raw, Reason: "no endpoint: an nvml backend watches the GPU while the load goes to an inference server on it; give --endpoint URL (e.g. http://localhost:8000/v1), or watch any run with --telemetry " + spec.Raw}
 	}
@@ -54,17 +57,7 @@ func (o Opener) Open(spec accel.Spec, opts accel.Options) (accel.Backend, error)
 	if err != nil {
 		return nil, err
 	}
-	// The endpoint's backend gets the same options less the endpoint itself:
-	// settings are per backend kind, and an HTTP backend rejects keys it does
-	// not know.
-	inner := opts
-	inner.Settings = make(map[string]string, len(opts.Settings))
-	for k, v := range opts.Settings {
-		if k != SettingEndpoint {
-			inner.Settings[k] = v
-		}
-	}
-	in, err := o.OpenEndpoint(endpoint, inner)
+	in, err := o.OpenEndpoint(endpoint, opts)
 	if err != nil {
 		lib.Close()
 		return nil, fmt.Errorf("%s: endpoint: %w", spec.Raw, err)
@@ -112,6 +105,7 @@ type Backend struct {
 var (
 	_ accel.Backend   = (*Backend)(nil)
 	_ accel.Telemetry = (*Backend)(nil)
+	_ accel.Observer  = (*Backend)(nil)
 )
 
 // Info names the GPU, with the endpoint in Extra["endpoint"].
@@ -124,6 +118,10 @@ func (b *Backend) Infer(ctx context.Context, req *accel.Request, res *accel.Resu
 
 // Sample reads the GPU.
 func (b *Backend) Sample(s *accel.Sample) error { return b.gpu.Sample(s) }
+
+// Sensors is the GPU, which a run that samples telemetry samples with any
+// other device it watches.
+func (b *Backend) Sensors() []accel.Sensor { return []accel.Sensor{b.gpu} }
 
 // GPU is the device the backend watches.
 func (b *Backend) GPU() *GPU { return b.gpu }

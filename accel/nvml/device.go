@@ -56,6 +56,11 @@ type Device struct {
 // Spec is the backend spec that names this device: "nvml:0".
 func (d Device) Spec() string { return "nvml:" + strconv.Itoa(d.Index) }
 
+// SensorInfo identifies the device to a run that samples it.
+func (d Device) SensorInfo() accel.SensorInfo {
+	return accel.SensorInfo{Spec: d.Spec(), Name: d.Name, UUID: d.UUID, Profile: d.Profile}
+}
+
 // coresPerSM is the number of FP32 CUDA cores in one SM for a compute
 // capability (CUDA C Programming Guide, "Compute Capabilities"), or 0 when not
 // known. NVML gives cores, not SMs, for a whole GPU.

@@ -17,7 +17,7 @@
 // Open loads the system library; OpenWith takes any nvml.Interface, which is
 // how the tests run on go-nvml's mock DGX machines (pkg/nvml/mock/dgxh100 and
 // friends). A Lib lists Devices and opens a GPU by index or UUID; a GPU is an
-// accel.Telemetry.
+// accel.Sensor.
 //
 // # Sampling
 //
@@ -32,8 +32,9 @@
 // # Backend
 //
 // The spec `nvml:<index|uuid>` opens a Backend that sends its load to an
-// inference endpoint running on that GPU (Options.Settings["endpoint"]) and
-// samples the GPU itself, so its report names the card and carries what the card
+// inference endpoint running on that GPU (Opener.Endpoint, opened through
+// Opener.OpenEndpoint) and samples the GPU itself (an accel.Observer whose
+// sensor is the GPU), so its report names the card and carries what the card
 // did. Nothing here changes a GPU's state: no clocks, power limits, persistence,
 // MIG mode or resets.
 package nvml

@@ -277,10 +277,13 @@ type GPU struct {
 	lost error
 }
 
-var _ accel.Telemetry = (*GPU)(nil)
+var _ accel.Sensor = (*GPU)(nil)
 
 // Device describes the GPU as discovery found it.
 func (g *GPU) Device() Device { return g.desc }
+
+// Describe identifies the GPU to a run that samples it.
+func (g *GPU) Describe() accel.SensorInfo { return g.desc.SensorInfo() }
 
 // Unsupported names the readings this GPU does not support.
 func (g *GPU) Unsupported() accel.SampleFields { return g.skip }

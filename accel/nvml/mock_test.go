@@ -450,17 +450,18 @@ func TestBackendWatchesGPUUnderEndpoint(t *testing.T) {
 	(&script{}).install(srv.Devices[0].(*server.Device))
 	var opened string
 	op := Opener{
-		OpenLib: func() (*Lib, error) { return OpenWith(srv) },
+		Endpoint: "noop",
+		OpenLib:  func() (*Lib, error) { return OpenWith(srv) },
 		OpenEndpoint: func(spec string, o accel.Options) (accel.Backend, error) {
 			opened = spec
-			if _, leaked := o.Settings[SettingEndpoint]; leaked || o.Settings["api"] != "chat" {
-				t.Errorf("endpoint opened with settings %v: want the rest, less %q", o.Settings, SettingEndpoint)
+			if o.Model != "m" || o.Seed != 7 {
+				t.Errorf("endpoint opened with %+v: want the run's options", o)
 			}
 			return noop.Backend{}, nil
 		},
 	}
 	spec, _ := accel.ParseSpec("nvml:0")
-	b, err := op.Open(spec, accel.Options{Settings: map[string]string{SettingEndpoint: "noop", "api": "chat"}})
+	b, err := op.Open(spec, accel.Options{Model: "m", Seed: 7})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -479,28 +480,38 @@ func TestBackendWatchesGPUUnderEndpoint(t *testing.T) {
 	if err := b.(accel.Telemetry).Sample(&smp); err != nil || smp.PowerW != 300 {
 		t.Errorf("sample %+v, %v", smp, err)
 	}
+	// The GPU is the backend's declared sensor: a run samples it unasked.
+	sensors := b.(accel.Observer).Sensors()
+	if len(sensors) != 1 || sensors[0].Describe() != (accel.SensorInfo{Spec: "nvml:0", Name: "NVIDIA H100 80GB HBM3", UUID: info.Extra["uuid"], Profile: "h100-sxm"}) {
+		t.Errorf("sensors %v", sensors)
+	} else if err := sensors[0].Sample(&smp); err != nil || smp.Valid&accel.FieldPower == 0 {
+		t.Errorf("sensor sample %+v, %v", smp, err)
+	}
 
 	for _, tc := range []struct {
 		spec     string
-		settings map[string]string
+		endpoint string
 		want     string
 	}{
-		{"nvml:0", nil, "--endpoint"},
-		{"nvml:9", map[string]string{SettingEndpoint: "noop"}, "no such GPU"},
-		{"nvml:", map[string]string{SettingEndpoint: "noop"}, "no device"},
-		{"nvml:0", map[string]string{SettingEndpoint: "nvml:1"}, "itself an nvml spec"},
+		{"nvml:0", "", "--endpoint"},
+		{"nvml:9", "noop", "no such GPU"},
+		{"nvml:", "noop", "no device"},
+		{"nvml:0", "nvml:1", "itself an nvml spec"},
 	} {
 		sp, _ := accel.ParseSpec(tc.spec)
-		_, err := op.Open(sp, accel.Options{Settings: tc.settings})
+		o := op
+		o.Endpoint = tc.endpoint
+		_, err := o.Open(sp, accel.Options{Model: "m", Seed: 7})
 		if !errors.Is(err, accel.ErrBadSpec) || !strings.Contains(err.Error(), tc.want) {
-			t.Errorf("%s %v: %v, want a spec error with %q", tc.spec, tc.settings, err, tc.want)
+			t.Errorf("%s --endpoint %q: %v, want a spec error with %q", tc.spec, tc.endpoint, err, tc.want)
 		}
 	}
 	noDriver := Opener{
+		Endpoint:     "noop",
 		OpenLib:      func() (*Lib, error) { return nil, &UnavailableError{Reason: "libnvidia-ml.so.1 not found"} },
 		OpenEndpoint: op.OpenEndpoint,
 	}
-	if _, err := noDriver.Open(spec, accel.Options{Settings: map[string]string{SettingEndpoint: "noop", "api": "chat"}}); !errors.Is(err, accel.ErrBadSpec) || !strings.Contains(err.Error(), "libnvidia-ml.so.1") {
+	if _, err := noDriver.Open(spec, accel.Options{Model: "m", Seed: 7}); !errors.Is(err, accel.ErrBadSpec) || !strings.Contains(err.Error(), "libnvidia-ml.so.1") {
 		t.Errorf("no driver: %v", err)
 	}
 }

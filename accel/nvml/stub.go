@@ -39,10 +39,13 @@ func (l *Lib) GPU(target string) (*GPU, error) { return nil, notFound(target, ni
 // GPU stands in for an NVML device in builds without NVML.
 type GPU struct{ desc Device }
 
-var _ accel.Telemetry = (*GPU)(nil)
+var _ accel.Sensor = (*GPU)(nil)
 
 // Device returns the (empty) description.
 func (g *GPU) Device() Device { return g.desc }
+
+// Describe identifies the GPU to a run that samples it.
+func (g *GPU) Describe() accel.SensorInfo { return g.desc.SensorInfo() }
 
 // Unsupported says every reading is unsupported.
 func (g *GPU) Unsupported() accel.SampleFields { return ^accel.SampleFields(0) }

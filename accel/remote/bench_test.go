@@ -145,14 +145,14 @@ func BenchmarkRemoteStream(b *testing.B) {
 }
 
 func benchStream(b *testing.B, tr string, overTLS bool, tokens int) {
-	settings := map[string]string{remote.SettingTransport: tr}
+	cfg := remote.Config{Transport: tr}
 	url := ""
 	if overTLS {
-		url, settings[remote.SettingCACert] = cannedTLS(b, tokens)
+		url, cfg.CACert = cannedTLS(b, tokens)
 	} else {
 		url = canned(b, tokens)
 	}
-	be := open(b, url, settings)
+	be := open(b, url, cfg)
 	req := accel.Request{InputTokens: 128, OutputTokens: tokens}
 	var g gapCount
 	res := accel.Result{Gaps: &g}
@@ -173,7 +173,7 @@ func benchStream(b *testing.B, tr string, overTLS bool, tokens int) {
 
 // BenchmarkRemoteStreamParallel drives the client from GOMAXPROCS goroutines.
 func BenchmarkRemoteStreamParallel(b *testing.B) {
-	be := open(b, canned(b, 64), nil)
+	be := open(b, canned(b, 64), remote.Config{})
 	b.ReportAllocs()
 	b.RunParallel(func(pb *testing.PB) {
 		req := accel.Request{InputTokens: 128, OutputTokens: 64}
@@ -192,7 +192,7 @@ func BenchmarkRemoteStreamParallel(b *testing.B) {
 // over a no-op backend: client and server cost together, per request.
 func BenchmarkServeStream(b *testing.B) {
 	ts := servertest.Start(b, server.Config{})
-	be := open(b, ts.URL+"/v1", nil)
+	be := open(b, ts.URL+"/v1", remote.Config{})
 	req := accel.Request{InputTokens: 128, OutputTokens: 64}
 	var res accel.Result
 	b.ReportAllocs()

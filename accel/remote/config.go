@@ -5,11 +5,9 @@ import (
 	"net/http"
 	"net/url"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
-	"github.com/inferbench/inferbench/accel"
 	"github.com/inferbench/inferbench/internal/redact"
 )
 
@@ -34,25 +32,8 @@ const (
 	// (https://RES.openai.azure.com/openai/deployments/DEP?api-version=V) +
 	// /chat/completions, keeping the api-version query, and an api-key header.
 	DialectAzure Dialect = "azure"
-)
-
-// The Settings keys the Opener reads from accel.Options.Settings. Each is
-// optional; the CLI sets them from `inferbench run`'s endpoint flags.
-const (
-	SettingAPI               = "api"                 // chat (default) or completions
-	SettingDialect           = "dialect"             // openai or azure; default: detected from the URL
-	SettingAPIKey            = "api_key"             // the key itself (never reported or logged)
-	SettingAPIKeyEnv         = "api_key_env"         // the variable it came from (reported)
-	SettingHeaderPrefix      = "header:"             // "header:NAME" = value: an extra request header
-	SettingCACert            = "ca_cert"             // PEM file of CAs to trust for https
-	SettingConnectTimeout    = "connect_timeout"     // e.g. 5s
-	SettingFirstTokenTimeout = "first_token_timeout" // e.g. 60s
-	SettingRequestTimeout    = "request_timeout"     // e.g. 10m
-	SettingMaxConns          = "max_conns"           // keep-alive pool size: the concurrency (at least 64 are kept)
-	SettingPrompts           = "prompts"             // JSONL prompts file
-	SettingLengthHints       = "length_hints"        // true or false: send ignore_eos and min_tokens
-	SettingStream            = "stream"              // true (default) or false
-	SettingTransport         = "transport"           // auto (default), h1 or net/http
+	// DialectAuto (or ""): detected from the URL (DetectDialect).
+	DialectAuto Dialect = "auto"
 )
 
 // The transports.
@@ -62,12 +43,14 @@ const (
 	TransportNetHTTP = "net/http" // the standard library's client (https, HTTP/2, proxies)
 )
 
-// Config is everything a remote backend needs. Zero durations and counts take
-// the defaults below.
+// Config is everything a remote backend needs, typed: the CLI builds one from
+// its endpoint flags, and Validate checks it in one place, each error naming
+// the field (as the CLI's flag names it). New fills zero fields with the
+// defaults below (WithDefaults) before it checks.
 type Config struct {
-	URL     string // the base URL, e.g. http://127.0.0.1:8000/v1
-	API     API
-	Dialect Dialect
+	URL     string  // the base URL, e.g. http://127.0.0.1:8000/v1
+	API     API     // chat (the default) or completions
+	Dialect Dialect // openai, azure, or auto or "": detected from the URL
 	Model   string
 	// APIKey is sent as Authorization: Bearer (openai) or api-key (azure). It is
 	// never put in Info, errors or logs; error text a server echoes it in is
@@ -83,11 +66,15 @@ type Config struct {
 	RequestTimeout    time.Duration
 	MaxConns          int
 	Prompts           []string // used in turn by request number instead of synthetic prompts
-	PromptsFile       string   // where Prompts came from, for Info
-	LengthHints       bool
-	NoStream          bool   // send stream: false and read the whole response
-	Transport         string // auto, h1 or net/http
-	Seed              uint64
+	// PromptsFile is where Prompts came from, for Info; when Prompts is nil,
+	// New reads them from it (ReadPromptsFile).
+	PromptsFile string
+	// LengthHints sends ignore_eos and min_tokens, so a server generates
+	// exactly the lengths asked for.
+	LengthHints bool
+	NoStream    bool   // send stream: false and read the whole response
+	Transport   string // auto (or ""), h1 or net/http
+	Seed        uint64
 }
 
 // The defaults.
@@ -110,142 +97,100 @@ func DetectDialect(u *url.URL) Dialect {
 	return DialectOpenAI
 }
 
-// ConfigFromOptions builds a Config from a spec URL and the Settings keys above.
-// Errors name the bad key and value and wrap accel.ErrBadSpec.
-func ConfigFromOptions(spec accel.Spec, o accel.Options) (Config, error) {
-	c := Config{URL: spec.Target, Model: o.Model, Seed: o.Seed, API: APIChat, LengthHints: true, Headers: http.Header{}}
-	// The error names what the user wrote, with the secrets it holds masked:
-	// the key, the header values and the URL's user info (a spec that is not a
-	// URL is where a password is most often echoed).
-	red := redact.New(o.Settings[SettingAPIKey])
-	for k, v := range o.Settings {
-		if name, ok := strings.CutPrefix(k, SettingHeaderPrefix); ok && redact.SecretHeader(name) {
-			red.Add(v)
+// FieldError is a Config field whose value no endpoint can be opened with.
+// Field is named as the CLI's flag is (api, dialect, transport, header,
+// connect-timeout, first-token-timeout, request-timeout, max-conns), so the
+// CLI reports it as "--" + Error(). The message never holds a header's
+// value or the API key: either may be a secret.
+type FieldError struct {
+	Field string // e.g. "api"
+	Msg   string // the value and what would do, e.g. `"embeddings": want chat or completions`
+}
+
+func (e *FieldError) Error() string { return e.Field + " " + e.Msg }
+
+// WithDefaults returns c with its zero fields given their defaults: the API
+// chat, the dialect detected from the URL, the transport auto, the timeouts
+// and the connection count the Default constants.
+func (c Config) WithDefaults() Config {
+	if c.ConnectTimeout == 0 {
+		c.ConnectTimeout = DefaultConnectTimeout
+	}
+	if c.FirstTokenTimeout == 0 {
+		c.FirstTokenTimeout = DefaultFirstTokenTimeout
+	}
+	if c.RequestTimeout == 0 {
+		c.RequestTimeout = DefaultRequestTimeout
+	}
+	if c.MaxConns == 0 {
+		c.MaxConns = DefaultMaxConns
+	}
+	if c.API == "" {
+		c.API = APIChat
+	}
+	if c.Dialect == "" || c.Dialect == DialectAuto {
+		c.Dialect = DialectOpenAI
+		if u, err := url.Parse(c.URL); err == nil && c.URL != "" {
+			c.Dialect = DetectDialect(u)
 		}
 	}
-	bad := func(format string, args ...any) error {
-		return &accel.SpecError{Spec: red.String(spec.Raw), Reason: red.String(fmt.Sprintf(format, args...))}
+	if c.Transport == "" {
+		c.Transport = TransportAuto
 	}
-	dur := func(key string, dst *time.Duration) error {
-		v, ok := o.Settings[key]
-		if !ok || v == "" {
-			return nil
-		}
-		d, err := time.ParseDuration(v)
-		if err != nil || d <= 0 {
-			return bad("%s %q: want a positive duration like 5s or 2m", key, v)
-		}
-		*dst = d
-		return nil
+	return c
+}
+
+// Validate checks c as it is given, every field: a zero timeout or
+// connection count is an error here (set to 0 on purpose, it means nothing);
+// New checks c.WithDefaults(). The URL is not checked: a Config without one
+// is the CLI's, shared by every URL it opens. Errors are *FieldError.
+func (c *Config) Validate() error {
+	bad := func(field, format string, args ...any) error {
+		return &FieldError{Field: field, Msg: fmt.Sprintf(format, args...)}
 	}
-	boolean := func(key string, dst *bool) error {
-		v, ok := o.Settings[key]
-		if !ok || v == "" {
-			return nil
-		}
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			return bad("%s %q: want true or false", key, v)
-		}
-		*dst = b
-		return nil
+	switch c.API {
+	case APIChat, APICompletions:
+	default:
+		return bad("api", "%q: want chat or completions", c.API)
 	}
-	keys := make([]string, 0, len(o.Settings))
-	for k := range o.Settings {
-		keys = append(keys, k)
+	switch c.Dialect {
+	case DialectOpenAI, DialectAzure, DialectAuto, "":
+	default:
+		return bad("dialect", "%q: want openai, azure or auto", c.Dialect)
 	}
-	sort.Strings(keys) // the first bad key reported is the same every time
-	lengthHintsSet := false
-	for _, k := range keys {
-		v := o.Settings[k]
-		var err error
-		switch k {
-		case SettingAPI:
-			switch API(v) {
-			case APIChat, APICompletions:
-				c.API = API(v)
-			case "":
-			default:
-				err = bad("api %q: want chat or completions", v)
-			}
-		case SettingDialect:
-			switch Dialect(v) {
-			case DialectOpenAI, DialectAzure:
-				c.Dialect = Dialect(v)
-			case "", "auto":
-			default:
-				err = bad("dialect %q: want openai, azure or auto", v)
-			}
-		case SettingAPIKey:
-			c.APIKey = v
-		case SettingAPIKeyEnv:
-			c.APIKeyEnv = v
-		case SettingCACert:
-			c.CACert = v
-		case SettingConnectTimeout:
-			err = dur(k, &c.ConnectTimeout)
-		case SettingFirstTokenTimeout:
-			err = dur(k, &c.FirstTokenTimeout)
-		case SettingRequestTimeout:
-			err = dur(k, &c.RequestTimeout)
-		case SettingMaxConns:
-			if v != "" {
-				n, perr := strconv.Atoi(v)
-				if perr != nil || n < 1 {
-					err = bad("max_conns %q: want a whole number of at least 1", v)
-				}
-				c.MaxConns = n
-			}
-		case SettingPrompts:
-			if v != "" {
-				c.PromptsFile = v
-				if c.Prompts, err = ReadPromptsFile(v); err != nil {
-					err = bad("prompts: %v", err)
-				}
-			}
-		case SettingLengthHints:
-			lengthHintsSet = v != ""
-			err = boolean(k, &c.LengthHints)
-		case SettingTransport:
-			switch v {
-			case "", TransportAuto, TransportH1, TransportNetHTTP:
-				c.Transport = v
-			default:
-				err = bad("transport %q: want auto, h1 or net/http", v)
-			}
-		case SettingStream:
-			stream := true
-			err = boolean(k, &stream)
-			c.NoStream = !stream
-		default:
-			name, ok := strings.CutPrefix(k, SettingHeaderPrefix)
-			if !ok || name == "" {
-				err = bad("unknown setting %q; valid: %s", k, strings.Join(settingKeys(), ", "))
-				break
-			}
-			if !validHeaderName(name) || strings.ContainsAny(v, "\r\n\x00") {
-				// Worded so the name is not followed by a colon: the
-				// redaction would take the next word for the header's value.
-				err = bad("%s is not sent: want a header name of letters, digits and -_. and a value on one line", k)
-				break
-			}
-			c.Headers.Add(name, v)
-		}
-		if err != nil {
-			return c, err
+	switch c.Transport {
+	case TransportAuto, TransportH1, TransportNetHTTP:
+	default:
+		return bad("transport", "%q: want auto, h1 or net/http", c.Transport)
+	}
+	for _, d := range []struct {
+		field string
+		d     time.Duration
+	}{{"connect-timeout", c.ConnectTimeout}, {"first-token-timeout", c.FirstTokenTimeout}, {"request-timeout", c.RequestTimeout}} {
+		if d.d <= 0 {
+			return bad(d.field, "%v: want a positive duration like 5s or 2m", d.d)
 		}
 	}
-	u, err := url.Parse(c.URL)
-	if err != nil {
-		return c, bad("not a URL: %v", err)
+	if c.MaxConns < 1 {
+		return bad("max-conns", "%d: want a whole number of at least 1", c.MaxConns)
 	}
-	if c.Dialect == "" {
-		c.Dialect = DetectDialect(u)
+	names := make([]string, 0, len(c.Headers))
+	for k := range c.Headers {
+		names = append(names, k)
 	}
-	if c.Dialect == DialectAzure && !lengthHintsSet {
-		c.LengthHints = false // Azure rejects parameters it does not know
+	sort.Strings(names) // the first bad header reported is the same every time
+	for _, k := range names {
+		oneLine := true
+		for _, v := range c.Headers[k] {
+			oneLine = oneLine && !strings.ContainsAny(v, "\r\n\x00")
+		}
+		if !validHeaderName(k) || !oneLine {
+			// Worded so the name is not followed by a colon: the
+			// redaction would take the next word for the header's value.
+			return bad("header", "%q is not sent: want a header name of letters, digits and -_. and a value on one line", k)
+		}
 	}
-	return c, nil
+	return nil
 }
 
 // Redactor returns what masks this configuration's secrets in text: the API
@@ -280,12 +225,6 @@ func validHeaderName(name string) bool {
 		}
 	}
 	return name != ""
-}
-
-func settingKeys() []string {
-	return []string{SettingAPI, SettingDialect, SettingAPIKey, SettingAPIKeyEnv, SettingHeaderPrefix + "NAME",
-		SettingCACert, SettingConnectTimeout, SettingFirstTokenTimeout, SettingRequestTimeout,
-		SettingMaxConns, SettingPrompts, SettingLengthHints, SettingStream, SettingTransport}
 }
 
 // endpoint returns the URL requests go to: the base URL's path + /chat/completions

@@ -27,14 +27,21 @@ func TestErrorsRedactSecrets(t *testing.T) {
 	})
 	closed := nettest.RefusedAddr(t)
 	withPW := func(base string) string { return strings.Replace(base, "://", "://user:"+pw+"@", 1) + "/v1" }
-	secrets := map[string]string{remote.SettingAPIKey: key, remote.SettingHeaderPrefix + "X-Auth-Token": header}
+	secrets := remote.Config{APIKey: key, Headers: http.Header{"X-Auth-Token": {header}}}
 
-	openErr := func(url string, settings map[string]string) error {
+	// plus returns the secrets' config changed by f.
+	plus := func(f func(c *remote.Config)) remote.Config {
+		c := secrets
+		c.Headers = secrets.Headers.Clone()
+		f(&c)
+		return c
+	}
+	openErr := func(url string, cfg remote.Config) error {
 		spec, err := accel.ParseSpec(url)
 		if err != nil {
 			t.Fatal(err)
 		}
-		b, err := remote.Opener{}.Open(spec, accel.Options{Model: "m", Settings: settings})
+		b, err := remote.Opener{Config: cfg}.Open(spec, accel.Options{Model: "m"})
 		if err == nil {
 			b.Close()
 		}
@@ -45,14 +52,14 @@ func TestErrorsRedactSecrets(t *testing.T) {
 		err  func() error
 		want string // what the message must still say
 	}{
-		{"bad setting", func() error {
-			return openErr(withPW("http://127.0.0.1:1"), with(secrets, remote.SettingTransport, "carrier-pigeon"))
+		{"bad field", func() error {
+			return openErr(withPW("http://127.0.0.1:1"), plus(func(c *remote.Config) { c.Transport = "carrier-pigeon" }))
 		}, `"http://REDACTED@127.0.0.1:1/v1": transport "carrier-pigeon"`},
 		{"bad header", func() error {
-			return openErr(withPW("http://127.0.0.1:1"), with(secrets, remote.SettingHeaderPrefix+"X-Evil", header+"\r\nHost: x"))
-		}, "header:X-Evil is not sent"},
+			return openErr(withPW("http://127.0.0.1:1"), plus(func(c *remote.Config) { c.Headers.Set("X-Evil", header+"\r\nHost: x") }))
+		}, `header "X-Evil" is not sent`},
 		{"no CA file", func() error {
-			return openErr(withPW("https://127.0.0.1:1"), with(secrets, remote.SettingCACert, "/nonexistent/ca.pem"))
+			return openErr(withPW("https://127.0.0.1:1"), plus(func(c *remote.Config) { c.CACert = "/nonexistent/ca.pem" }))
 		}, "ca_cert"},
 		{"refused", func() error { return openErr(withPW("http://"+closed), secrets) },
 			"cannot reach http://REDACTED@" + closed + "/v1"},

@@ -73,25 +73,21 @@ type Backend struct {
 
 var _ accel.Backend = (*Backend)(nil)
 
-// New returns a backend for cfg. It does not contact the endpoint: Probe does.
+// New returns a backend for cfg, its zero fields given their defaults
+// (Config.WithDefaults) and the whole checked once (Config.Validate). It
+// reads cfg.PromptsFile when cfg.Prompts is nil. It does not contact the
+// endpoint: Probe does.
 func New(cfg Config) (*Backend, error) {
-	if cfg.ConnectTimeout <= 0 {
-		cfg.ConnectTimeout = DefaultConnectTimeout
+	cfg = cfg.WithDefaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, err
 	}
-	if cfg.FirstTokenTimeout <= 0 {
-		cfg.FirstTokenTimeout = DefaultFirstTokenTimeout
-	}
-	if cfg.RequestTimeout <= 0 {
-		cfg.RequestTimeout = DefaultRequestTimeout
-	}
-	if cfg.MaxConns <= 0 {
-		cfg.MaxConns = DefaultMaxConns
-	}
-	if cfg.API == "" {
-		cfg.API = APIChat
-	}
-	if cfg.Dialect == "" {
-		cfg.Dialect = DialectOpenAI
+	if cfg.Prompts == nil && cfg.PromptsFile != "" {
+		ps, err := ReadPromptsFile(cfg.PromptsFile)
+		if err != nil {
+			return nil, fmt.Errorf("prompts: %w", err)
+		}
+		cfg.Prompts = ps
 	}
 	ep, err := cfg.endpoint()
 	if err != nil {
@@ -846,8 +842,18 @@ func truncate(b []byte) string {
 	return string(b)
 }
 
-// Opener opens http:// and https:// specs.
-type Opener struct{}
+// Opener opens http:// and https:// specs. Each is opened with Config, its
+// URL the spec and its Model and Seed the Options'; a Dialect of auto (or "")
+// is detected from each URL.
+type Opener struct {
+	// Config is every endpoint's configuration: the CLI builds it once from
+	// its flags. Its zero fields take the defaults (Config.WithDefaults).
+	Config Config
+	// LengthHintsSet says Config.LengthHints was chosen (the CLI's
+	// --length-hints); otherwise hints are sent, except to the azure dialect,
+	// which rejects parameters it does not know.
+	LengthHintsSet bool
+}
 
 var _ accel.Opener = Opener{}
 
@@ -857,13 +863,16 @@ func (Opener) Schemes() []string { return []string{"http", "https"} }
 // Targets is nil: URLs are free-form.
 func (Opener) Targets() []string { return nil }
 
-// Open builds a backend from the spec URL and Options.Settings (see the Setting
-// constants) and probes the endpoint's address, so a closed port fails here with
-// one clear message rather than as a run of connect errors.
-func (Opener) Open(s accel.Spec, o accel.Options) (accel.Backend, error) {
-	cfg, err := ConfigFromOptions(s, o)
-	if err != nil {
-		return nil, err
+// Open builds a backend from the spec URL and Config and probes the
+// endpoint's address, so a closed port fails here with one clear message
+// rather than as a run of connect errors. A bad Config is an error about the
+// spec (accel.ErrBadSpec) naming the field, with its secrets masked.
+func (o Opener) Open(s accel.Spec, opts accel.Options) (accel.Backend, error) {
+	cfg := o.Config
+	cfg.URL, cfg.Model, cfg.Seed = s.Target, opts.Model, opts.Seed
+	cfg = cfg.WithDefaults()
+	if !o.LengthHintsSet {
+		cfg.LengthHints = cfg.Dialect != DialectAzure
 	}
 	b, err := New(cfg)
 	if err != nil {

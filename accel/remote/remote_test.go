@@ -35,13 +35,13 @@ type gaps struct{ d []time.Duration }
 
 func (g *gaps) RecordGap(d time.Duration) { g.d = append(g.d, d) }
 
-func open(t testing.TB, url string, settings map[string]string) *remote.Backend {
+func open(t testing.TB, url string, cfg remote.Config) *remote.Backend {
 	t.Helper()
 	spec, err := accel.ParseSpec(url)
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := remote.Opener{}.Open(spec, accel.Options{Model: "llama-3.1-8b", Seed: 1, Settings: settings})
+	b, err := remote.Opener{Config: cfg}.Open(spec, accel.Options{Model: "llama-3.1-8b", Seed: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,13 +52,10 @@ func open(t testing.TB, url string, settings map[string]string) *remote.Backend 
 // transports are the clients every transport-level test runs with.
 var transports = [...]string{remote.TransportH1, remote.TransportNetHTTP}
 
-// with returns a copy of settings with k=v added.
-func with(settings map[string]string, k, v string) map[string]string {
-	out := map[string]string{k: v}
-	for k, v := range settings {
-		out[k] = v
-	}
-	return out
+// with returns cfg with its transport set to tr.
+func with(cfg remote.Config, tr string) remote.Config {
+	cfg.Transport = tr
+	return cfg
 }
 
 // serve starts `inferbench serve`'s server on loopback over a simulated device.
@@ -81,7 +78,7 @@ func TestStreamFromServe(t *testing.T) {
 	for _, tc := range [][2]string{{"chat", transports[0]}, {"completions", transports[0]}, {"chat", transports[1]}, {"completions", transports[1]}} {
 		api, tr := tc[0], tc[1]
 		t.Run(api+"/"+tr, func(t *testing.T) {
-			b := open(t, ts.URL+"/v1", map[string]string{remote.SettingAPI: api, remote.SettingTransport: tr})
+			b := open(t, ts.URL+"/v1", remote.Config{API: remote.API(api), Transport: tr})
 			var g gaps
 			res := accel.Result{Gaps: &g}
 			req := accel.Request{Seq: 3, InputTokens: 128, OutputTokens: 32}
@@ -111,7 +108,7 @@ func TestStreamFromServe(t *testing.T) {
 func TestServedTimingFollowsModel(t *testing.T) {
 	t.Parallel()
 	ts := serve(t, server.Config{})
-	b := open(t, ts.URL+"/v1", nil)
+	b := open(t, ts.URL+"/v1", remote.Config{})
 	pred, err := sim.Predict(context.Background(), sim.Scenario{Profile: "h100-sxm", Chips: 1, Model: "llama-3.1-8b", Precision: "bf16", Batch: 1, InputTokens: 128, OutputTokens: 64})
 	if err != nil {
 		t.Fatal(err)
@@ -170,48 +167,48 @@ func TestErrorClasses(t *testing.T) {
 	closedURL := nettest.RefusedURL(t)
 
 	tests := []struct {
-		name     string
-		h        http.HandlerFunc
-		settings map[string]string
-		class    accel.ErrClass
-		msg      string
+		name  string
+		h     http.HandlerFunc
+		cfg   remote.Config
+		class accel.ErrClass
+		msg   string
 	}{
 		{"500", func(w http.ResponseWriter, r *http.Request) {
 			http.Error(w, `{"error":{"message":"engine dead","type":"server_error"}}`, 500)
-		}, nil, accel.ClassHTTP5xx, "engine dead"},
-		{"429", func(w http.ResponseWriter, r *http.Request) { http.Error(w, "slow down", 429) }, nil, accel.ClassHTTP4xx, "429"},
+		}, remote.Config{}, accel.ClassHTTP5xx, "engine dead"},
+		{"429", func(w http.ResponseWriter, r *http.Request) { http.Error(w, "slow down", 429) }, remote.Config{}, accel.ClassHTTP4xx, "429"},
 		{"not SSE", func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Type", "application/json")
 			io.WriteString(w, "{}")
-		}, nil, accel.ClassBadPayload, "text/event-stream"},
-		{"garbage chunk", sseHandler(roleChunk, "data: {not json\n\n"), nil, accel.ClassBadPayload, "malformed"},
-		{"error in stream", sseHandler(roleChunk, `data: {"error":{"message":"KV cache exhausted"}}`+"\n\n"), nil, accel.ClassHTTP5xx, "KV cache exhausted"},
-		{"no [DONE]", sseHandler(roleChunk, tokChunk), nil, accel.ClassStreamBroken, "before [DONE]"},
+		}, remote.Config{}, accel.ClassBadPayload, "text/event-stream"},
+		{"garbage chunk", sseHandler(roleChunk, "data: {not json\n\n"), remote.Config{}, accel.ClassBadPayload, "malformed"},
+		{"error in stream", sseHandler(roleChunk, `data: {"error":{"message":"KV cache exhausted"}}`+"\n\n"), remote.Config{}, accel.ClassHTTP5xx, "KV cache exhausted"},
+		{"no [DONE]", sseHandler(roleChunk, tokChunk), remote.Config{}, accel.ClassStreamBroken, "before [DONE]"},
 		{"cut mid-stream", func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Type", "text/event-stream")
 			io.WriteString(w, roleChunk+tokChunk)
 			w.(http.Flusher).Flush()
 			panic(http.ErrAbortHandler)
-		}, nil, accel.ClassStreamBroken, "before [DONE]"},
+		}, remote.Config{}, accel.ClassStreamBroken, "before [DONE]"},
 		{"no first token in time", func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Type", "text/event-stream")
 			io.WriteString(w, roleChunk)
 			w.(http.Flusher).Flush()
 			<-r.Context().Done()
-		}, map[string]string{remote.SettingFirstTokenTimeout: "50ms"}, accel.ClassTimeout, "first-token timeout"},
+		}, remote.Config{FirstTokenTimeout: 50 * time.Millisecond}, accel.ClassTimeout, "first-token timeout"},
 		{"request too slow", func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Type", "text/event-stream")
 			io.WriteString(w, roleChunk+tokChunk)
 			w.(http.Flusher).Flush()
 			<-r.Context().Done()
-		}, map[string]string{remote.SettingRequestTimeout: "80ms"}, accel.ClassTimeout, "request timeout"},
-		{"server gone", nil, nil, accel.ClassConnect, "refused"},
+		}, remote.Config{RequestTimeout: 80 * time.Millisecond}, accel.ClassTimeout, "request timeout"},
+		{"server gone", nil, remote.Config{}, accel.ClassConnect, "refused"},
 	}
 	for _, tt := range tests {
 		for _, tr := range transports {
 			t.Run(tt.name+"/"+tr, func(t *testing.T) {
 				t.Parallel()
-				testErrorClass(t, tt.h, with(tt.settings, remote.SettingTransport, tr), closedURL, tt.class, tt.msg)
+				testErrorClass(t, tt.h, with(tt.cfg, tr), closedURL, tt.class, tt.msg)
 			})
 		}
 	}
@@ -219,7 +216,7 @@ func TestErrorClasses(t *testing.T) {
 
 // testErrorClass sends one request to h (nil: to closedURL, a closed port) and
 // checks the error's class and message.
-func testErrorClass(t *testing.T, h http.HandlerFunc, settings map[string]string, closedURL string, class accel.ErrClass, msg string) {
+func testErrorClass(t *testing.T, h http.HandlerFunc, cfg remote.Config, closedURL string, class accel.ErrClass, msg string) {
 	var b *remote.Backend
 	if h == nil {
 		// Open probes and refuses; a backend built without the probe
@@ -228,11 +225,11 @@ func testErrorClass(t *testing.T, h http.HandlerFunc, settings map[string]string
 			t.Errorf("Open of a closed port: %v", err)
 		}
 		var err error
-		if b, err = remote.New(remote.Config{URL: closedURL, Transport: settings[remote.SettingTransport]}); err != nil {
+		if b, err = remote.New(remote.Config{URL: closedURL, Transport: cfg.Transport}); err != nil {
 			t.Fatal(err)
 		}
 	} else {
-		b = open(t, handlerServer(t, h).URL+"/v1", settings)
+		b = open(t, handlerServer(t, h).URL+"/v1", cfg)
 	}
 	var res accel.Result
 	req := accel.Request{InputTokens: 4, OutputTokens: 9}
@@ -254,7 +251,7 @@ func TestCanceledRun(t *testing.T) {
 		<-r.Context().Done()
 	})
 	for _, tr := range transports {
-		b := open(t, ts.URL+"/v1", map[string]string{remote.SettingTransport: tr})
+		b := open(t, ts.URL+"/v1", remote.Config{Transport: tr})
 		ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 		var res accel.Result
 		err := b.Infer(ctx, &accel.Request{OutputTokens: 4}, &res)
@@ -282,7 +279,7 @@ func TestTokenCounting(t *testing.T) {
 		for _, tr := range transports {
 			t.Run(tt.name+"/"+tr, func(t *testing.T) {
 				t.Parallel()
-				b := open(t, handlerServer(t, sseHandler(tt.events...)).URL+"/v1", map[string]string{remote.SettingTransport: tr})
+				b := open(t, handlerServer(t, sseHandler(tt.events...)).URL+"/v1", remote.Config{Transport: tr})
 				var res accel.Result
 				if err := b.Infer(context.Background(), &accel.Request{InputTokens: 4, OutputTokens: 9}, &res); err != nil {
 					t.Fatal(err)
@@ -340,12 +337,12 @@ func TestDialectsAndHeaders(t *testing.T) {
 	tests := []struct {
 		name     string
 		path     string
-		settings map[string]string
+		cfg      remote.Config
 		wantPath string
 		check    func(r *http.Request, body openai.Request) string
 		dialect  string
 	}{
-		{"openai bearer", "/v1", map[string]string{remote.SettingAPIKey: "sk-test-123", "header:X-Team": "infra"}, "/v1/chat/completions",
+		{"openai bearer", "/v1", remote.Config{APIKey: "sk-test-123", Headers: http.Header{"X-Team": {"infra"}}}, "/v1/chat/completions",
 			func(r *http.Request, body openai.Request) string {
 				if r.Header.Get("Authorization") != "Bearer sk-test-123" || r.Header.Get("api-key") != "" || r.Header.Get("X-Team") != "infra" {
 					return fmt.Sprintf("headers %v", r.Header)
@@ -355,7 +352,7 @@ func TestDialectsAndHeaders(t *testing.T) {
 				}
 				return ""
 			}, "openai"},
-		{"azure detected from the path", "/openai/deployments/gpt4o?api-version=2024-10-21", map[string]string{remote.SettingAPIKey: "az-key"}, "/openai/deployments/gpt4o/chat/completions",
+		{"azure detected from the path", "/openai/deployments/gpt4o?api-version=2024-10-21", remote.Config{APIKey: "az-key"}, "/openai/deployments/gpt4o/chat/completions",
 			func(r *http.Request, body openai.Request) string {
 				if r.Header.Get("api-key") != "az-key" || r.Header.Get("Authorization") != "" || r.URL.Query().Get("api-version") != "2024-10-21" {
 					return fmt.Sprintf("headers %v query %v", r.Header, r.URL.RawQuery)
@@ -365,7 +362,7 @@ func TestDialectsAndHeaders(t *testing.T) {
 				}
 				return ""
 			}, "azure"},
-		{"completions API, bare host means /v1", "", map[string]string{remote.SettingAPI: "completions"}, "/v1/completions",
+		{"completions API, bare host means /v1", "", remote.Config{API: remote.APICompletions}, "/v1/completions",
 			func(r *http.Request, body openai.Request) string {
 				if len(body.Prompt) == 0 || len(body.Messages) != 0 {
 					return fmt.Sprintf("body %+v", body)
@@ -378,7 +375,7 @@ func TestDialectsAndHeaders(t *testing.T) {
 			t.Parallel()
 			var c capture
 			ts := handlerServer(t, c.handler(sseHandler(tokChunk, usageChunk, done)))
-			b := open(t, ts.URL+tt.path, tt.settings)
+			b := open(t, ts.URL+tt.path, tt.cfg)
 			if err := b.Infer(context.Background(), &accel.Request{InputTokens: 4, OutputTokens: 9}, &accel.Result{}); err != nil {
 				t.Fatal(err)
 			}
@@ -394,7 +391,7 @@ func TestDialectsAndHeaders(t *testing.T) {
 				t.Errorf("dialect %q, want %q", d, tt.dialect)
 			}
 			for _, v := range b.Info().Extra {
-				if k := tt.settings[remote.SettingAPIKey]; k != "" && strings.Contains(v, k) {
+				if k := tt.cfg.APIKey; k != "" && strings.Contains(v, k) {
 					t.Errorf("Info.Extra holds the API key: %v", b.Info().Extra)
 				}
 			}
@@ -419,7 +416,7 @@ func TestAPIKeyRedacted(t *testing.T) {
 	ts := handlerServer(t, func(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, `{"error":{"message":"Incorrect API key provided: `+key+`"}}`, 401)
 	})
-	b := open(t, ts.URL+"/v1", map[string]string{remote.SettingAPIKey: key, remote.SettingAPIKeyEnv: "MY_KEY"})
+	b := open(t, ts.URL+"/v1", remote.Config{APIKey: key, APIKeyEnv: "MY_KEY"})
 	var res accel.Result
 	err := b.Infer(context.Background(), &accel.Request{OutputTokens: 2}, &res)
 	if res.Class != accel.ClassHTTP4xx || strings.Contains(err.Error(), key) || !strings.Contains(err.Error(), "REDACTED") {
@@ -452,7 +449,7 @@ func TestHTTPSWithCACert(t *testing.T) {
 				t.Fatal(err)
 			}
 			var res accel.Result
-			b, err := remote.Opener{}.Open(spec, accel.Options{Model: "llama-3.1-8b", Settings: map[string]string{remote.SettingTransport: tr}})
+			b, err := remote.Opener{Config: remote.Config{Transport: tr}}.Open(spec, accel.Options{Model: "llama-3.1-8b"})
 			if err == nil {
 				err = b.Infer(context.Background(), &accel.Request{OutputTokens: 9}, &res)
 				b.Close()
@@ -463,7 +460,7 @@ func TestHTTPSWithCACert(t *testing.T) {
 			if tr == remote.TransportH1 && !strings.Contains(err.Error(), "--ca-cert") {
 				t.Errorf("without ca_cert: %v; want the hint to give --ca-cert", err)
 			}
-			rb := open(t, ts.URL+"/v1", map[string]string{remote.SettingCACert: ca, remote.SettingTransport: tr})
+			rb := open(t, ts.URL+"/v1", remote.Config{CACert: ca, Transport: tr})
 			if err := rb.Infer(context.Background(), &accel.Request{OutputTokens: 9}, &res); err != nil || res.OutputTokens != 9 {
 				t.Fatalf("with ca_cert: %v, %d tokens", err, res.OutputTokens)
 			}
@@ -479,7 +476,7 @@ func TestSyntheticPromptsDeterministic(t *testing.T) {
 	t.Parallel()
 	var c capture
 	ts := handlerServer(t, c.handler(sseHandler(tokChunk, done)))
-	b := open(t, ts.URL+"/v1", nil)
+	b := open(t, ts.URL+"/v1", remote.Config{})
 	for _, seq := range []uint64{1, 2, 1} {
 		if err := b.Infer(context.Background(), &accel.Request{Seq: seq, InputTokens: 100, OutputTokens: 1}, &accel.Result{}); err != nil {
 			t.Fatal(err)
@@ -503,7 +500,7 @@ func TestPromptsFile(t *testing.T) {
 	os.WriteFile(good, []byte("{\"prompt\": \"first\"}\n\n{\"prompt\": \"second \\\"quoted\\\"\"}\n"), 0o600)
 	var c capture
 	ts := handlerServer(t, c.handler(sseHandler(tokChunk, done)))
-	b := open(t, ts.URL+"/v1", map[string]string{remote.SettingPrompts: good})
+	b := open(t, ts.URL+"/v1", remote.Config{PromptsFile: good})
 	for seq := range uint64(3) {
 		if err := b.Infer(context.Background(), &accel.Request{Seq: seq, OutputTokens: 1}, &accel.Result{}); err != nil {
 			t.Fatal(err)
@@ -522,30 +519,52 @@ func TestPromptsFile(t *testing.T) {
 		bad := filepath.Join(dir, "bad.jsonl")
 		os.WriteFile(bad, []byte(tt.content), 0o600)
 		spec, _ := accel.ParseSpec(ts.URL + "/v1")
-		_, err := remote.Opener{}.Open(spec, accel.Options{Settings: map[string]string{remote.SettingPrompts: bad}})
+		_, err := remote.Opener{Config: remote.Config{PromptsFile: bad}}.Open(spec, accel.Options{})
 		if !errors.Is(err, accel.ErrBadSpec) || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("%q: err %v, want one naming %q", tt.content, err, tt.want)
 		}
 	}
 }
 
-func TestBadSettings(t *testing.T) {
+// TestBadConfig: each field is checked in one place (Config.Validate), the
+// error naming the field, whether the Config came from the CLI's flags or a
+// program; through the Opener it is an error about the spec.
+func TestBadConfig(t *testing.T) {
 	t.Parallel()
 	spec, _ := accel.ParseSpec("http://127.0.0.1:1/v1")
-	for _, tt := range []struct{ key, value, want string }{
-		{remote.SettingAPI, "embeddings", `"embeddings": want chat or completions`},
-		{remote.SettingDialect, "bedrock", `"bedrock": want openai, azure or auto`},
-		{remote.SettingConnectTimeout, "soon", `"soon": want a positive duration`},
-		{remote.SettingMaxConns, "0", `"0": want a whole number of at least 1`},
-		{remote.SettingLengthHints, "maybe", `"maybe": want true or false`},
-		{"colour", "red", "unknown setting"},
-		{"header:X-Evil", "a\r\nHost: other", "value on one line"},
-		{"header:Bad Name", "x", "want a header name of letters"},
+	for _, tt := range []struct {
+		field string
+		cfg   remote.Config
+		want  string
+	}{
+		{"api", remote.Config{API: "embeddings"}, `"embeddings": want chat or completions`},
+		{"dialect", remote.Config{Dialect: "bedrock"}, `"bedrock": want openai, azure or auto`},
+		{"transport", remote.Config{Transport: "carrier-pigeon"}, `"carrier-pigeon": want auto, h1 or net/http`},
+		{"connect-timeout", remote.Config{ConnectTimeout: -time.Second}, `-1s: want a positive duration`},
+		{"max-conns", remote.Config{MaxConns: -1}, `-1: want a whole number of at least 1`},
+		{"header", remote.Config{Headers: http.Header{"X-Evil": {"a\r\nHost: other"}}}, "value on one line"},
+		{"header", remote.Config{Headers: http.Header{"Bad Name": {"x"}}}, "want a header name of letters"},
 	} {
-		_, err := remote.Opener{}.Open(spec, accel.Options{Settings: map[string]string{tt.key: tt.value}})
-		if !errors.Is(err, accel.ErrBadSpec) || !strings.Contains(err.Error(), tt.want) || !strings.Contains(err.Error(), tt.key) {
-			t.Errorf("%s=%s: %v", tt.key, tt.value, err)
+		_, err := remote.Opener{Config: tt.cfg}.Open(spec, accel.Options{})
+		if !errors.Is(err, accel.ErrBadSpec) || !strings.Contains(err.Error(), tt.want) || !strings.Contains(err.Error(), tt.field+" ") {
+			t.Errorf("%s %+v: %v", tt.field, tt.cfg, err)
 		}
+		_, err = remote.New(tt.cfg)
+		var fe *remote.FieldError
+		if !errors.As(err, &fe) || fe.Field != tt.field {
+			t.Errorf("New: %s %+v: %v, want a FieldError naming %s", tt.field, tt.cfg, err, tt.field)
+		}
+	}
+	// Validate checks the Config as given: a zero timeout set on purpose
+	// (--request-timeout 0s) means nothing; New gives zero fields defaults.
+	c := remote.Config{API: remote.APIChat, Transport: remote.TransportAuto, ConnectTimeout: time.Second, FirstTokenTimeout: time.Second, MaxConns: 1}
+	var fe *remote.FieldError
+	if err := c.Validate(); !errors.As(err, &fe) || fe.Field != "request-timeout" || !strings.Contains(err.Error(), "0s: want a positive duration") {
+		t.Errorf("zero request timeout: %v", err)
+	}
+	c.RequestTimeout = time.Second
+	if err := c.Validate(); err != nil {
+		t.Errorf("complete config: %v", err)
 	}
 }
 
@@ -553,7 +572,7 @@ func TestNonStreaming(t *testing.T) {
 	t.Parallel()
 	ts := serve(t, server.Config{Backend: nil})
 	for _, tr := range transports {
-		b := open(t, ts.URL+"/v1", map[string]string{remote.SettingStream: "false", remote.SettingTransport: tr})
+		b := open(t, ts.URL+"/v1", remote.Config{NoStream: true, Transport: tr})
 		for range 2 { // the second goes over the kept-alive connection
 			var res accel.Result
 			if err := b.Infer(context.Background(), &accel.Request{InputTokens: 16, OutputTokens: 8}, &res); err != nil {
@@ -577,7 +596,7 @@ func TestAllocationsPerRequest(t *testing.T) {
 	shortTLS, ca := cannedTLS(t, 8)
 	longTLS, _ := cannedTLS(t, 512)
 	measure := func(url, tr string) float64 {
-		b := open(t, url, map[string]string{remote.SettingTransport: tr, remote.SettingCACert: ca})
+		b := open(t, url, remote.Config{Transport: tr, CACert: ca})
 		req := accel.Request{InputTokens: 128, OutputTokens: 8}
 		var res accel.Result
 		return testing.AllocsPerRun(50, func() {
@@ -611,7 +630,7 @@ func TestCredentialsInURLNotReported(t *testing.T) {
 	t.Parallel()
 	ts := handlerServer(t, sseHandler(tokChunk, done))
 	url := strings.Replace(ts.URL, "http://", "http://user:hunter2@", 1) + "/v1"
-	b := open(t, url, nil)
+	b := open(t, url, remote.Config{})
 	info, _ := json.Marshal(b.Info())
 	if strings.Contains(string(info), "hunter2") || !strings.Contains(string(info), "REDACTED@") {
 		t.Errorf("info %s", info)
@@ -632,7 +651,7 @@ func TestIdleTimeoutClosingEveryConnection(t *testing.T) {
 	}
 	ts.Start()
 	t.Cleanup(ts.Close)
-	b := open(t, ts.URL+"/v1", map[string]string{remote.SettingTransport: remote.TransportH1})
+	b := open(t, ts.URL+"/v1", remote.Config{Transport: remote.TransportH1})
 	infer := func() error {
 		var res accel.Result
 		if err := b.Infer(context.Background(), &accel.Request{OutputTokens: 9}, &res); err != nil {
@@ -677,7 +696,7 @@ func TestStaleKeepAliveRetried(t *testing.T) {
 		io.Copy(io.Discard, req.Body)
 		io.WriteString(c, resp)
 	})
-	b := open(t, "http://"+addr+"/v1", map[string]string{remote.SettingTransport: remote.TransportH1})
+	b := open(t, "http://"+addr+"/v1", remote.Config{Transport: remote.TransportH1})
 	for i := range 3 {
 		var res accel.Result
 		if err := b.Infer(context.Background(), &accel.Request{OutputTokens: 9}, &res); err != nil || res.OutputTokens != 9 {

@@ -70,11 +70,11 @@ func TestServedTokensAndFinish(t *testing.T) {
 		for _, tr := range transports {
 			t.Run(tt.name+"/"+tr, func(t *testing.T) {
 				t.Parallel()
-				settings := map[string]string{remote.SettingTransport: tr}
+				cfg := remote.Config{Transport: tr}
 				if !tt.stream {
-					settings[remote.SettingStream] = "false"
+					cfg.NoStream = true
 				}
-				b := open(t, handlerServer(t, tt.h).URL+"/v1", settings)
+				b := open(t, handlerServer(t, tt.h).URL+"/v1", cfg)
 				var g gaps
 				res := accel.Result{Gaps: &g}
 				if err := b.Infer(context.Background(), &accel.Request{InputTokens: 4, OutputTokens: 64}, &res); err != nil {

@@ -5,8 +5,9 @@
 // roofline; an engine serves concurrent requests with continuous batching.
 //
 // By default a simulated backend runs in virtual time (accel.Virtual): the load
-// generator drives it without sleeping, deterministically. With Options.Realtime
-// it serves concurrent Infer calls on one shared engine that sleeps through its
+// generator drives it without sleeping, deterministically. Opened with
+// Options.Realtime (Config.Realtime) it says so (VirtualTime is false) and
+// serves concurrent Infer calls on one shared engine that sleeps through its
 // predicted step times instead, for serving and watching.
 //
 // The model is documented on Device.Cost; every figure it uses that is not a
@@ -47,17 +48,35 @@ type Backend struct {
 
 var (
 	_ accel.Virtual     = (*Backend)(nil)
+	_ accel.Clock       = (*Backend)(nil)
 	_ accel.EnergyMeter = (*Backend)(nil)
-	_ accel.Backend     = (*Realtime)(nil)
 )
 
-// New opens a simulated device for a profile, model and precision. chips 0 means
-// the fewest chips that hold the model and split its heads (MinChips);
-// precision "" means the profile's usual one. Ids ignore case.
-// realtime only changes what Info says and what Opener hands out (a Realtime,
-// which the load generator cannot drive in virtual time); Infer always runs in
-// wall-clock time and Drive always in virtual time.
+// Config is a simulated device's configuration: what `sim:PROFILE?chips=N`
+// and the run's model, precision and --realtime say.
+type Config struct {
+	Profile string // profile id (fixtures/profiles.json); ignores case
+	// Chips is the tensor-parallel degree: 0 means the fewest chips that hold
+	// the model and split its heads (MinChips).
+	Chips     int
+	Model     string // model fixture id; ignores case
+	Precision string // "" means the profile's usual one
+	// Realtime says the device serves real concurrent calls in wall-clock
+	// time: VirtualTime is false, so the load generator does not drive it.
+	// Infer always runs in wall-clock time and Drive in virtual time.
+	Realtime bool
+}
+
+// New opens a simulated device for a profile, model and precision; see Config.
 func New(profile string, chips int, model, precision string, realtime bool) (*Backend, error) {
+	return Config{Profile: profile, Chips: chips, Model: model, Precision: precision, Realtime: realtime}.New()
+}
+
+// New opens the simulated device c describes. Its errors name the field
+// that is wrong (an unknown profile or model, a chip count that cannot hold
+// or split the model).
+func (c Config) New() (*Backend, error) {
+	profile, chips, model, precision, realtime := c.Profile, c.Chips, c.Model, c.Precision, c.Realtime
 	p, err := LookupProfile(profile)
 	if err != nil {
 		return nil, err
@@ -107,6 +126,10 @@ func New(profile string, chips int, model, precision string, realtime bool) (*Ba
 
 // Device returns the simulated configuration.
 func (b *Backend) Device() *Device { return b.dev }
+
+// VirtualTime reports whether the device was opened for virtual time (the
+// default) rather than wall-clock time (Config.Realtime).
+func (b *Backend) VirtualTime() bool { return !b.realtime }
 
 // Info describes the simulated device.
 func (b *Backend) Info() accel.Info { return b.info }
@@ -217,34 +240,6 @@ func (b *Backend) Infer(ctx context.Context, req *accel.Request, res *accel.Resu
 	return rt.infer(ctx, &b.calls, req, res)
 }
 
-// Realtime is a simulated device that only serves in wall-clock time: what
-// Opener returns with Options.Realtime, so the load generator sends it real
-// concurrent calls instead of driving it in virtual time.
-type Realtime struct{ b *Backend }
-
-// Realtime returns a view of b without Drive.
-func (b *Backend) Realtime() *Realtime { return &Realtime{b: b} }
-
-// Info describes the device.
-func (r *Realtime) Info() accel.Info { return r.b.Info() }
-
-// Infer serves one request in wall-clock time; see Backend.Infer.
-func (r *Realtime) Infer(ctx context.Context, req *accel.Request, res *accel.Result) error {
-	return r.b.Infer(ctx, req, res)
-}
-
-// Close stops the engine.
-func (r *Realtime) Close() error { return r.b.Close() }
-
-// Energy reports the energy used so far.
-func (r *Realtime) Energy() accel.Energy { return r.b.Energy() }
-
-// Device returns the simulated configuration.
-func (r *Realtime) Device() *Device { return r.b.dev }
-
-// Backend returns the underlying simulated device.
-func (r *Realtime) Backend() *Backend { return r.b }
-
 // describe names the configuration for error messages.
 func (d *Device) describe() string {
 	return fmt.Sprintf("%d× %s serving %s at %s", d.Chips, d.Profile.ID, d.Model.ID, d.Precision.Name)
@@ -268,33 +263,41 @@ func (Opener) Targets() []string {
 }
 
 // Open opens a simulated device. Options.Model is required; Options.Precision
-// "" means the profile's usual precision. Spec options: chips=N.
+// "" means the profile's usual precision; Options.Realtime opens it for
+// wall-clock time (VirtualTime false). Spec options: chips=N.
 func (o Opener) Open(s accel.Spec, opts accel.Options) (accel.Backend, error) {
-	if _, err := LookupProfile(s.Target); err != nil {
-		hint := suggest.HintPrefixed(s.Target, ProfileIDs(), "sim:")
-		return nil, &accel.SpecError{Spec: s.Raw, Reason: fmt.Sprintf("unknown profile %q%s", s.Target, hint), Valid: o.Targets()}
+	c, err := o.Config(s, opts)
+	if err != nil {
+		return nil, err
 	}
-	chips := 0
-	for k, v := range s.Params {
-		switch k {
-		case "chips":
-			n, err := strconv.Atoi(v[0])
-			if err != nil || n < 1 || n > MaxChips {
-				return nil, &accel.SpecError{Spec: s.Raw, Reason: fmt.Sprintf("chips=%q: want a whole number from 1 to %d", v[0], MaxChips)}
-			}
-			chips = n
-		default:
-			return nil, &accel.SpecError{Spec: s.Raw, Reason: fmt.Sprintf("unknown option %q%s", k, suggest.Hint(k, []string{"chips"})), Valid: []string{"chips=N"}}
-		}
-	}
-	b, err := New(s.Target, chips, opts.Model, opts.Precision, opts.Realtime)
+	b, err := c.New()
 	if err != nil {
 		// Every failure here is about what the spec (with the model and
 		// precision) asks for: name the spec.
 		return nil, &accel.SpecError{Spec: s.Raw, Reason: err.Error()}
 	}
-	if opts.Realtime {
-		return b.Realtime(), nil
-	}
 	return b, nil
+}
+
+// Config builds the Config a spec and the run's options describe, checking
+// the spec: its profile exists and its options are known (chips=N).
+func (o Opener) Config(s accel.Spec, opts accel.Options) (Config, error) {
+	c := Config{Profile: s.Target, Model: opts.Model, Precision: opts.Precision, Realtime: opts.Realtime}
+	if _, err := LookupProfile(s.Target); err != nil {
+		hint := suggest.HintPrefixed(s.Target, ProfileIDs(), "sim:")
+		return c, &accel.SpecError{Spec: s.Raw, Reason: fmt.Sprintf("unknown profile %q%s", s.Target, hint), Valid: o.Targets()}
+	}
+	for k, v := range s.Params {
+		switch k {
+		case "chips":
+			n, err := strconv.Atoi(v[0])
+			if err != nil || n < 1 || n > MaxChips {
+				return c, &accel.SpecError{Spec: s.Raw, Reason: fmt.Sprintf("chips=%q: want a whole number from 1 to %d", v[0], MaxChips)}
+			}
+			c.Chips = n
+		default:
+			return c, &accel.SpecError{Spec: s.Raw, Reason: fmt.Sprintf("unknown option %q%s", k, suggest.Hint(k, []string{"chips"})), Valid: []string{"chips=N"}}
+		}
+	}
+	return c, nil
 }

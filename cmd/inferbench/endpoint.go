@@ -2,7 +2,7 @@ package main
 
 import (
 	"errors"
-	"strconv"
+	"net/http"
 	"strings"
 	"time"
 
@@ -13,7 +13,7 @@ import (
 )
 
 // endpointFlags are `inferbench run`'s settings for http(s):// backends. They
-// reach the remote Opener as accel.Options.Settings (keys in accel/remote).
+// become one typed remote.Config, held by the registry's remote.Opener.
 type endpointFlags struct {
 	fs                *pflag.FlagSet
 	api               string
@@ -63,52 +63,39 @@ func addEndpointFlags(fs *pflag.FlagSet) *endpointFlags {
 	return f
 }
 
-// settings turns the flags into accel.Options.Settings. The API key is read
-// through e.getenv here, so tests can give their own environment; it goes
-// only into Settings, which no report or log prints. It and the values of
-// credential headers (redact.SecretHeader) are registered with e.secrets, so
-// that no error, line or report field the run writes shows them.
-func (f *endpointFlags) settings(e *env, concurrency int) (map[string]string, error) {
+// opener builds the remote backends' configuration from the flags, once,
+// and checks it, once (remote.Config.Validate: an error names the flag).
+// The API key is read through e.getenv here, so tests can give their own
+// environment; it goes only into the Config, which no report or log prints.
+// It and the values of credential headers (redact.SecretHeader) are
+// registered with e.secrets, so that no error, line or report field the run
+// writes shows them. concurrency sizes the connection pool.
+func (f *endpointFlags) opener(e *env, concurrency int) (remote.Opener, error) {
 	getenv := e.getenv
-	s := map[string]string{
-		remote.SettingAPI:               f.api,
-		remote.SettingDialect:           f.dialect,
-		remote.SettingConnectTimeout:    f.connectTimeout.String(),
-		remote.SettingFirstTokenTimeout: f.firstTokenTimeout.String(),
-		remote.SettingRequestTimeout:    f.requestTimeout.String(),
-		remote.SettingStream:            strconv.FormatBool(f.stream),
-		remote.SettingTransport:         f.transport,
-	}
-	if f.api != string(remote.APIChat) && f.api != string(remote.APICompletions) {
-		return nil, usagef("--api %q: want chat or completions", f.api)
-	}
-	if d := f.dialect; d != "auto" && d != string(remote.DialectOpenAI) && d != string(remote.DialectAzure) {
-		return nil, usagef("--dialect %q: want openai, azure or auto", d)
-	}
-	for name, d := range map[string]time.Duration{"connect-timeout": f.connectTimeout, "first-token-timeout": f.firstTokenTimeout, "request-timeout": f.requestTimeout} {
-		if d <= 0 {
-			return nil, usagef("--%s %v: want a positive duration like 5s", name, d)
-		}
+	c := remote.Config{
+		API:               remote.API(f.api),
+		Dialect:           remote.Dialect(f.dialect),
+		Headers:           http.Header{},
+		CACert:            f.caCert,
+		ConnectTimeout:    f.connectTimeout,
+		FirstTokenTimeout: f.firstTokenTimeout,
+		RequestTimeout:    f.requestTimeout,
+		MaxConns:          remote.DefaultMaxConns,
+		PromptsFile:       f.prompts, // read by remote.New: a bad file is an error about the backend
+		LengthHints:       f.lengthHints,
+		NoStream:          !f.stream,
+		Transport:         f.transport,
 	}
 	if concurrency > 0 {
-		s[remote.SettingMaxConns] = strconv.Itoa(concurrency)
-	}
-	if f.fs.Changed("length-hints") {
-		s[remote.SettingLengthHints] = strconv.FormatBool(f.lengthHints)
-	}
-	if f.caCert != "" {
-		s[remote.SettingCACert] = f.caCert
-	}
-	if f.prompts != "" {
-		s[remote.SettingPrompts] = f.prompts
+		c.MaxConns = concurrency
 	}
 	for _, h := range f.headers {
 		k, v, ok := strings.Cut(h, "=")
 		k = strings.TrimSpace(k)
-		if !ok || k == "" || strings.ContainsAny(k, " :\t\r\n") || strings.ContainsAny(v, "\r\n") {
-			return nil, usagef("--header %q: want NAME=VALUE, e.g. --header X-Team=infra", h)
+		if !ok || k == "" {
+			return remote.Opener{}, usagef("--header %q: want NAME=VALUE, e.g. --header X-Team=infra", h)
 		}
-		s[remote.SettingHeaderPrefix+k] = v
+		c.Headers.Add(k, v)
 		if redact.SecretHeader(k) {
 			e.secrets.Add(v)
 		}
@@ -120,15 +107,17 @@ func (f *endpointFlags) settings(e *env, concurrency int) (map[string]string, er
 			env, key = "AZURE_OPENAI_API_KEY", getenv("AZURE_OPENAI_API_KEY")
 		}
 		if key == "" && f.fs.Changed("api-key-env") {
-			return nil, usagef("--api-key-env %s: the variable is empty or unset; export it or drop the flag", env)
+			return remote.Opener{}, usagef("--api-key-env %s: the variable is empty or unset; export it or drop the flag", env)
 		}
 		if key != "" {
 			e.secrets.Add(key)
-			s[remote.SettingAPIKey] = key
-			s[remote.SettingAPIKeyEnv] = env
+			c.APIKey, c.APIKeyEnv = key, env
 		}
 	}
-	return s, nil
+	if err := c.Validate(); err != nil {
+		return remote.Opener{}, usagef("--%v", err) // a remote.FieldError is named as the flag is
+	}
+	return remote.Opener{Config: c, LengthHintsSet: f.fs.Changed("length-hints")}, nil
 }
 
 // openError maps a backend-opening error to an exit code: an endpoint that

@@ -136,11 +136,11 @@ func runCmd(ctx context.Context, e *env, args []string) error {
 		precision = f.precision
 	}
 
-	settings, err := ep.settings(e, f.concurrency)
+	endpoints, err := ep.opener(e, f.concurrency) // remote.Config from the flags, checked once: endpoint.go
 	if err != nil {
 		return err
 	}
-	if settings, err = tf.settings(settings, f.backends); err != nil {
+	if err := tf.checkEndpoint(f.backends); err != nil {
 		return err
 	}
 	watch, err := tf.start(cfg) // NVML and --telemetry GPUs, before any load
@@ -149,7 +149,7 @@ func runCmd(ctx context.Context, e *env, args []string) error {
 	}
 	defer watch.close()
 	// Open every backend before sending any load: a bad spec fails fast.
-	reg := newRegistry()
+	reg := newRegistry(endpoints, tf.endpoint)
 	var backends []accel.Backend
 	defer func() {
 		for _, b := range backends {
@@ -157,7 +157,7 @@ func runCmd(ctx context.Context, e *env, args []string) error {
 		}
 	}()
 	for _, spec := range f.backends {
-		b, err := reg.Open(spec, accel.Options{Model: f.model, Precision: precision, Realtime: f.realtime, Seed: f.seed, Settings: settings})
+		b, err := reg.Open(spec, accel.Options{Model: f.model, Precision: precision, Realtime: f.realtime, Seed: f.seed})
 		if err != nil {
 			return openError(err)
 		}

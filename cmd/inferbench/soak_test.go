@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/inferbench/inferbench/accel"
+	"github.com/inferbench/inferbench/accel/remote"
 	"github.com/inferbench/inferbench/accel/remote/server"
 	"github.com/inferbench/inferbench/bench"
 )
@@ -54,7 +55,7 @@ func TestSoakOpenLoopAgainstFaultyServer(t *testing.T) {
 	go hs.Serve(srv.Attach(hs, ln))
 	defer hs.Close()
 
-	b, err := newRegistry().Open("http://"+ln.Addr().String()+"/v1", accel.Options{Model: "llama-3.1-8b", Seed: 1})
+	b, err := newRegistry(remote.Opener{}, "").Open("http://"+ln.Addr().String()+"/v1", accel.Options{Model: "llama-3.1-8b", Seed: 1})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -33,17 +33,9 @@ func addTelemetryFlags(fs *pflag.FlagSet) *telemetryFlags {
 	return f
 }
 
-// nvmlOpener is the registry's opener for nvml:N backends: their load goes to
-// --endpoint, opened through the same registry (*reg, set once it is built).
-func nvmlOpener(reg **accel.Registry) nvml.Opener {
-	return nvml.Opener{OpenEndpoint: func(spec string, o accel.Options) (accel.Backend, error) {
-		return (*reg).Open(spec, o)
-	}}
-}
-
-// settings adds --endpoint to the backends' settings. It checks the flag
-// against the backends: --endpoint is for nvml:N backends, which need it.
-func (f *telemetryFlags) settings(s map[string]string, backends []string) (map[string]string, error) {
+// checkEndpoint checks --endpoint against the backends: it is for nvml:N
+// backends, which need it (their opener holds it: registry.go).
+func (f *telemetryFlags) checkEndpoint(backends []string) error {
 	hasNVML, hasHTTP := false, false
 	for _, b := range backends {
 		sp, err := accel.ParseSpec(b)
@@ -55,31 +47,26 @@ func (f *telemetryFlags) settings(s map[string]string, backends []string) (map[s
 	}
 	switch {
 	case f.endpoint == "":
-		return s, nil
+		return nil
 	case !hasNVML:
-		return nil, usagef("--endpoint %q: only nvml:N backends take an endpoint (an http backend is its own URL); drop it or add --backend nvml:0", f.endpoint)
+		return usagef("--endpoint %q: only nvml:N backends take an endpoint (an http backend is its own URL); drop it or add --backend nvml:0", f.endpoint)
 	case hasHTTP:
-		return nil, usagef("--endpoint %q with an http(s) backend: run the nvml:N backend and the http one in separate invocations", f.endpoint)
+		return usagef("--endpoint %q with an http(s) backend: run the nvml:N backend and the http one in separate invocations", f.endpoint)
 	}
-	out := make(map[string]string, len(s)+1)
-	for k, v := range s {
-		out[k] = v
-	}
-	out[nvml.SettingEndpoint] = f.endpoint
-	return out, nil
+	return nil
 }
 
-// gpuWatch watches GPUs during runs: the --telemetry devices and any backend
-// that observes its own GPU (nvml:N). One sampler goroutine per run reads them
-// all, as go-nvml needs.
+// gpuWatch watches GPUs during runs: the --telemetry devices and the sensors
+// of any backend that observes its own GPU (an accel.Observer: nvml:N). One
+// sampler goroutine per run reads them all, as go-nvml needs.
 type gpuWatch struct {
 	interval time.Duration
 	duration time.Duration // the run's --duration, to size the buffers
 	lib      *nvml.Lib
-	gpus     []*nvml.GPU
+	gpus     []accel.Sensor // the --telemetry GPUs
 	sampler  *nvml.Sampler
 	sources  []nvml.Source
-	gpuOf    []*nvml.GPU // for each source, the GPU it reads
+	sensorOf []accel.Sensor // for each source, the device it reads
 }
 
 // startTelemetry opens NVML and every --telemetry device before any load is
@@ -124,20 +111,24 @@ func (f *telemetryFlags) start(cfg bench.Config) (*gpuWatch, error) {
 // begin starts sampling for a run on b: the --telemetry GPUs and b itself when
 // it observes a GPU. It does nothing when there is nothing to watch.
 func (w *gpuWatch) begin(b accel.Backend) error {
-	w.sampler, w.sources, w.gpuOf = nil, nil, nil
+	w.sampler, w.sources, w.sensorOf = nil, nil, nil
 	seen := map[string]bool{}
-	for _, g := range w.gpus {
-		d := g.Device()
+	add := func(s accel.Sensor) {
+		d := s.Describe()
 		if seen[d.UUID] {
-			continue
+			return
 		}
 		seen[d.UUID] = true
-		w.sources = append(w.sources, nvml.Source{Name: d.Spec(), T: g})
-		w.gpuOf = append(w.gpuOf, g)
+		w.sources = append(w.sources, nvml.Source{Name: d.Spec, T: s})
+		w.sensorOf = append(w.sensorOf, s)
 	}
-	if nb, ok := b.(*nvml.Backend); ok && !seen[nb.GPU().Device().UUID] {
-		w.sources = append(w.sources, nvml.Source{Name: nb.GPU().Device().Spec(), T: nb})
-		w.gpuOf = append(w.gpuOf, nb.GPU())
+	for _, g := range w.gpus {
+		add(g)
+	}
+	if o, ok := b.(accel.Observer); ok {
+		for _, s := range o.Sensors() {
+			add(s)
+		}
 	}
 	if len(w.sources) == 0 {
 		return nil
@@ -174,8 +165,8 @@ func (w *gpuWatch) end(b accel.Backend, res *bench.Result, runs []report.Run, lo
 	w.sampler = nil
 	devs := make([]report.DeviceSamples, len(series))
 	for i, sr := range series {
-		g := w.gpuOf[i]
-		d := g.Device()
+		g := w.sensorOf[i]
+		d := g.Describe()
 		samples := sr.Samples
 		if res.Config.Warmup > 0 && !res.Virtual {
 			samples = report.Window(samples, res.Config.Warmup)

@@ -136,17 +136,18 @@ func TestNVMLBackendOverEndpoint(t *testing.T) {
 	t.Parallel()
 	ts := servertest.Start(t, server.Config{})
 	gpus := mockH100s()
-	var reg *accel.Registry
-	reg = accel.NewRegistry(remote.Opener{}, nvml.Opener{
-		OpenLib:      func() (*nvml.Lib, error) { return nvml.OpenWith(gpus) },
-		OpenEndpoint: func(spec string, o accel.Options) (accel.Backend, error) { return reg.Open(spec, o) },
-	})
 	tf := &telemetryFlags{interval: 5 * time.Millisecond, endpoint: ts.URL + "/v1"}
-	settings, err := tf.settings(map[string]string{}, []string{"nvml:0"})
-	if err != nil {
+	if err := tf.checkEndpoint([]string{"nvml:0"}); err != nil {
 		t.Fatal(err)
 	}
-	b, err := reg.Open("nvml:0", accel.Options{Model: "llama-3.1-8b", Settings: settings})
+	// As newRegistry composes it: nvml:N over the registry of endpoint kinds.
+	endpoints := accel.NewRegistry(remote.Opener{})
+	reg := endpoints.With(nvml.Opener{
+		Endpoint:     tf.endpoint,
+		OpenLib:      func() (*nvml.Lib, error) { return nvml.OpenWith(gpus) },
+		OpenEndpoint: endpoints.Open,
+	})
+	b, err := reg.Open("nvml:0", accel.Options{Model: "llama-3.1-8b"})
 	if err != nil {
 		t.Fatal(err)
 	}
