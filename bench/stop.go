@@ -239,6 +239,10 @@ func (s stopRule) check(rec *Recorder, elapsed time.Duration, n, failed int64) s
 type failStreak struct {
 	n    int64
 	from time.Duration
+	// fired says the rule has given its reason: it gives it once, so the
+	// failure that crossed the threshold names it, not one that finished
+	// just after it on another worker (which read "the last 101").
+	fired bool
 }
 
 // failFastOn says whether either half of the rule is on.
@@ -251,10 +255,14 @@ func (f *failStreak) fail(c *Config, end time.Duration) string {
 	if f.n == 1 {
 		f.from = end
 	}
-	if c.FailFastRequests > 0 && f.n >= int64(c.FailFastRequests) {
+	switch {
+	case f.fired:
+		return ""
+	case c.FailFastRequests > 0 && f.n >= int64(c.FailFastRequests):
+		f.fired = true
 		return fmt.Sprintf("stopped after the last %d requests all failed", f.n)
-	}
-	if c.FailFastWindow > 0 && end-f.from >= c.FailFastWindow {
+	case c.FailFastWindow > 0 && end-f.from >= c.FailFastWindow:
+		f.fired = true
 		return fmt.Sprintf("stopped after every request for %v failed (%d in a row)", c.FailFastWindow, f.n)
 	}
 	return ""
