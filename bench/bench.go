@@ -21,6 +21,7 @@ package bench
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/inferbench/inferbench/accel"
@@ -95,12 +96,6 @@ type Result struct {
 	// SLOs holds each SLO's outcome (max-rate, early stopping, --slo).
 	SLOs []SLOResult
 
-	// Points holds every run of a sweep or a max-rate search, in the order
-	// run; the Result itself is then the highest-load point of a sweep, or the
-	// highest passing rate of a search (MaxRate, 0 if none passed).
-	Points  []*Result
-	MaxRate float64
-
 	lastEnd, lastSend, lastAt time.Duration
 	// failFast says why the fail-fast rule ended the run (Config.FailFastWindow):
 	// the run is then failed whatever its error rate.
@@ -141,18 +136,16 @@ func newResult(c Config) *Result {
 // Run drives b with the configured load and returns what it measured.
 // Backends that run in virtual time (accel.Virtual) are served without
 // sleeping; others in real time, open-loop scenarios on the plan's schedule.
-// A sweep or max-rate search runs once per point and returns them in Points.
+// Run is one run at one load; a sweep or a max-rate search is several, and
+// RunSweep runs it (Scenario.Series says which a scenario is).
 func Run(ctx context.Context, b accel.Backend, c Config) (*Result, error) {
+	if c.Scenario.Series() {
+		return nil, fmt.Errorf("scenario %s runs several points: use bench.RunSweep", c.Scenario)
+	}
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
 	c.defaults()
-	switch c.Scenario {
-	case Sweep:
-		return runSweep(ctx, b, c)
-	case MaxRate:
-		return runMaxRate(ctx, b, c)
-	}
 	return runPoint(ctx, b, c)
 }
 

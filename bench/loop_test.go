@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -97,7 +98,7 @@ func TestRealtimeScenariosNoop(t *testing.T) {
 		switch sc {
 		case Offline:
 			c.Requests = 5000
-		case Sweep:
+		case SweepScenario:
 			c.Rates = []float64{5000, 10000}
 		case MaxRate:
 			c.SLO = []SLO{{Metric: "latency", Percentile: 50, Max: time.Hour}}
@@ -105,7 +106,7 @@ func TestRealtimeScenariosNoop(t *testing.T) {
 			c.Duration = 50 * time.Millisecond
 			c.Requests = 20 // every probe is the same 20 requests: short at any rate
 		}
-		res, err := Run(context.Background(), noop.Backend{}, c)
+		res, sw, err := runAny(context.Background(), noop.Backend{}, c)
 		if err != nil {
 			t.Fatalf("%s: %v", sc, err)
 		}
@@ -121,14 +122,14 @@ func TestRealtimeScenariosNoop(t *testing.T) {
 			if res.Requests != 5000 || res.Service.TotalCount() != 5000 {
 				t.Errorf("offline: %d requests, %d service times, want 5000", res.Requests, res.Service.TotalCount())
 			}
-		case Sweep:
-			if len(res.Points) != 2 || res.Points[1].Config.Rate != 10000 {
-				t.Errorf("sweep: %d points", len(res.Points))
+		case SweepScenario:
+			if len(sw.Points) != 2 || sw.Points[1].Config.Rate != 10000 || sw.Chosen() != sw.Points[1] {
+				t.Errorf("sweep: %d points, best %d", len(sw.Points), sw.Best)
 			}
 		case MaxRate:
 			// Doubling from 1000/s: the search climbs while the harness keeps up.
-			if len(res.Points) < 2 || res.MaxRate < 2000 || res.Points[1].Config.Rate != 2000 {
-				t.Errorf("max-rate against an SLO of an hour: %d probes, max %v", len(res.Points), res.MaxRate)
+			if len(sw.Points) < 2 || sw.MaxRate < 2000 || sw.Points[1].Config.Rate != 2000 || res.Config.Rate != sw.MaxRate {
+				t.Errorf("max-rate against an SLO of an hour: %d probes, max %v, chosen at %v", len(sw.Points), sw.MaxRate, res.Config.Rate)
 			}
 		}
 	}
@@ -273,4 +274,20 @@ func TestOpenLoopGrowsPoolBeforeCompletions(t *testing.T) {
 	if b.peak < 8 {
 		t.Errorf("only %d calls out before the first completed: the pool did not grow while calls were out", b.peak)
 	}
+}
+
+// runAny runs c with Run, or with RunSweep when its scenario is a series;
+// then res is the point that answers (Sweep.Chosen), and it fails if none does.
+func runAny(ctx context.Context, b accel.Backend, c Config) (res *Result, sw *Sweep, err error) {
+	if !c.Scenario.Series() {
+		res, err = Run(ctx, b, c)
+		return res, nil, err
+	}
+	if sw, err = RunSweep(ctx, b, c); err != nil {
+		return nil, nil, err
+	}
+	if res = sw.Chosen(); res == nil {
+		return nil, nil, fmt.Errorf("%s: no point answers (%d run)", c.Scenario, len(sw.Points))
+	}
+	return res, sw, nil
 }

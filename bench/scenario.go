@@ -27,9 +27,10 @@ const (
 	// Offline makes all Requests available at t=0 (MLPerf Offline); the
 	// throughput is the result, and latency counts from t=0.
 	Offline Scenario = "offline"
-	// Sweep runs one open loop per rate in Rates (Poisson, or gamma when
-	// Burstiness is set), or one closed loop per value in Concurrencies.
-	Sweep Scenario = "sweep"
+	// SweepScenario runs one open loop per rate in Rates (Poisson, or gamma
+	// when Burstiness is set), or one closed loop per value in Concurrencies.
+	// (Sweep is the type of what it measured: see RunSweep.)
+	SweepScenario Scenario = "sweep"
 	// MaxRate searches for the highest rate whose percentiles meet every SLO
 	// (MLPerf's find-peak), doubling from Rate then bisecting.
 	MaxRate Scenario = "max-rate"
@@ -37,7 +38,7 @@ const (
 
 // Scenarios lists the scenarios this build knows.
 func Scenarios() []Scenario {
-	return []Scenario{SingleStream, Closed, Constant, Poisson, Gamma, Offline, Sweep, MaxRate}
+	return []Scenario{SingleStream, Closed, Constant, Poisson, Gamma, Offline, SweepScenario, MaxRate}
 }
 
 // ParseScenario checks a scenario name; the error lists the valid ones.
@@ -207,7 +208,7 @@ func (c *Config) process() Process {
 		return Exponential
 	case Gamma:
 		return GammaGaps
-	case Sweep, MaxRate:
+	case SweepScenario, MaxRate:
 		if c.Rate > 0 {
 			if c.Burstiness > 0 && c.Burstiness != 1 {
 				return GammaGaps
@@ -254,7 +255,7 @@ func (c *Config) Validate() error {
 		if len(c.SLO) == 0 {
 			return fmt.Errorf("max-rate needs an SLO to search against, e.g. latency-p99=500ms or ttft-p99=200ms")
 		}
-	case Sweep:
+	case SweepScenario:
 		if (len(c.Rates) == 0) == (len(c.Concurrencies) == 0) {
 			return fmt.Errorf("sweep needs either rates (e.g. 10,20,40) or concurrencies (e.g. 1,2,4), not both or neither")
 		}

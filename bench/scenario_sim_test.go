@@ -39,20 +39,32 @@ func TestVirtualScenarios(t *testing.T) {
 		switch sc {
 		case bench.Offline:
 			c.Requests = 200
-		case bench.Sweep:
+		case bench.SweepScenario:
 			c.Rates = []float64{1, 2, 4}
 		case bench.MaxRate:
 			c.SLO = []bench.SLO{{Metric: "ttft", Percentile: 99, Max: 500 * time.Millisecond}}
 			c.Duration = 30 * time.Second // overloaded probes queue for the whole run
 		}
-		run := func() *bench.Result {
-			res, err := bench.Run(context.Background(), h100(t), c)
+		// A series' figures are its chosen point's (Sweep.Chosen).
+		run := func() (*bench.Result, *bench.Sweep) {
+			if !sc.Series() {
+				res, err := bench.Run(context.Background(), h100(t), c)
+				if err != nil {
+					t.Fatalf("%s: %v", sc, err)
+				}
+				return res, nil
+			}
+			sw, err := bench.RunSweep(context.Background(), h100(t), c)
 			if err != nil {
 				t.Fatalf("%s: %v", sc, err)
 			}
-			return res
+			if sw.Chosen() == nil {
+				t.Fatalf("%s: no point chosen of %d", sc, len(sw.Points))
+			}
+			return sw.Chosen(), sw
 		}
-		a, b := run(), run()
+		a, as := run()
+		b, bs := run()
 		if !a.Virtual || a.Completed == 0 || a.Lag.TotalCount() != 0 {
 			t.Errorf("%s: virtual=%v completed %d lags %d", sc, a.Virtual, a.Completed, a.Lag.TotalCount())
 		}
@@ -72,19 +84,19 @@ func TestVirtualScenarios(t *testing.T) {
 			if got := float64(a.Requests) / 120; got < 1.5 || got > 2.5 {
 				t.Errorf("%s: %v req/s issued, want about 2", sc, got)
 			}
-		case bench.Sweep:
-			if len(a.Points) != 3 || a.Points[0].Requests >= a.Points[2].Requests {
-				t.Errorf("sweep: %d points", len(a.Points))
+		case bench.SweepScenario:
+			if len(as.Points) != 3 || as.Points[0].Requests >= as.Points[2].Requests || a != as.Points[2] {
+				t.Errorf("sweep: %d points, best %d", len(as.Points), as.Best)
 			}
 		case bench.MaxRate:
 			// More load, more queueing: the search brackets the SLO.
-			if a.MaxRate <= 0 || len(a.Points) < 4 || a.MaxRate != b.MaxRate {
-				t.Errorf("max-rate: %v after %d probes (again: %v)", a.MaxRate, len(a.Points), b.MaxRate)
+			if as.MaxRate <= 0 || len(as.Points) < 4 || as.MaxRate != bs.MaxRate || a.Config.Rate != as.MaxRate {
+				t.Errorf("max-rate: %v after %d probes (again: %v), chosen at %v", as.MaxRate, len(as.Points), bs.MaxRate, a.Config.Rate)
 			}
 			var over bool
-			for _, p := range a.Points {
-				if p.Config.Rate > a.MaxRate && p.Config.Rate < 1.1*a.MaxRate && p.SLOs[0].Met && p.Valid {
-					t.Errorf("max-rate %v, but %v met the SLO too", a.MaxRate, p.Config.Rate)
+			for _, p := range as.Points {
+				if p.Config.Rate > as.MaxRate && p.Config.Rate < 1.1*as.MaxRate && p.SLOs[0].Met && p.Valid {
+					t.Errorf("max-rate %v, but %v met the SLO too", as.MaxRate, p.Config.Rate)
 				}
 				over = over || !p.SLOs[0].Met
 			}

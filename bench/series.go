@@ -14,17 +14,83 @@ const (
 	maxProbes       = 24
 )
 
-// runSweep runs one point per rate or concurrency, in the order given. The
-// returned Result is the last point, with every point in Points.
-func runSweep(ctx context.Context, b accel.Backend, c Config) (*Result, error) {
-	var points []*Result
+// Sweep is what a series scenario measured: every point of a sweep, or
+// every probe of a max-rate search, and which of them answers. It is apart
+// from Result, which is always one run at one load, so that a run's figures
+// are never read off a container of runs.
+type Sweep struct {
+	Config Config    // as given, with its defaults
+	Points []*Result // one per rate or concurrency, or per probe, in the order run
+	// Best is the index in Points of the point that answers: a sweep's last
+	// (highest-load) point; a search's highest rate that passed; -1 when no
+	// probe passed.
+	Best int
+	// MaxRate is a search's answer: the highest rate whose run was valid,
+	// did not fail and met every SLO (0 when none did, and for a sweep).
+	MaxRate float64
+	// Failed says a point failed (Result.Failed); FailReason is the first
+	// one's reason, naming its load.
+	Failed     bool
+	FailReason string
+}
+
+// Chosen is the point that answers (see Best), nil when none does.
+func (s *Sweep) Chosen() *Result {
+	if s.Best < 0 || s.Best >= len(s.Points) {
+		return nil
+	}
+	return s.Points[s.Best]
+}
+
+// Series says whether a scenario runs several points (sweep, max-rate):
+// RunSweep runs those, Run the others.
+func (s Scenario) Series() bool { return s == SweepScenario || s == MaxRate }
+
+// RunSweep runs a sweep or a max-rate search (Scenario.Series), one run per
+// point, each as Run would run it alone. Other scenarios are one run: Run.
+func RunSweep(ctx context.Context, b accel.Backend, c Config) (*Sweep, error) {
+	if !c.Scenario.Series() {
+		return nil, fmt.Errorf("scenario %s is one run: use bench.Run (RunSweep runs %s and %s)", c.Scenario, SweepScenario, MaxRate)
+	}
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	c.defaults()
+	var (
+		s   *Sweep
+		err error
+	)
+	if c.Scenario == MaxRate {
+		s, err = runMaxRate(ctx, b, c)
+	} else {
+		s, err = runSweep(ctx, b, c)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if len(s.Points) == 0 { // interrupted before its first point
+		return nil, fmt.Errorf("%s: no point ran: %w", c.Scenario, context.Cause(ctx))
+	}
+	// A series failed if any of its points did: the first one says why.
+	for _, p := range s.Points {
+		if p.Failed {
+			s.Failed, s.FailReason = true, fmt.Sprintf("%s: %s", p.point(), p.FailReason)
+			break
+		}
+	}
+	return s, nil
+}
+
+// runSweep runs one point per rate or concurrency, in the order given.
+func runSweep(ctx context.Context, b accel.Backend, c Config) (*Sweep, error) {
+	s := &Sweep{Config: c}
 	run := func(p Config) error {
 		p.Rates, p.Concurrencies = nil, nil
 		res, err := runPoint(ctx, b, p)
 		if err != nil {
 			return err
 		}
-		points = append(points, res)
+		s.Points = append(s.Points, res)
 		return nil
 	}
 	for _, r := range c.Rates {
@@ -41,16 +107,8 @@ func runSweep(ctx context.Context, b accel.Backend, c Config) (*Result, error) {
 			return nil, fmt.Errorf("sweep concurrency %d: %w", n, err)
 		}
 	}
-	top := *points[len(points)-1]
-	top.Points = points
-	// A sweep failed if any of its points did: the first one says why.
-	for _, p := range points {
-		if p.Failed && !top.Failed {
-			top.Failed = true
-			top.FailReason = fmt.Sprintf("%s: %s", p.point(), p.FailReason)
-		}
-	}
-	return &top, nil
+	s.Best = len(s.Points) - 1
+	return s, nil
 }
 
 // point names a sweep point by its load.
@@ -79,10 +137,10 @@ func (r *Result) passes() bool {
 // every SLO with a valid run, as MLPerf's find-peak does: from the first
 // probe it doubles (or halves) until the outcome flips, then bisects. Every
 // probe uses the same seed, so the search is deterministic in virtual time.
-func runMaxRate(ctx context.Context, b accel.Backend, c Config) (*Result, error) {
+func runMaxRate(ctx context.Context, b accel.Backend, c Config) (*Sweep, error) {
 	var (
 		points        []*Result
-		best          *Result
+		best          = -1
 		lo, hi        float64 // highest pass, lowest fail (0: none yet)
 		rate          = c.Rate
 		probes        int
@@ -102,8 +160,8 @@ func runMaxRate(ctx context.Context, b accel.Backend, c Config) (*Result, error)
 		points = append(points, res)
 		probes++
 		ok := res.passes()
-		if ok && (best == nil || r > best.Config.Rate) {
-			best = res
+		if ok && (best < 0 || r > points[best].Config.Rate) {
+			best = len(points) - 1
 		}
 		return ok, nil
 	}
@@ -138,16 +196,9 @@ func runMaxRate(ctx context.Context, b accel.Backend, c Config) (*Result, error)
 			break // the rate is too low for the run to see a request: nothing lower can pass
 		}
 	}
-	var top Result
-	if best != nil {
-		top = *best
-		top.MaxRate = lo
-	} else {
-		top = *points[len(points)-1]
-		top.Valid = false
-		top.InvalidReasons = append(append([]string(nil), top.InvalidReasons...),
-			fmt.Sprintf("no rate down to %.4g req/s met every SLO", top.Config.Rate))
+	s := &Sweep{Config: c, Points: points, Best: best}
+	if best >= 0 {
+		s.MaxRate = lo
 	}
-	top.Points = points
-	return &top, nil
+	return s, nil
 }

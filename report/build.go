@@ -120,32 +120,21 @@ func scenarioOf(r *bench.Result) Scenario {
 			Met: o.Met, Verdict: o.Verdict.String(),
 		})
 	}
-	if c.Scenario == bench.MaxRate {
-		m := r.MaxRate
-		s.MaxRate = &m
-	}
 	return s
 }
 
-// FromBenchPoints turns a result into report runs: one per point of a sweep
-// or max-rate search (the search's chosen run carries max_rate), one
-// otherwise.
-func FromBenchPoints(info accel.Info, workload string, r *bench.Result) ([]Run, error) {
-	if len(r.Points) == 0 {
-		run, err := FromBench(info, workload, r)
-		return []Run{run}, err
-	}
-	var runs []Run
-	for _, p := range r.Points {
-		if r.Config.Scenario == bench.MaxRate && p.Config.Rate == r.MaxRate && r.MaxRate > 0 {
-			p.MaxRate = r.MaxRate
-		}
+// FromSweep turns a sweep or a max-rate search into report runs, one per
+// point in the order run; the search's chosen run carries max_rate.
+func FromSweep(info accel.Info, workload string, s *bench.Sweep) ([]Run, error) {
+	runs := make([]Run, 0, len(s.Points))
+	for i, p := range s.Points {
 		run, err := FromBench(info, workload, p)
 		if err != nil {
 			return nil, err
 		}
-		if c := p.Config; c.Scenario == bench.MaxRate && run.Scenario.MaxRate != nil && *run.Scenario.MaxRate == 0 {
-			run.Scenario.MaxRate = nil // only the chosen run carries it
+		if s.Config.Scenario == bench.MaxRate && i == s.Best && s.MaxRate > 0 {
+			m := s.MaxRate
+			run.Scenario.MaxRate = &m
 		}
 		runs = append(runs, run)
 	}

@@ -176,7 +176,7 @@ func scenarioDoes(sc bench.Scenario) string {
 		return "sends on a schedule at --rate"
 	case bench.Offline:
 		return "makes all --requests available at t=0"
-	case bench.Sweep:
+	case bench.SweepScenario:
 		return "runs one point per value of --rates or --concurrencies"
 	case bench.MaxRate:
 		return "searches for the highest rate that meets --slo"
@@ -188,7 +188,7 @@ func scenarioDoes(sc bench.Scenario) string {
 // would ignore: a --rate given to a closed loop used to vanish, and the
 // report then described a run nobody asked for.
 func checkScenarioFlags(fs *pflag.FlagSet, sc bench.Scenario, l *loadFlags) error {
-	rateSweep := sc == bench.Sweep && len(l.rates) > 0
+	rateSweep := sc == bench.SweepScenario && len(l.rates) > 0
 	open := sc.Open() || rateSweep
 	rules := []struct {
 		flags   []string
@@ -198,11 +198,11 @@ func checkScenarioFlags(fs *pflag.FlagSet, sc bench.Scenario, l *loadFlags) erro
 		{[]string{"rate"}, sc.Open(), map[bool]string{
 			false: "a rate is for --scenario constant, poisson, gamma or max-rate",
 			true:  "a sweep takes its rates from --rates",
-		}[sc == bench.Sweep]},
-		{[]string{"rates", "concurrencies"}, sc == bench.Sweep, "a list of points is for --scenario sweep (one run each)"},
+		}[sc == bench.SweepScenario]},
+		{[]string{"rates", "concurrencies"}, sc == bench.SweepScenario, "a list of points is for --scenario sweep (one run each)"},
 		{[]string{"concurrency"}, sc == bench.Closed || sc == bench.Offline, map[bench.Scenario]string{
-			bench.SingleStream: "single-stream is a closed loop of one: for more in flight use --scenario closed",
-			bench.Sweep:        "a sweep takes its concurrencies from --concurrencies",
+			bench.SingleStream:  "single-stream is a closed loop of one: for more in flight use --scenario closed",
+			bench.SweepScenario: "a sweep takes its concurrencies from --concurrencies",
 		}[sc]},
 		{[]string{"burstiness"}, sc == bench.Gamma || sc == bench.MaxRate || rateSweep,
 			"burstiness shapes the gaps of --scenario gamma, max-rate and rate sweeps (poisson's gaps have burstiness 1)"},

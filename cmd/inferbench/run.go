@@ -188,19 +188,15 @@ func runCmd(ctx context.Context, e *env, args []string) error {
 		if err := watch.begin(b); err != nil {
 			return err
 		}
-		res, err := bench.Run(ctx, b, c)
+		res, runs, maxRate, err := measure(ctx, b, c, wl.ID)
 		endProgress(e.stderr, cfg.Progress)
-		if err != nil {
-			return fmt.Errorf("%s: %w", b.Info().ID, err)
-		}
-		runs, err := report.FromBenchPoints(b.Info(), wl.ID, res)
 		if err != nil {
 			return fmt.Errorf("%s: %w", b.Info().ID, err)
 		}
 		watch.end(b, res, runs, e.stderr)
 		rep.Runs = append(rep.Runs, runs...)
 		if sc == bench.MaxRate {
-			fmt.Fprintf(e.stderr, "%s: max rate %.4g req/s meets %s\n", b.Info().ID, res.MaxRate, f.load.sloText(cfg.SLO))
+			fmt.Fprintf(e.stderr, "%s: max rate %.4g req/s meets %s\n", b.Info().ID, maxRate, f.load.sloText(cfg.SLO))
 		}
 	}
 	printNotes(e.stderr, prices.AddCosts(rep))

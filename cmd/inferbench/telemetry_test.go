@@ -181,11 +181,7 @@ func watchedRun(t *testing.T, tf *telemetryFlags, cfg bench.Config, b accel.Back
 	if err := w.begin(b); err != nil {
 		t.Fatal(err)
 	}
-	res, err := bench.Run(context.Background(), b, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	runs, err := report.FromBenchPoints(b.Info(), "chat", res)
+	res, runs, _, err := measure(context.Background(), b, cfg, "chat")
 	if err != nil {
 		t.Fatal(err)
 	}
