@@ -29,8 +29,8 @@ func TestRefusingEndpointIsNotDialledPerRequest(t *testing.T) {
 			}
 			defer b.Close()
 			dials := b.gate.Dials
-			if b.h1 != nil {
-				dials = b.h1.Dials
+			if h, ok := b.tp.(*h1Transport); ok {
+				dials = h.pool.Dials
 			} else if tr == TransportH1 {
 				t.Fatal("no h1 pool")
 			}

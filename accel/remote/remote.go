@@ -41,7 +41,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/inferbench/inferbench/accel"
@@ -59,9 +58,8 @@ type Backend struct {
 	header   http.Header // every request's headers, auth included; shared read-only
 	client   *http.Client
 	tr       *http.Transport
-	h1       *h1.Pool // http or https without a proxy: the allocation-free client
-	gate     *h1.Gate // net/http's dials: none per request to a refusing endpoint (h1's pool has its own)
-	h1head   []byte   // its request line and headers, built once
+	gate     *h1.Gate  // net/http's dials: none per request to a refusing endpoint (h1's pool has its own)
+	tp       transport // h1Transport or netTransport (see pickTransport)
 	info     accel.Info
 	callsMu  sync.Mutex
 	calls    []*call // idle calls: a free list, not a sync.Pool, because each
@@ -156,7 +154,7 @@ func New(cfg Config) (*Backend, error) {
 			"stream":   strconv.FormatBool(!cfg.NoStream),
 			"prompts":  "synthetic",
 			"hints":    strconv.FormatBool(cfg.LengthHints),
-			// token_times: when a token counts as received (see call.arrived).
+			// token_times: when a token counts as received (see exchange.received).
 			"token_times": "read",
 		},
 	}
@@ -176,19 +174,22 @@ func New(cfg Config) (*Backend, error) {
 		}
 		b.info.Extra["headers"] = strings.Join(names, ",") // names only: values may be secrets
 	}
-	if err := b.useH1(); err != nil {
+	if err := b.pickTransport(); err != nil {
 		return nil, err
 	}
 	return b, nil
 }
 
-// useH1 picks the transport: package h1 for http and https with no proxy in
-// the way, unless the transport setting asks for net/http; net/http otherwise
-// (through a proxy; HTTP/2 is then negotiated where the server offers it).
-func (b *Backend) useH1() error {
+// pickTransport picks the transport: package h1 for http and https with no
+// proxy in the way, unless the transport setting asks for net/http; net/http
+// otherwise (through a proxy; HTTP/2 is then negotiated where the server
+// offers it).
+func (b *Backend) pickTransport() error {
+	nt := &netTransport{client: b.client, tr: b.tr, endpoint: b.endpoint, header: b.header, cfg: &b.cfg}
 	switch b.cfg.Transport {
 	case "", TransportAuto, TransportH1:
 	case TransportNetHTTP:
+		b.tp = nt
 		return nil
 	default:
 		return fmt.Errorf("transport %q: want auto, h1 or net/http", b.cfg.Transport)
@@ -202,6 +203,7 @@ func (b *Backend) useH1() error {
 		if b.cfg.Transport == TransportH1 {
 			return fmt.Errorf("transport h1: not through a proxy (%s); unset HTTPS_PROXY/HTTP_PROXY or use --transport net/http", RedactURL(proxy.String()))
 		}
+		b.tp = nt
 		return nil
 	}
 	var tlsConf *tls.Config
@@ -209,7 +211,7 @@ func (b *Backend) useH1() error {
 		tlsConf = b.tr.TLSClientConfig.Clone() // --ca-cert's roots
 		tlsConf.ServerName = req.URL.Hostname()
 	}
-	b.h1 = h1.NewPool(hostPort(req.URL), b.cfg.ConnectTimeout, max(b.cfg.MaxConns, DefaultMaxConns), tlsConf)
+	pool := h1.NewPool(hostPort(req.URL), b.cfg.ConnectTimeout, max(b.cfg.MaxConns, DefaultMaxConns), tlsConf)
 	h := []byte("POST " + req.URL.RequestURI() + " HTTP/1.1\r\nHost: " + req.URL.Host + "\r\nUser-Agent: inferbench\r\n")
 	if u := req.URL.User; u != nil && b.header.Get("Authorization") == "" {
 		pw, _ := u.Password()
@@ -225,7 +227,7 @@ func (b *Backend) useH1() error {
 			h = append(h, k+": "+v+"\r\n"...)
 		}
 	}
-	b.h1head = h
+	b.tp = &h1Transport{pool: pool, head: h, cfg: &b.cfg}
 	b.info.Extra["transport"] = TransportH1
 	b.info.Extra["token_times"] = rxtime.Clock
 	return nil
@@ -242,16 +244,12 @@ func (b *Backend) Info() accel.Info { return b.info }
 func (b *Backend) Close() error {
 	b.callsMu.Lock()
 	for _, c := range b.calls {
-		if c.hookStop != nil {
-			c.hookStop()
-		}
+		c.ex.close()
 	}
 	b.calls = nil
 	b.callsMu.Unlock()
-	if b.h1 != nil {
-		b.h1.Close()
-	}
-	b.tr.CloseIdleConnections()
+	b.tp.close()
+	b.tr.CloseIdleConnections() // net/http's, even when h1 sent the requests
 	return nil
 }
 
@@ -260,25 +258,7 @@ func (b *Backend) Close() error {
 // sent, with one clear message. On h1 the connection is kept for the first
 // request.
 func (b *Backend) Probe(ctx context.Context) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, b.endpoint, nil)
-	if err != nil {
-		return err
-	}
-	if b.h1 != nil {
-		// The connection proves the address and then serves the first request.
-		err = b.h1.Prime(ctx)
-	} else {
-		u := req.URL
-		if proxy, perr := b.tr.Proxy(req); perr == nil && proxy != nil {
-			u = proxy // through a proxy, the proxy is what must answer
-		}
-		var conn net.Conn
-		d := net.Dialer{Timeout: b.cfg.ConnectTimeout}
-		if conn, err = d.DialContext(ctx, "tcp", hostPort(u)); err == nil {
-			conn.Close()
-		}
-	}
-	if err != nil {
+	if err := b.tp.probe(ctx); err != nil {
 		hint := "is the server running? check the host and port"
 		var cv *tls.CertificateVerificationError
 		if errors.As(err, &cv) {
@@ -317,247 +297,78 @@ var (
 	errRequestTimeout = errors.New("request timeout")
 )
 
+// transport is how a Backend's requests reach the endpoint: h1Transport
+// (transport_h1.go: allocation-free, kernel-stamped token times) or
+// netTransport (transport_nethttp.go: proxies, HTTP/2). The call path above
+// it (the body, the stream's parsing, the classes of errors) is the same
+// for both.
+type transport interface {
+	// exchange returns the state one call keeps for its requests, reused
+	// request after request.
+	exchange() exchange
+	// probe reaches the endpoint once (the proxy, through one), so that a
+	// wrong address fails before any load.
+	probe(ctx context.Context) error
+	// close drops the idle connections.
+	close()
+}
+
+// exchange sends one call's requests, one at a time, and enforces the
+// first-token and whole-request deadlines (Config) on each.
+type exchange interface {
+	// send sends the JSON body and returns the response, whose body the
+	// caller reads; the response is the exchange's own until release.
+	send(parent context.Context, body []byte, start time.Time) (*response, error)
+	// received is when the bytes just read reached this machine: the
+	// kernel's receive stamp where the transport has one, else the clock
+	// now; never before start.
+	received(start time.Time) time.Time
+	// firstToken moves the deadline from the first token's to the request's.
+	firstToken()
+	// deadlineCause says which of our deadlines, if any, err comes from
+	// (errFirstToken, errRequestTimeout), nil for none.
+	deadlineCause(err error) error
+	// release ends the request; clean says its body was read to the end, so
+	// its connection may serve another.
+	release(clean bool)
+	// close drops what the exchange holds between requests.
+	close()
+}
+
+// response is a response's status line, type and body.
+type response struct {
+	status     int
+	statusText []byte
+	ctype      []byte
+	body       io.Reader
+}
+
 // call is one in-flight request's reusable state. Calls are pooled, so a run
 // at concurrency N holds about N of them.
 type call struct {
 	b     *Backend
+	ex    exchange
 	body  []byte
-	rd    bytes.Reader
-	rdBuf bytes.Reader // for GetBody on a retry
-	req   http.Request // a template, copied per request
 	sse   *sse.Reader
 	ev    sse.Event
 	chunk openai.Chunk
 	whole []byte // the non-streamed response body
 	spec  openai.RequestBody
 
-	// The timer enforces the first-token and whole-request deadlines by
-	// cancelling the request's context. It is made once; a stale firing after
-	// a request ended is told apart by the deadline it checks under mu.
-	timer    *time.Timer
-	mu       sync.Mutex
-	cancel   context.CancelCauseFunc
-	deadline time.Time
-	cause    error
-
-	// The response in progress, from either transport.
-	status      int
-	statusText  []byte
-	ctype       []byte
-	clean       bool // the body was read to its end: the connection may be reused
-	reqDeadline time.Time
-	ctx         context.Context // net/http: the request's context
-	resp        *http.Response  // net/http
-	conn        *h1.Conn        // h1
-	h1cause     error           // h1: the cause the connection's read deadline stands for
-	// h1: the run's cancellation moves the connection's deadline to the past.
-	// The hook is registered once per call and context (a run uses one
-	// context throughout), so a request allocates nothing for it.
-	hookCtx  context.Context
-	hookStop func() bool
-	connCtx  context.Context // the context of the request on conn
+	resp  *response // the response in progress
+	clean bool      // its body was read to the end: the connection may be reused
 }
 
-// sendHTTP sends the request with net/http (https, proxies). The call's timer
-// enforces the first-token and request deadlines by cancelling the context.
-func (c *call) sendHTTP(parent context.Context, start time.Time) (io.Reader, error) {
-	b := c.b
-	ctx, cancel := context.WithCancelCause(parent)
-	c.mu.Lock()
-	c.cancel = cancel
-	c.mu.Unlock()
-	c.ctx = ctx
-	if b.cfg.FirstTokenTimeout < b.cfg.RequestTimeout {
-		c.arm(b.cfg.FirstTokenTimeout, errFirstToken)
-	} else {
-		c.arm(b.cfg.RequestTimeout, errRequestTimeout)
-	}
-	hr := c.req.WithContext(ctx)
-	hr.ContentLength = int64(len(c.body))
-	c.rd.Reset(c.body)
-	resp, err := b.client.Do(hr)
-	if err != nil {
-		return nil, err
-	}
-	c.resp = resp
-	c.status = resp.StatusCode
-	c.statusText = append(c.statusText[:0], resp.Status...)
-	c.ctype = append(c.ctype[:0], resp.Header.Get("Content-Type")...)
-	return resp.Body, nil
-}
-
-// sendH1 sends the request on a pooled HTTP/1.1 connection from this
-// goroutine. Deadlines are the connection's read deadline; the run's
-// cancellation moves it to the past.
-func (c *call) sendH1(parent context.Context, start time.Time) (io.Reader, error) {
-	b := c.b
-	for {
-		conn, reused, err := b.h1.Get(parent)
-		if err != nil {
-			return nil, err
-		}
-		c.mu.Lock()
-		c.conn, c.connCtx = conn, parent
-		c.mu.Unlock()
-		nc := conn.NetConn()
-		if parent.Done() != nil && parent != c.hookCtx {
-			if c.hookStop != nil {
-				c.hookStop()
-			}
-			c.hookCtx, c.hookStop = parent, context.AfterFunc(parent, c.cancelHook(parent))
-		}
-		if parent.Err() != nil {
-			return nil, parent.Err()
-		}
-		c.h1cause = errRequestTimeout
-		d := c.reqDeadline
-		if b.cfg.FirstTokenTimeout < b.cfg.RequestTimeout {
-			c.h1cause, d = errFirstToken, start.Add(b.cfg.FirstTokenTimeout)
-		}
-		nc.SetWriteDeadline(c.reqDeadline)
-		nc.SetReadDeadline(d)
-		err = conn.Do(b.h1head, c.body)
-		if err == nil {
-			c.status = conn.Status
-			c.statusText = append(c.statusText[:0], conn.StatusText...)
-			c.ctype = append(c.ctype[:0], conn.ContentType...)
-			return conn, nil
-		}
-		c.release()
-		// A kept-alive connection the server closed while idle fails before any
-		// response: the request was not served, so it goes again on the next
-		// one. A server's idle timeout closes every idle connection at once, so
-		// this goes on until the pool dials afresh (reused false), which ends it.
-		if !reused || parent.Err() != nil || !staleConn(err) {
-			return nil, err
-		}
-	}
-}
-
-// cancelHook returns the function the run's cancellation calls: it moves the
-// deadline of the connection in use, if that request belongs to ctx.
-func (c *call) cancelHook(ctx context.Context) func() {
-	return func() {
-		c.mu.Lock()
-		if c.conn != nil && c.connCtx == ctx {
-			c.conn.NetConn().SetDeadline(time.Unix(1, 0))
-		}
-		c.mu.Unlock()
-	}
-}
-
-// staleConn says whether err is what a write to, or a read from, a connection
-// the server already closed looks like.
-func staleConn(err error) bool {
-	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
-		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
-}
-
-// arrived is when the event just parsed reached this machine: the kernel's
-// receive stamp of the h1 connection's latest read, so a token's time is not
-// this process's wake-up after it (0.3–2.5 ms on an idle VM; see package
-// rxtime); the clock now on net/http, whose reads run ahead on their own
-// goroutine. Never before start.
-func (c *call) arrived(start time.Time) time.Time {
-	if c.conn != nil {
-		if t, ok := c.conn.Received(); ok && !t.Before(start) {
-			return t
-		}
-	}
-	return time.Now()
-}
-
-// firstToken moves the deadline from the first token's to the request's.
-func (c *call) firstToken(now time.Time) {
-	if c.conn != nil {
-		c.h1cause = errRequestTimeout
-		c.conn.NetConn().SetReadDeadline(c.reqDeadline)
-		return
-	}
-	c.arm(c.reqDeadline.Sub(now), errRequestTimeout)
-}
-
-// deadlineCause says which of our deadlines, if any, err comes from. The
-// run's cancellation is checked before it (see classify).
-func (c *call) deadlineCause(err error) error {
-	if c.conn != nil {
-		var ne net.Error
-		if errors.As(err, &ne) && ne.Timeout() {
-			return c.h1cause
-		}
-		return nil
-	}
-	if c.ctx != nil {
-		if cause := context.Cause(c.ctx); cause == errFirstToken || cause == errRequestTimeout {
-			return cause
-		}
-	}
-	return nil
-}
-
-// release ends the request: the connection goes back to its pool when its
-// response was read to the end, the timer and hooks stop.
+// release ends the request in progress.
 func (c *call) release() {
-	if c.conn != nil {
-		c.mu.Lock()
-		conn := c.conn
-		c.conn, c.connCtx = nil, nil
-		c.mu.Unlock()
-		// After a cancellation the hook may have moved the deadline: close.
-		if c.clean && (c.hookCtx == nil || c.hookCtx.Err() == nil) {
-			c.b.h1.Put(conn)
-		} else {
-			conn.Close()
-		}
-	}
-	if c.resp != nil {
-		c.resp.Body.Close()
-		c.resp = nil
-	}
-	if c.ctx != nil {
-		c.timer.Stop()
-		c.mu.Lock()
-		cancel := c.cancel
-		c.cancel = nil
-		c.mu.Unlock()
-		cancel(nil)
-		c.ctx = nil
-	}
-	c.clean = false
+	c.ex.release(c.clean)
+	c.resp, c.clean = nil, false
 }
 
 func (b *Backend) newCall() *call {
-	c := &call{b: b, sse: sse.NewReader(16 << 10)}
+	c := &call{b: b, ex: b.tp.exchange(), sse: sse.NewReader(16 << 10)}
 	c.body = make([]byte, 0, 4096)
-	u, _ := http.NewRequest(http.MethodPost, b.endpoint, nil) // parsed once by New
-	c.req = *u
-	c.req.Header = b.header
-	c.req.Body = io.NopCloser(&c.rd)
-	c.req.GetBody = func() (io.ReadCloser, error) {
-		c.rdBuf.Reset(c.body)
-		return io.NopCloser(&c.rdBuf), nil
-	}
-	c.timer = time.AfterFunc(time.Hour, c.fire)
-	c.timer.Stop()
 	return c
-}
-
-// fire cancels the current request if its deadline has passed.
-func (c *call) fire() {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.cancel != nil && !time.Now().Before(c.deadline) {
-		c.cancel(c.cause)
-	}
-}
-
-// arm sets the deadline the timer enforces.
-func (c *call) arm(d time.Duration, cause error) {
-	c.mu.Lock()
-	c.deadline = time.Now().Add(d)
-	c.cause = cause
-	c.mu.Unlock()
-	c.timer.Reset(d)
 }
 
 // Infer sends one request and reads its stream. See the package doc for what it
@@ -607,34 +418,25 @@ func (c *call) do(parent context.Context, req *accel.Request, res *accel.Result)
 	c.body = c.spec.Append(c.body[:n])
 	c.body = append(c.body[:0], c.body[n:]...)
 	c.spec.PromptBytes = nil
-	c.rd.Reset(c.body)
 
 	start := time.Now()
-	c.reqDeadline = start.Add(b.cfg.RequestTimeout)
-	var (
-		body io.Reader
-		err  error
-	)
-	if b.h1 != nil {
-		body, err = c.sendH1(parent, start)
-	} else {
-		body, err = c.sendHTTP(parent, start)
-	}
+	resp, err := c.ex.send(parent, c.body, start)
+	c.resp = resp
 	defer c.release()
 	if err != nil {
 		return c.classify(parent, err, accel.ClassConnect, "send")
 	}
-	if c.status != http.StatusOK {
-		return c.statusError(body)
+	if resp.status != http.StatusOK {
+		return c.statusError(resp)
 	}
 	if b.cfg.NoStream {
-		return c.readWhole(parent, body, start, res)
+		return c.readWhole(parent, resp.body, start, res)
 	}
-	if !bytes.HasPrefix(c.ctype, []byte("text/event-stream")) {
-		return accel.Errorf(accel.ClassBadPayload, "response Content-Type %q: want text/event-stream (does the server support stream: true?)", c.ctype)
+	if !bytes.HasPrefix(resp.ctype, []byte("text/event-stream")) {
+		return accel.Errorf(accel.ClassBadPayload, "response Content-Type %q: want text/event-stream (does the server support stream: true?)", resp.ctype)
 	}
 
-	c.sse.Reset(body)
+	c.sse.Reset(resp.body)
 	var (
 		last     time.Time
 		chunks   int
@@ -687,10 +489,12 @@ func (c *call) do(parent context.Context, req *accel.Request, res *accel.Result)
 		if c.chunk.Content == 0 {
 			continue // role-only, empty delta, finish or usage chunk
 		}
-		now := c.arrived(start)
+		// A token's time is when its bytes arrived (exchange.received):
+		// the kernel's stamp on h1, the clock on net/http.
+		now := c.ex.received(start)
 		if chunks == 0 {
 			res.TTFT = now.Sub(start)
-			c.firstToken(time.Now())
+			c.ex.firstToken()
 		} else if res.Gaps != nil {
 			res.Gaps.RecordGap(now.Sub(last))
 		}
@@ -766,7 +570,7 @@ func (c *call) classify(parent context.Context, err error, class accel.ErrClass,
 		return accel.Errorf(accel.ClassCanceled, "%v", parent.Err())
 	}
 	msg := c.b.redact(unwrapNet(err).Error())
-	cause := c.deadlineCause(err)
+	cause := c.ex.deadlineCause(err)
 	if cause == errFirstToken || cause == errRequestTimeout {
 		d := c.b.cfg.RequestTimeout
 		if cause == errFirstToken {
@@ -792,9 +596,9 @@ func (c *call) classify(parent context.Context, err error, class accel.ErrClass,
 }
 
 // statusError reads a little of an error response for the report's example.
-func (c *call) statusError(body io.Reader) error {
+func (c *call) statusError(resp *response) error {
 	var buf [512]byte
-	n, _ := io.ReadFull(body, buf[:])
+	n, _ := io.ReadFull(resp.body, buf[:])
 	msg := strings.TrimSpace(string(buf[:n]))
 	var ch openai.Chunk
 	if openai.ParseChunk(buf[:n], &ch) == nil && ch.Error && len(ch.ErrorMessage) > 0 {
@@ -802,12 +606,12 @@ func (c *call) statusError(body io.Reader) error {
 	}
 	class := accel.ClassBadPayload
 	switch {
-	case c.status >= 500:
+	case resp.status >= 500:
 		class = accel.ClassHTTP5xx
-	case c.status >= 400:
+	case resp.status >= 400:
 		class = accel.ClassHTTP4xx
 	}
-	return accel.Errorf(class, "HTTP %s", c.b.redact(string(c.statusText)+": "+msg))
+	return accel.Errorf(class, "HTTP %s", c.b.redact(string(resp.statusText)+": "+msg))
 }
 
 // redact masks the configuration's secrets (key, header values, URL user
