@@ -167,3 +167,8 @@ func (x *h1Exchange) close() {
 		x.hookStop()
 	}
 }
+
+var (
+	_ transport = (*h1Transport)(nil)
+	_ exchange  = (*h1Exchange)(nil)
+)

@@ -164,3 +164,8 @@ func (x *netExchange) arm(d time.Duration, cause error) {
 	x.mu.Unlock()
 	x.timer.Reset(d)
 }
+
+var (
+	_ transport = (*netTransport)(nil)
+	_ exchange  = (*netExchange)(nil)
+)
