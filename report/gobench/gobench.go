@@ -71,8 +71,11 @@ func Write(w io.Writer, r *report.Report) error {
 	backends := map[string]bool{}
 	count, said := map[string]int{}, map[string]bool{}
 	for i := range r.Runs {
-		backends[r.Runs[i].Backend.ID] = true
-		count[report.RunKey(&r.Runs[i])]++
+		run := &r.Runs[i]
+		backends[run.Backend.ID] = true
+		if written(run) {
+			count[report.RunKey(run)]++ // the lines benchstat will see
+		}
 	}
 	fmt.Fprintf(w, "# inferbench report %s, created %s by inferbench %s\n", r.Schema, r.Created.Format("2006-01-02T15:04:05Z07:00"), r.Tool.Version)
 	fmt.Fprintf(w, "# one line per run; repetitions share a name (see 'go doc github.com/inferbench/inferbench/report/gobench')\n")
@@ -83,7 +86,11 @@ func Write(w io.Writer, r *report.Report) error {
 		run := &r.Runs[i]
 		name := Name(run, len(backends) > 1)
 		chips := max(run.Backend.Info.Chips, 1)
-		fmt.Fprintf(w, "\n# %s: %s (%s, %d chip(s), %s)", name, run.Backend.ID, run.Backend.Info.Name, chips, run.Workload.Precision)
+		about := fmt.Sprintf("%d chip(s), %s", chips, run.Workload.Precision)
+		if n := run.Backend.Info.Name; n != "" {
+			about = n + ", " + about
+		}
+		fmt.Fprintf(w, "\n# %s: %s (%s)", name, run.Backend.ID, about)
 		if run.Label != "" {
 			fmt.Fprintf(w, " %s", run.Label)
 		}
@@ -113,6 +120,12 @@ func Write(w io.Writer, r *report.Report) error {
 		fmt.Fprintln(w)
 	}
 	return nil
+}
+
+// written says whether a run gets a benchmark line: failed, invalid and
+// empty runs are comments, so they are no samples.
+func written(run *report.Run) bool {
+	return !run.Failed && run.Valid && run.Counts.Completed > 0
 }
 
 func oneLine(s string) string {

@@ -101,8 +101,12 @@ type cellView struct {
 }
 
 func reportOf(name string, r *report.Report) reportView {
-	v := reportView{Name: name, About: fmt.Sprintf("created %s · inferbench %s · %s/%s, %d cores · model %s · seed %d",
-		r.Created.Format("2006-01-02 15:04 MST"), r.Tool.Version, r.Host.OS, r.Host.Arch, r.Host.Cores, r.Config.Model, r.Config.Seed)}
+	about := []string{"created " + r.Created.Format("2006-01-02 15:04 MST"), "inferbench " + r.Tool.Version}
+	if h := r.Host; h.OS != "" || h.Cores > 0 { // a merged or hand-made report may have no host
+		about = append(about, fmt.Sprintf("%s/%s, %d cores", h.OS, h.Arch, h.Cores))
+	}
+	about = append(about, "model "+r.Config.Model, fmt.Sprintf("seed %d", r.Config.Seed))
+	v := reportView{Name: name, About: strings.Join(about, " · ")}
 	cols := report.Columns()
 	for _, c := range cols {
 		v.Columns = append(v.Columns, c.Title())
