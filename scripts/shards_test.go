@@ -3,7 +3,6 @@ package scripts
 import (
 	"bufio"
 	"fmt"
-	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -81,9 +80,16 @@ func TestShardProcessesAgainstOneServer(t *testing.T) {
 	}
 	bin := buildBinary(t)
 	dir := t.TempDir()
+	// 40 req/s of 512+64 tokens keeps about 24 requests on the device at a
+	// time, where sharing it shows: the same plan's shards on a device each
+	// (10 req/s apiece) measure latency p50 421 ms and TPOT p50 6.4 ms, the
+	// shared device 582 ms and 9.0 ms (virtual time: `run --backend
+	// sim:h100-sxm`; served, 590 ms and 9.1). With 256 prompt tokens the two
+	// were 6% apart, inside the noise of a busy machine, so a server that gave
+	// each connection its own device passed.
 	plan := func(url string) []string {
 		return []string{"run", "--backend", url, "--model", "llama-3.1-8b", "--scenario", "constant", "--rate", "40",
-			"--requests", "240", "--seed", "11", "--input-tokens", "256", "--output-tokens", "64",
+			"--requests", "240", "--seed", "11", "--input-tokens", "512", "--output-tokens", "64",
 			// Five processes share a busy machine: the harness may send late
 			// (schedule lag), which marks a run invalid. This test compares
 			// merged with whole, so it keeps such runs and says so below.
@@ -135,22 +141,33 @@ func TestShardProcessesAgainstOneServer(t *testing.T) {
 	if m.Backend.Info.Chips != w.Backend.Info.Chips || (m.Cost != nil && m.Cost.Devices != 1) {
 		t.Errorf("merged shards of one endpoint say %d chips (cost %+v), the whole run %d", m.Backend.Info.Chips, m.Cost, w.Backend.Info.Chips)
 	}
-	// About 40 req/s × 0.4 s = 16 requests share the device at a time. Both
-	// sides ran in real time on a machine that may be busy: the medians agree
-	// closely, the tail (a few requests) within what a busy 2-core CI machine
-	// allows.
+	// Both sides run in real time, so the bounds are the noise of a busy
+	// machine, measured: 30 runs with two `yes >/dev/null` keeping both
+	// cores busy (and other work on the 2-core machine) put merged/whole at
+	// 0.942–1.135 for latency p50 and 0.939–1.106 for TPOT p50; 8 of them
+	// at 0.996–1.132 for latency p90 (24 requests: bounds wider). The shards'
+	// five processes are slowed more than the whole's two, but the whole is
+	// slowed too (the simulated device's clock restarts when its engine is
+	// descheduled past its catch-up, accel/sim). The lower bounds still catch
+	// shards that did not share the device (0.66–0.71 for p50 and TPOT: the
+	// figures above, and a shards' server with isolated batching); the upper
+	// ones, three times the largest excess measured, still catch shards that
+	// each sent the whole rate (the device saturates: 10.8 s, not 590 ms).
+	// The p99 of 240 requests is two or three requests, and on a busy machine
+	// measured 0.32–1.37×: logged, not asserted.
+	t.Logf("latency p99: shards merged %.2f ms, whole %.2f ms (%.3f×)", m.Latency.P99, w.Latency.P99, m.Latency.P99/w.Latency.P99)
 	for _, c := range []struct {
 		what      string
 		got, want float64
-		tol       float64
+		lo, hi    float64 // bounds of got/want
 	}{
-		{"latency p50", m.Latency.P50, w.Latency.P50, 0.10},
-		{"latency p99", m.Latency.P99, w.Latency.P99, 0.30},
-		{"TPOT p50", m.TPOT.P50, w.TPOT.P50, 0.10},
+		{"latency p50", m.Latency.P50, w.Latency.P50, 0.85, 1.40},
+		{"TPOT p50", m.TPOT.P50, w.TPOT.P50, 0.85, 1.40},
+		{"latency p90", m.Latency.P90, w.Latency.P90, 0.75, 1.60},
 	} {
-		t.Logf("%s: shards merged %.2f ms, whole %.2f ms", c.what, c.got, c.want)
-		if math.Abs(c.got-c.want) > c.tol*c.want {
-			t.Errorf("%s: merged shards %.2f vs whole %.2f ms: more than %.0f%% apart", c.what, c.got, c.want, 100*c.tol)
+		t.Logf("%s: shards merged %.2f ms, whole %.2f ms (%.3f×)", c.what, c.got, c.want, c.got/c.want)
+		if r := c.got / c.want; !(r >= c.lo && r <= c.hi) {
+			t.Errorf("%s: merged shards %.2f vs whole %.2f ms: %.3f×, outside %.2f–%.2f×", c.what, c.got, c.want, r, c.lo, c.hi)
 		}
 	}
 }
