@@ -224,13 +224,15 @@ func TestInterruptEndsBackoff(t *testing.T) {
 // An endpoint that refuses for 2 s and then serves, with thresholds above
 // that: the run goes on, and once the endpoint is back the workers no
 // longer wait (the backoff resets on a success), so the last second serves
-// hundreds of requests; the dozens of failures are below the error limit.
+// hundreds of requests. The error limit is set above the failures: what
+// the last second serves depends on the machine (a busy one served 722,
+// and 40 failures were 5.25%), and the limit is not what this tests.
 func TestBackoffResetsAfterRecovery(t *testing.T) {
 	t.Parallel()
 	r := &refuser{until: time.Now().Add(2 * time.Second)}
 	res := run(t, context.Background(), r, bench.Config{
 		Scenario: bench.Closed, Concurrency: 4, Duration: 3 * time.Second, Lengths: bench.Fixed(1, 8, 1),
-		FailFastRequests: 1000, FailFastWindow: 10 * time.Second,
+		FailFastRequests: 1000, FailFastWindow: 10 * time.Second, MaxErrorRate: 0.5,
 	})
 	// Each worker fails at about 0, 1, 3, ... 1023 and 2023 ms: 12 times.
 	if res.Failed || res.Stopped != "" || res.Errors < 4 || res.Errors > 4*13 || res.Completed < 200 {

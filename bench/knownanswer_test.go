@@ -220,12 +220,36 @@ func TestKnownOpenLoopRealtime(t *testing.T) {
 	if res.Completed != 20 {
 		t.Errorf("completed %d of 20", res.Completed)
 	}
-	if p50 := time.Duration(res.Latency.ValueAtQuantile(50)); p50 < S || p50 > S*3/2 {
-		t.Errorf("latency p50 %v, want %v (+50%%)", p50, S)
-	}
 	if want := "open loop: invalid when schedule lag p99 exceeds both 1ms and 5% of latency p50"; !strings.HasPrefix(res.ValidityRule, want) {
 		t.Errorf("validity rule %q, want it to start %q", res.ValidityRule, want)
 	}
+	if !lateOrValid(t, res) {
+		return
+	}
+	if p50 := time.Duration(res.Latency.ValueAtQuantile(50)); p50 < S || p50 > S*3/2 {
+		t.Errorf("latency p50 %v, want %v (+50%%)", p50, S)
+	}
+}
+
+// lateOrValid says whether a real-time run's latencies are the backend's
+// to judge: a valid run's are. On a machine busy enough that the harness
+// sent late (load 6 on 2 cores made p50 49 ms of a 20 ms service), the
+// run must say so, invalid with the lag named, and its latencies are not
+// checked against the schedule's answer: they hold the harness's lateness,
+// which is what invalid means.
+func lateOrValid(t *testing.T, res *bench.Result) bool {
+	t.Helper()
+	if res.Valid {
+		return true
+	}
+	for _, why := range res.InvalidReasons {
+		if strings.Contains(why, "schedule lag") || strings.Contains(why, "short") {
+			t.Logf("the harness was late on this machine, and says so: %v", res.InvalidReasons)
+			return false
+		}
+	}
+	t.Errorf("invalid for another reason than lateness: %v", res.InvalidReasons)
+	return false
 }
 
 // Coordinated omission, in virtual time. The server freezes during the last
@@ -287,6 +311,9 @@ func TestKnownStallRealtime(t *testing.T) {
 	})
 	if res.Completed != 50 {
 		t.Errorf("completed %d of 50", res.Completed)
+	}
+	if !lateOrValid(t, res) {
+		return
 	}
 	if p99 := time.Duration(res.Latency.ValueAtQuantile(99)); p99 < 100*ms || p99 > 200*ms {
 		t.Errorf("latency p99 %v, want about 120ms", p99)
