@@ -1,11 +1,9 @@
 package sim_test
 
 import (
-	"errors"
 	"strings"
 	"testing"
 
-	"github.com/inferbench/inferbench/accel"
 	"github.com/inferbench/inferbench/accel/sim"
 )
 
@@ -77,16 +75,7 @@ func TestProfileIDsIgnoreCase(t *testing.T) {
 		{"sim:H100-SMX", "(did you mean sim:h100-sxm?)"},
 		{"sim:l4?chip=2", `unknown option "chip" (did you mean chips?)`},
 	}
-	for _, tt := range tests {
-		sp, err := accel.ParseSpec(tt.spec)
-		if err != nil {
-			t.Fatal(err)
-		}
-		_, err = sim.Opener{}.Open(sp, accel.Options{Model: "llama-3.1-8b"})
-		if !errors.Is(err, accel.ErrBadSpec) || !strings.Contains(err.Error(), tt.want) {
-			t.Errorf("Open(%s) = %v, want %q", tt.spec, err, tt.want)
-		}
-	}
+	wantSpecErrors(t, tests)
 	if _, err := sim.LookupPrecision("fp9"); err == nil || !strings.Contains(err.Error(), "(did you mean fp8?)") {
 		t.Errorf("LookupPrecision(fp9) = %v", err)
 	}

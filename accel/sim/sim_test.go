@@ -62,16 +62,7 @@ func TestOpenerErrors(t *testing.T) {
 		{"sim:l4?chips=x", "chips"},
 		{"sim:l4?color=red", "unknown option"},
 	}
-	for _, tt := range tests {
-		sp, err := accel.ParseSpec(tt.spec)
-		if err != nil {
-			t.Fatal(err)
-		}
-		_, err = sim.Opener{}.Open(sp, accel.Options{Model: "llama-3.1-8b"})
-		if !errors.Is(err, accel.ErrBadSpec) || !strings.Contains(err.Error(), tt.want) {
-			t.Errorf("Open(%s) = %v, want a spec error mentioning %q", tt.spec, err, tt.want)
-		}
-	}
+	wantSpecErrors(t, tests)
 	if _, err := sim.New("l4", 1, "llama-3.1-70b", "bf16", false); err == nil || !strings.Contains(err.Error(), "chips=") {
 		t.Errorf("70B on one L4: %v, want an error suggesting chips", err)
 	}
@@ -126,5 +117,21 @@ func TestRealtimeInfer(t *testing.T) {
 	req.OutputTokens = 1000
 	if err := b.Infer(ctx, &req, &res); accel.ClassOf(err) != accel.ClassCanceled {
 		t.Errorf("canceled Infer: %v", err)
+	}
+}
+
+// wantSpecErrors opens each spec for llama-3.1-8b and wants a spec error
+// (accel.ErrBadSpec) whose message holds want.
+func wantSpecErrors(t *testing.T, tests []struct{ spec, want string }) {
+	t.Helper()
+	for _, tt := range tests {
+		sp, err := accel.ParseSpec(tt.spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = sim.Opener{}.Open(sp, accel.Options{Model: "llama-3.1-8b"})
+		if !errors.Is(err, accel.ErrBadSpec) || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("Open(%s) = %v, want a spec error mentioning %q", tt.spec, err, tt.want)
+		}
 	}
 }
