@@ -22,6 +22,13 @@ func raw(t *testing.T, f func(c net.Conn, br *bufio.Reader)) string {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return serveOn(t, ln, f)
+}
+
+// serveOn serves each connection ln accepts with f until the test ends, and
+// returns ln's address.
+func serveOn(t *testing.T, ln net.Listener, f func(c net.Conn, br *bufio.Reader)) string {
+	t.Helper()
 	t.Cleanup(func() { ln.Close() })
 	go func() {
 		for {
