@@ -2,6 +2,7 @@ package bench
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -134,8 +135,8 @@ type Config struct {
 	// MaxErrorRate is the fraction of requests that may fail (errors and
 	// drops over requests) before the run is failed (Result.Failed): the
 	// system under test failed, whatever the harness measured. 0 selects
-	// DefaultMaxErrorRate; to fail on any error, give a tiny positive
-	// fraction — the CLI maps an explicit --max-error-rate 0 to one.
+	// DefaultMaxErrorRate; to fail on any error, give NoErrorsAllowed (the
+	// CLI maps an explicit --max-error-rate 0 to it).
 	MaxErrorRate float64
 	// FailFastWindow and FailFastRequests end a run that its endpoint fails
 	// entirely: once every request for FailFastWindow failed, or the last
@@ -178,6 +179,10 @@ type Config struct {
 const (
 	// DefaultMaxErrorRate is the error rate above which a run failed: 5%.
 	DefaultMaxErrorRate = 0.05
+	// NoErrorsAllowed is the MaxErrorRate that fails a run on any error:
+	// the smallest positive rate, which one error in any count exceeds
+	// (0 is taken by "the default").
+	NoErrorsAllowed = math.SmallestNonzeroFloat64
 	// DefaultFailFastWindow and DefaultFailFastRequests end a run whose
 	// requests all failed for 5 s, or 100 in a row (see Config.FailFastWindow).
 	DefaultFailFastWindow   = 5 * time.Second

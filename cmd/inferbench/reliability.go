@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"os/signal"
 	"sort"
@@ -49,11 +48,11 @@ func (f *faultFlags) validate() error {
 // apply sets the load generator's error limit: the load generator judges a
 // run failed (bench.Result.Failed), so a library user gets the same verdict.
 // bench reads 0 as "the default", so --max-error-rate 0 (fail on any
-// error) becomes the smallest positive rate, which any error exceeds.
+// error) becomes bench.NoErrorsAllowed.
 func (f *faultFlags) apply(c *bench.Config) {
 	c.MaxErrorRate = f.maxErrorRate
 	if f.maxErrorRate == 0 {
-		c.MaxErrorRate = math.SmallestNonzeroFloat64
+		c.MaxErrorRate = bench.NoErrorsAllowed
 	}
 	c.Grace = f.grace
 }
