@@ -108,13 +108,13 @@ func (s Status) OK() bool { return s.Failed == 0 && s.Invalid == 0 }
 func (s Status) Word() string {
 	switch {
 	case s.Failed > 0 && s.Invalid > 0:
-		return "FAILED+INVALID"
+		return report.StatusFailed + "+" + report.StatusInvalid
 	case s.Failed > 0:
-		return "FAILED"
+		return report.StatusFailed
 	case s.Invalid > 0:
-		return "INVALID"
+		return report.StatusInvalid
 	}
-	return "ok"
+	return report.StatusOK
 }
 
 // String says what is wrong, "" when nothing is: "FAILED (1 of 3 run(s)
