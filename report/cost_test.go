@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/inferbench/inferbench/internal/reporttest"
 	"github.com/inferbench/inferbench/report"
-	"github.com/inferbench/inferbench/report/reporttest"
 )
 
 // AWS's formula: a chip at $0.758/h serving 1,000 inferences per second costs

@@ -8,8 +8,8 @@ import (
 	"github.com/inferbench/inferbench/accel"
 	"github.com/inferbench/inferbench/fixtures"
 	goldenfile "github.com/inferbench/inferbench/internal/golden"
+	"github.com/inferbench/inferbench/internal/reporttest"
 	"github.com/inferbench/inferbench/report"
-	"github.com/inferbench/inferbench/report/reporttest"
 )
 
 // pricedReport holds what a priced run shows beside its latencies: energy,

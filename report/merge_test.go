@@ -8,8 +8,8 @@ import (
 	"testing"
 
 	"github.com/inferbench/inferbench/accel"
+	"github.com/inferbench/inferbench/internal/reporttest"
 	"github.com/inferbench/inferbench/report"
-	"github.com/inferbench/inferbench/report/reporttest"
 )
 
 // Two shards' merged percentiles are those of one histogram over all samples.

@@ -6,8 +6,8 @@ import (
 	"testing"
 
 	goldenfile "github.com/inferbench/inferbench/internal/golden"
+	"github.com/inferbench/inferbench/internal/reporttest"
 	"github.com/inferbench/inferbench/report"
-	"github.com/inferbench/inferbench/report/reporttest"
 )
 
 // statusReport holds one run of each standing: ok, failed with nothing

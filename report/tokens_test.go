@@ -15,12 +15,12 @@ import (
 	"github.com/inferbench/inferbench/accel/noop"
 	"github.com/inferbench/inferbench/accel/remote"
 	"github.com/inferbench/inferbench/accel/remote/server"
-	"github.com/inferbench/inferbench/accel/remote/server/servertest"
 	"github.com/inferbench/inferbench/accel/sim"
 	"github.com/inferbench/inferbench/bench"
 	"github.com/inferbench/inferbench/internal/openai"
+	"github.com/inferbench/inferbench/internal/reporttest"
+	"github.com/inferbench/inferbench/internal/servertest"
 	"github.com/inferbench/inferbench/report"
-	"github.com/inferbench/inferbench/report/reporttest"
 )
 
 // earlyStopper streams like an OpenAI server that ignores the length hints

@@ -20,8 +20,8 @@ import (
 	"github.com/inferbench/inferbench/accel"
 	"github.com/inferbench/inferbench/accel/remote"
 	"github.com/inferbench/inferbench/accel/remote/server"
-	"github.com/inferbench/inferbench/accel/remote/server/servertest"
 	"github.com/inferbench/inferbench/internal/openai"
+	"github.com/inferbench/inferbench/internal/servertest"
 )
 
 // canned starts a loopback HTTP/1.1 server that answers every request with the

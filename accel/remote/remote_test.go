@@ -24,10 +24,10 @@ import (
 	"github.com/inferbench/inferbench/accel"
 	"github.com/inferbench/inferbench/accel/remote"
 	"github.com/inferbench/inferbench/accel/remote/server"
-	"github.com/inferbench/inferbench/accel/remote/server/servertest"
 	"github.com/inferbench/inferbench/accel/sim"
 	"github.com/inferbench/inferbench/internal/nettest"
 	"github.com/inferbench/inferbench/internal/openai"
+	"github.com/inferbench/inferbench/internal/servertest"
 )
 
 // gaps collects inter-token gaps.

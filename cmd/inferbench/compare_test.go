@@ -10,8 +10,8 @@ import (
 	"golang.org/x/perf/benchfmt"
 	"golang.org/x/perf/benchmath"
 
+	"github.com/inferbench/inferbench/internal/reporttest"
 	"github.com/inferbench/inferbench/report"
-	"github.com/inferbench/inferbench/report/reporttest"
 )
 
 // reportFile writes runs, priced, as a report file in dir.

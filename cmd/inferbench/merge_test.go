@@ -9,8 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/inferbench/inferbench/internal/reporttest"
 	"github.com/inferbench/inferbench/report"
-	"github.com/inferbench/inferbench/report/reporttest"
 )
 
 // writeReport writes rep to dir/name and returns the path.

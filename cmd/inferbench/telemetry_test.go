@@ -20,8 +20,8 @@ import (
 	"github.com/inferbench/inferbench/accel/nvml"
 	"github.com/inferbench/inferbench/accel/remote"
 	"github.com/inferbench/inferbench/accel/remote/server"
-	"github.com/inferbench/inferbench/accel/remote/server/servertest"
 	"github.com/inferbench/inferbench/bench"
+	"github.com/inferbench/inferbench/internal/servertest"
 	"github.com/inferbench/inferbench/report"
 )
 

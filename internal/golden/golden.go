@@ -13,7 +13,7 @@
 // imports the package: a test package must not register its own.
 //
 // Outputs are golden only where they are the same on every machine: built
-// from deterministic inputs (report/reporttest, a fixed Created time, no host
+// from deterministic inputs (internal/reporttest, a fixed Created time, no host
 // names, no absolute paths, nothing ordered by a map). JSON holds floats at
 // full precision, whose last digit may differ between architectures (arm64
 // fuses a*b+c into one rounding, amd64 does not): CheckJSON rounds them to

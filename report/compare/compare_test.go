@@ -8,9 +8,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/inferbench/inferbench/internal/reporttest"
 	"github.com/inferbench/inferbench/report"
 	"github.com/inferbench/inferbench/report/compare"
-	"github.com/inferbench/inferbench/report/reporttest"
 )
 
 func priced(runs ...report.Run) *report.Report {

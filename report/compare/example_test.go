@@ -3,8 +3,8 @@ package compare_test
 import (
 	"fmt"
 
+	"github.com/inferbench/inferbench/internal/reporttest"
 	"github.com/inferbench/inferbench/report/compare"
-	"github.com/inferbench/inferbench/report/reporttest"
 )
 
 // A comparison of a report with one whose latencies are twice as long, on

@@ -4,9 +4,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/inferbench/inferbench/internal/reporttest"
 	"github.com/inferbench/inferbench/report"
 	"github.com/inferbench/inferbench/report/compare"
-	"github.com/inferbench/inferbench/report/reporttest"
 )
 
 // A different machine is noted; for runs in real time it says that nothing

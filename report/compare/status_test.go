@@ -9,9 +9,9 @@ import (
 	"testing"
 
 	goldenfile "github.com/inferbench/inferbench/internal/golden"
+	"github.com/inferbench/inferbench/internal/reporttest"
 	"github.com/inferbench/inferbench/report"
 	"github.com/inferbench/inferbench/report/compare"
-	"github.com/inferbench/inferbench/report/reporttest"
 )
 
 // Nothing that pairs is an error naming what each report holds, not an empty

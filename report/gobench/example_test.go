@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/inferbench/inferbench/internal/reporttest"
 	"github.com/inferbench/inferbench/report/gobench"
-	"github.com/inferbench/inferbench/report/reporttest"
 )
 
 // A run's benchmark name says what it measured, not on what: reports from

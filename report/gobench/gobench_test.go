@@ -10,9 +10,9 @@ import (
 	"golang.org/x/perf/benchfmt"
 	"golang.org/x/perf/benchmath"
 
+	"github.com/inferbench/inferbench/internal/reporttest"
 	"github.com/inferbench/inferbench/report"
 	"github.com/inferbench/inferbench/report/gobench"
-	"github.com/inferbench/inferbench/report/reporttest"
 )
 
 // read parses gobench output as benchstat does: results by unit, and the

@@ -6,8 +6,8 @@ import (
 	"testing"
 
 	"github.com/inferbench/inferbench/internal/golden"
+	"github.com/inferbench/inferbench/internal/reporttest"
 	"github.com/inferbench/inferbench/report/gobench"
-	"github.com/inferbench/inferbench/report/reporttest"
 )
 
 // The whole gobench text, golden: two backends (so names carry backend=),

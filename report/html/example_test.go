@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/inferbench/inferbench/internal/reporttest"
 	"github.com/inferbench/inferbench/report/html"
-	"github.com/inferbench/inferbench/report/reporttest"
 )
 
 // A report as one HTML file that opens anywhere: its table and its plots

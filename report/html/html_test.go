@@ -14,10 +14,10 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
+	"github.com/inferbench/inferbench/internal/reporttest"
 	"github.com/inferbench/inferbench/report"
 	"github.com/inferbench/inferbench/report/compare"
 	"github.com/inferbench/inferbench/report/html"
-	"github.com/inferbench/inferbench/report/reporttest"
 )
 
 func reports() (base, next *report.Report) {

@@ -3,8 +3,8 @@ package plot_test
 import (
 	"fmt"
 
+	"github.com/inferbench/inferbench/internal/reporttest"
 	"github.com/inferbench/inferbench/report/plot"
-	"github.com/inferbench/inferbench/report/reporttest"
 )
 
 // Compute works out what the plots show, one panel each, before anything

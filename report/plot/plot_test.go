@@ -9,9 +9,9 @@ import (
 	"testing"
 
 	"github.com/inferbench/inferbench/internal/golden"
+	"github.com/inferbench/inferbench/internal/reporttest"
 	"github.com/inferbench/inferbench/report"
 	"github.com/inferbench/inferbench/report/plot"
-	"github.com/inferbench/inferbench/report/reporttest"
 )
 
 // inputs are two reports: a sweep of one backend over three rates, and a

@@ -16,9 +16,9 @@ import (
 	"github.com/inferbench/inferbench/accel"
 	"github.com/inferbench/inferbench/accel/noop"
 	"github.com/inferbench/inferbench/accel/remote/server"
-	"github.com/inferbench/inferbench/accel/remote/server/servertest"
 	"github.com/inferbench/inferbench/accel/sim"
 	"github.com/inferbench/inferbench/internal/rxtime"
+	"github.com/inferbench/inferbench/internal/servertest"
 )
 
 func start(t *testing.T, cfg server.Config) *httptest.Server {

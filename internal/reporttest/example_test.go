@@ -3,7 +3,7 @@ package reporttest_test
 import (
 	"fmt"
 
-	"github.com/inferbench/inferbench/report/reporttest"
+	"github.com/inferbench/inferbench/internal/reporttest"
 )
 
 // A synthetic run: its histograms hold the spec's samples, so a test knows

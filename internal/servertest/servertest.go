@@ -1,6 +1,13 @@
 // Package servertest starts a server.Server on loopback for tests, the way
 // `inferbench serve` serves it (server.Attach: requests timed from the
 // kernel's arrival), so that tests measure what users run.
+//
+// It is a test kit under internal/ rather than beside the server so that
+// no public package is a test helper. Test kits are the one kind of
+// internal package allowed to import the layers above internal (here
+// accel/remote/server and accel/noop): they help test those layers and
+// their callers, and only _test files may import them. internal/layers
+// enforces both halves of that rule.
 package servertest
 
 import (

@@ -1,6 +1,12 @@
 // Package reporttest builds small, deterministic reports for tests of the
 // packages that read reports (compare, plot, gobench, html, the CLI): runs
 // whose histograms hold known samples, without running a benchmark.
+//
+// It is a test kit under internal/ rather than beside report so that no
+// public package is a test helper. Test kits are the one kind of internal
+// package allowed to import the layers above internal (here accel and
+// report): they help test those layers and their callers, and only _test
+// files may import them. internal/layers enforces both halves of that rule.
 package reporttest
 
 import (
