@@ -69,43 +69,21 @@ func compareCmd(_ context.Context, e *env, args []string) error {
 	if err != nil {
 		return usageError{err}
 	}
-	err = writeOutput(e, *out, func(w io.Writer) error {
+	if err := writeOutput(e, *out, func(w io.Writer) error {
 		if *format == "html" {
 			return html.WriteComparison(w, res, inputs)
 		}
 		return compare.Write(w, res, *format)
-	})
-	if err != nil {
+	}); err != nil {
 		return err
 	}
 	if n := res.Ungated(); n > 0 && !*cross {
 		fmt.Fprintf(e.stderr, "note: %d metric(s) significantly worse on other hardware: a hardware difference is not a regression (pass --cross-hardware to gate on it)\n", n)
 	}
-	return regressionError(res)
-}
-
-// regressionError is exit 3 naming the new reports' failed runs and the
-// regressed metrics, in one line; nil when there are none.
-func regressionError(res *compare.Result) error {
-	var failed, metrics []string
-	for _, r := range res.Regressions() {
-		if r.Reason != "" {
-			failed = append(failed, r.String())
-		} else {
-			metrics = append(metrics, r.String())
-		}
+	if v := res.Verdict(); v != "" {
+		return exitError{exitRegression, fmt.Errorf("regression: %s", v)}
 	}
-	var parts []string
-	if len(failed) > 0 {
-		parts = append(parts, fmt.Sprintf("%d failed run(s): %s", len(failed), strings.Join(failed, "; ")))
-	}
-	if len(metrics) > 0 {
-		parts = append(parts, fmt.Sprintf("%d metric(s) significantly worse beyond the threshold: %s", len(metrics), strings.Join(metrics, "; ")))
-	}
-	if len(parts) == 0 {
-		return nil
-	}
-	return exitError{exitRegression, fmt.Errorf("regression: %s", strings.Join(parts, "; "))}
+	return nil
 }
 
 // readReport reads a report file; a missing, unreadable, corrupt or

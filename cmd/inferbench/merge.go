@@ -64,20 +64,9 @@ with --allow-invalid).
 		return err
 	}
 	fmt.Fprintf(e.stderr, "wrote %s (%d runs from %d reports)\n", *out, len(m.Runs), len(reps))
-	return mergedUnfit(m, *out, *allowInvalid)
-}
-
-// mergedUnfit is the error (exit 1) for a merged report with a run that
-// failed, completed nothing, was interrupted or (unless allowInvalid) is
-// invalid: the shards' failure stays loud after the merge.
-func mergedUnfit(m *report.Report, out string, allowInvalid bool) error {
-	for i := range m.Runs {
-		r := &m.Runs[i]
-		why := runUnfit(r)
-		if why == "" || (allowInvalid && !r.Failed && !r.Interrupted && r.Counts.Completed > 0) {
-			continue
-		}
-		return fmt.Errorf("merge: %s %s; the merged report is in %s", runName(r), why, out)
+	// A shard's failure stays loud after the merge: exit 1 naming the run.
+	if r, why := m.FirstUnfit(*allowInvalid); r != nil {
+		return fmt.Errorf("merge: %s %s; the merged report is in %s", r.Name(), why, *out)
 	}
 	return nil
 }
