@@ -262,8 +262,8 @@ func TestOpenLoopFailFastRealtime(t *testing.T) {
 // A server that answers 500 at once to everything is ended by the rule.
 func TestHTTP5xxFailFastRealtime(t *testing.T) {
 	t.Parallel()
-	o := newOracle(t, oracle.Config{FailEvery: 1})
-	res := run(t, context.Background(), o.Realtime(), bench.Config{
+	o := newOracle(t, oracle.Config{FailEvery: 1, Realtime: true})
+	res := run(t, context.Background(), o, bench.Config{
 		Scenario: bench.Closed, Concurrency: 4, Duration: 30 * time.Second, Lengths: bench.Fixed(1, 8, 1),
 	})
 	if !res.Failed || res.Stopped != "stopped after the last 100 requests all failed" || res.Requests < 100 || res.Requests > 103 ||

@@ -122,8 +122,8 @@ func TestKnownLittleRealtime(t *testing.T) {
 	} {
 		t.Run(fmt.Sprintf("%s-c%d-n%d", tt.scenario, tt.conc, tt.n), func(t *testing.T) {
 			t.Parallel()
-			o := newOracle(t, oracle.Config{TTFT: S})
-			res := run(t, context.Background(), o.Realtime(), bench.Config{
+			o := newOracle(t, oracle.Config{TTFT: S, Realtime: true})
+			res := run(t, context.Background(), o, bench.Config{
 				Scenario: tt.scenario, Concurrency: tt.conc, Requests: tt.n, Lengths: bench.Fixed(1, 8, 1),
 			})
 			rounds := ceilDiv(tt.n, int64(tt.conc))
@@ -213,8 +213,8 @@ func TestKnownOpenLoopVirtual(t *testing.T) {
 func TestKnownOpenLoopRealtime(t *testing.T) {
 	t.Parallel()
 	const S = 20 * ms
-	o := newOracle(t, oracle.Config{TTFT: S})
-	res := run(t, context.Background(), o.Realtime(), bench.Config{
+	o := newOracle(t, oracle.Config{TTFT: S, Realtime: true})
+	res := run(t, context.Background(), o, bench.Config{
 		Scenario: bench.Constant, Rate: 20, Requests: 20, Lengths: bench.Fixed(1, 8, 1),
 	})
 	if res.Completed != 20 {
@@ -305,8 +305,8 @@ func TestKnownStallVirtual(t *testing.T) {
 // it, never take from it; the median stays near 20 ms.
 func TestKnownStallRealtime(t *testing.T) {
 	t.Parallel()
-	o := newOracle(t, oracle.Config{TTFT: 20 * ms, Stall: oracle.Stall{Every: 500 * ms, For: 100 * ms}})
-	res := run(t, context.Background(), o.Realtime(), bench.Config{
+	o := newOracle(t, oracle.Config{TTFT: 20 * ms, Stall: oracle.Stall{Every: 500 * ms, For: 100 * ms}, Realtime: true})
+	res := run(t, context.Background(), o, bench.Config{
 		Scenario: bench.Constant, Rate: 50, Duration: time.Second, Lengths: bench.Fixed(1, 8, 1),
 	})
 	if res.Completed != 50 {
@@ -347,12 +347,8 @@ func TestKnownFailures(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			o := newOracle(t, oracle.Config{TTFT: ms, FailEvery: tt.failEvery})
-			var b accel.Backend = o
-			if tt.realtime {
-				b = o.Realtime()
-			}
-			res := run(t, context.Background(), b, bench.Config{
+			o := newOracle(t, oracle.Config{TTFT: ms, FailEvery: tt.failEvery, Realtime: tt.realtime})
+			res := run(t, context.Background(), o, bench.Config{
 				Scenario: bench.Closed, Concurrency: 4, Requests: 100, Lengths: bench.Fixed(1, 8, 1), MaxErrorRate: tt.maxRate,
 			})
 			if res.Errors != tt.errors || res.ErrorsByClass[accel.ClassHTTP5xx] != tt.errors || res.Completed != 100-tt.errors {
@@ -443,10 +439,10 @@ func TestKnownInterruptRealtime(t *testing.T) {
 	for _, grace := range []time.Duration{10 * time.Second, ms} {
 		t.Run(fmt.Sprint("grace ", grace), func(t *testing.T) {
 			t.Parallel()
-			o := newOracle(t, oracle.Config{TTFT: 25 * ms})
+			o := newOracle(t, oracle.Config{TTFT: 25 * ms, Realtime: true})
 			ctx, cancel := context.WithTimeout(context.Background(), 150*ms)
 			defer cancel()
-			res := run(t, ctx, o.Realtime(), bench.Config{
+			res := run(t, ctx, o, bench.Config{
 				Scenario: bench.Closed, Concurrency: 4, Requests: 1000, Lengths: bench.Fixed(1, 8, 1), Grace: grace,
 			})
 			st := o.Stats()
@@ -478,11 +474,11 @@ func TestKnownBenchmark(t *testing.T) {
 		t.Skip("runs a benchmark for about a second")
 	}
 	const S = 5 * ms
-	o := newOracle(t, oracle.Config{TTFT: S})
+	o := newOracle(t, oracle.Config{TTFT: S, Realtime: true})
 	var mu sync.Mutex
 	var rounds []*bench.Result
 	r := testing.Benchmark(func(b *testing.B) {
-		res := bench.Benchmark(b, o.Realtime(), bench.Config{Scenario: bench.Closed, Concurrency: 4, Lengths: bench.Fixed(1, 8, 1)})
+		res := bench.Benchmark(b, o, bench.Config{Scenario: bench.Closed, Concurrency: 4, Lengths: bench.Fixed(1, 8, 1)})
 		mu.Lock()
 		rounds = append(rounds, res)
 		mu.Unlock()
@@ -538,7 +534,9 @@ func TestKnownCheck(t *testing.T) {
 	} {
 		c := cfg
 		c.MinRequests = tt.floor
-		res := run(t, context.Background(), newOracle(t, tt.o).Realtime(), c)
+		o := tt.o
+		o.Realtime = true
+		res := run(t, context.Background(), newOracle(t, o), c)
 		var tb checkTB
 		bench.Check(&tb, res)
 		if len(tb.errs) != len(tt.want) {

@@ -11,7 +11,8 @@ import (
 
 // Opener opens `oracle?ttft=20ms&tpot=1ms&fail-every=10&stall=1s/10s&slots=4`:
 // every option is optional (the zero Config answers at once). In virtual
-// time by default; with accel.Options.Realtime it serves real calls.
+// time by default; with accel.Options.Realtime it is opened for real calls
+// (Config.Realtime).
 type Opener struct{}
 
 var _ accel.Opener = Opener{}
@@ -32,7 +33,7 @@ func (o Opener) Open(s accel.Spec, opts accel.Options) (accel.Backend, error) {
 	if s.Target != "" {
 		return nil, bad(fmt.Sprintf("oracle takes no target, got %q", s.Target))
 	}
-	var c Config
+	c := Config{Realtime: opts.Realtime}
 	dur := func(k, v string) (time.Duration, error) {
 		d, err := time.ParseDuration(v)
 		if err != nil || d < 0 {
@@ -76,9 +77,6 @@ func (o Opener) Open(s accel.Spec, opts accel.Options) (accel.Backend, error) {
 	b, err := New(c)
 	if err != nil {
 		return nil, bad(err.Error())
-	}
-	if opts.Realtime {
-		return b.Realtime(), nil
 	}
 	return b, nil
 }

@@ -2,7 +2,9 @@
 // request's time to first token, time per output token, failure and stalls
 // follow from its Config and its sequence number alone. It serves in
 // virtual time (accel.Virtual), exactly, and in real time (Infer), as
-// exactly as the operating system sleeps.
+// exactly as the operating system sleeps. Opened for real time
+// (Config.Realtime) it says so (accel.Clock: VirtualTime is false), as
+// sim does, so the load generator sends it real concurrent calls.
 //
 // It exists so that the load generator can be tested against the answer.
 // A real server's service times are whatever they were; the oracle's are
@@ -58,6 +60,11 @@ type Config struct {
 	// Epoch is when real time starts, for the stall windows (zero: when
 	// New was called). Virtual time starts at each Drive's 0.
 	Epoch time.Time
+	// Realtime says the oracle is to be served real concurrent calls in
+	// wall-clock time: VirtualTime is false, so the load generator calls
+	// Infer instead of Drive. It is how it was opened, not what it
+	// answers, so Spec leaves it out, as sim's id leaves out its mode.
+	Realtime bool
 }
 
 // Stall is a stall window of For at the end of every period of Every:
@@ -118,7 +125,7 @@ type Backend struct {
 
 var (
 	_ accel.Virtual = (*Backend)(nil)
-	_ accel.Backend = Realtime{}
+	_ accel.Clock   = (*Backend)(nil)
 )
 
 // New returns an oracle answering as c says. Its errors name the bad value.
@@ -182,6 +189,10 @@ func (c Config) Spec() string {
 	}
 	return "oracle?" + strings.Join(opts, "&")
 }
+
+// VirtualTime reports whether the oracle was opened for virtual time (the
+// default) rather than wall-clock time (Config.Realtime).
+func (b *Backend) VirtualTime() bool { return !b.cfg.Realtime }
 
 // Close does nothing.
 func (b *Backend) Close() error { return nil }
@@ -321,27 +332,6 @@ func (b *Backend) sleepUntil(ctx context.Context, due time.Duration) bool {
 	}
 }
 
-// Realtime is an oracle that serves in real time only: without Drive, so
-// the load generator sends it real concurrent calls.
-type Realtime struct{ b *Backend }
-
-// Realtime returns a view of b without Drive.
-func (b *Backend) Realtime() Realtime { return Realtime{b} }
-
-// Info describes the oracle.
-func (r Realtime) Info() accel.Info { return r.b.Info() }
-
-// Infer serves one request in real time; see Backend.Infer.
-func (r Realtime) Infer(ctx context.Context, req *accel.Request, res *accel.Result) error {
-	return r.b.Infer(ctx, req, res)
-}
-
-// Close does nothing.
-func (r Realtime) Close() error { return nil }
-
-// Stats returns the counts so far.
-func (r Realtime) Stats() Stats { return r.b.Stats() }
-
 // Drive serves d's requests in virtual time, exactly as the model says, on
 // the caller's goroutine and without sleeping. The arrivals due by the
 // clock are taken in before the context is looked at, so a canceled run
@@ -349,7 +339,8 @@ func (r Realtime) Stats() Stats { return r.b.Stats() }
 // clock in the oracle (counted Canceled if unfinished), and none issued for
 // later; a completion and an arrival at the same instant are taken in that
 // order. Gaps are recorded, when d is an accel.GapRecorder, as each
-// request finishes.
+// request finishes. It serves even when Config.Realtime is set: that only
+// tells the load generator (accel.AsVirtual) not to call it.
 func (b *Backend) Drive(ctx context.Context, d accel.Driver) error {
 	e := drive{b: b, d: d}
 	e.gaps, _ = d.(accel.GapRecorder)

@@ -88,8 +88,11 @@ func TestOpener(t *testing.T) {
 	}
 	if b, err := open("oracle", true); err != nil {
 		t.Error(err)
-	} else if _, virtual := b.(accel.Virtual); virtual {
-		t.Error("a real-time oracle can be driven in virtual time")
+	} else if _, virtual := accel.AsVirtual(b); virtual {
+		t.Error("a real-time oracle is driven in virtual time")
+	}
+	if _, virtual := accel.AsVirtual(o); !virtual {
+		t.Error("an oracle opened without Options.Realtime is not driven in virtual time")
 	}
 	for _, spec := range []string{"oracle:x", "oracle?ttft=fast", "oracle?stall=1s", "oracle?slots=-2", "oracle?color=red", "oracle?stall=2s/1s"} {
 		if _, err := open(spec, false); !errors.Is(err, accel.ErrBadSpec) {
