@@ -2,9 +2,7 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"strings"
 
 	"github.com/inferbench/inferbench/accel/nvml"
 	"github.com/inferbench/inferbench/accel/sim"
@@ -32,20 +30,13 @@ func fingerprintCmd(_ context.Context, e *env, args []string) error {
 		return usagef("--short prints the id alone and --format %s a whole fingerprint: give one", *format)
 	}
 	f := machineFingerprint()
-	gpus, driver := strings.Join(f.GPUs, ", "), f.Driver
-	if gpus == "" {
-		gpus, driver = "none seen (no NVML)", "-"
-	}
 	switch {
 	case *short:
 		fmt.Fprintln(e.stdout, f.ID)
 	case *format == "json":
-		enc := json.NewEncoder(e.stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(f)
+		return writeJSON(e.stdout, f)
 	default:
-		fmt.Fprintf(e.stdout, "id      %s\ngpus    %s\ndriver  %s\ncpu     %s\ncores   %d\nos      %s/%s\ntool    %s\nsim     %s\n",
-			f.ID, gpus, driver, f.CPU, f.Cores, f.OS, f.Arch, f.Tool, f.SimProfiles)
+		return f.WriteText(e.stdout)
 	}
 	return nil
 }
@@ -54,16 +45,6 @@ func fingerprintCmd(_ context.Context, e *env, args []string) error {
 // answers (a machine without one simply has none), its CPU, the tool and the
 // simulated-profile data.
 func machineFingerprint() report.Fingerprint {
-	var gpus []string
-	driver := ""
-	if lib, err := nvml.Open(); err == nil {
-		if devs, err := lib.Devices(); err == nil {
-			for _, d := range devs {
-				gpus = append(gpus, d.Name)
-			}
-		}
-		driver = lib.System().DriverVersion
-		lib.Close()
-	}
-	return report.NewFingerprint(report.ThisHost(), version, sim.DataVersion(), driver, gpus)
+	inv := nvml.TakeInventory(nvml.Open)
+	return report.NewFingerprint(report.ThisHost(), version, sim.DataVersion(), inv.DriverVersion, inv.GPUNames())
 }

@@ -2,11 +2,7 @@ package main
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
-	"sort"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/inferbench/inferbench/accel/sim"
 	"github.com/inferbench/inferbench/fixtures"
@@ -74,37 +70,7 @@ func simulateCmd(ctx context.Context, e *env, args []string) error {
 		return usageError{err}
 	}
 	if *format == "json" {
-		enc := json.NewEncoder(e.stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(p)
+		return writeJSON(e.stdout, p)
 	}
-	return writePrediction(e, p)
-}
-
-func writePrediction(e *env, p *sim.Prediction) error {
-	tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintf(tw, "configuration\t%d× %s, %s at %s\n", p.Chips, p.Profile, p.Model, p.Precision)
-	what := fmt.Sprintf("static batch of %d", p.Requests)
-	if p.Mode == "offline" {
-		what = fmt.Sprintf("offline: %d requests at t=0", p.Requests)
-	}
-	fmt.Fprintf(tw, "requests\t%s, %d prompt + %d output tokens each\n", what, p.InputTokens, p.OutputTokens)
-	fmt.Fprintf(tw, "TTFT\t%.3f ms mean, %.3f ms p99\n", p.TTFTms, p.TTFTP99)
-	if p.OutputTokens > 1 {
-		fmt.Fprintf(tw, "TPOT\t%.3f ms (mean decode step)\n", p.TPOTms)
-	}
-	fmt.Fprintf(tw, "end to end\t%.3f ms mean, %.3f ms p99\n", p.E2Ems, p.E2EP99)
-	fmt.Fprintf(tw, "throughput\t%.1f output tokens/s, %.3f requests/s\n", p.OutputTokensPerS, p.RequestsPerS)
-	fmt.Fprintf(tw, "max batch\t%d sequences (KV cache holds %.0f tokens; weights %.1f GB)\n", p.MaxBatch, p.KVCapacityTokens, p.WeightsGB)
-	phases := make([]string, 0, len(p.Bound))
-	for ph, b := range p.Bound {
-		phases = append(phases, ph+" "+b)
-	}
-	sort.Strings(phases)
-	fmt.Fprintf(tw, "bound\t%s\n", strings.Join(phases, ", "))
-	fmt.Fprintf(tw, "energy\t%.4g J/output token, %.4g J/request, %.0f W average\n", p.JoulesPerOutputToken, p.JoulesPerRequest, p.AvgPowerW)
-	if p.Rejected > 0 {
-		fmt.Fprintf(tw, "rejected\t%d requests can never fit the KV cache\n", p.Rejected)
-	}
-	return tw.Flush()
+	return sim.WritePrediction(e.stdout, p)
 }
