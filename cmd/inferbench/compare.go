@@ -3,10 +3,8 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"github.com/inferbench/inferbench/report"
@@ -86,20 +84,13 @@ func compareCmd(_ context.Context, e *env, args []string) error {
 	return nil
 }
 
-// readReport reads a report file; a missing, unreadable, corrupt or
-// future-schema file is bad input (exit 2).
+// readReport reads a report to show it (report.Load: masked); a missing,
+// unreadable, corrupt or future-schema file is bad input (exit 2).
 func readReport(path string) (*report.Report, error) {
-	rep, err := report.ReadFile(path)
+	rep, err := report.Load(path)
 	if err != nil {
-		if errors.Is(err, os.ErrNotExist) {
-			return nil, usagef("report %s: no such file", path)
-		}
 		return nil, usageError{err}
 	}
-	// A report written before redaction existed, or by hand, may hold a
-	// secret: whatever reads a report (compare, report, merge, plot) shows
-	// and writes it masked.
-	rep.Redact(nil)
 	return rep, nil
 }
 

@@ -36,7 +36,7 @@ func serveCmd(ctx context.Context, e *env, args []string) error {
 	)
 	fs := newFlags(e, "serve", "--profile ID [--model ID] [flags]", serveExamples)
 	fs.StringVar(&profile, "profile", "", "simulated device profile (see 'inferbench profiles')")
-	fs.StringVar(&model, "model", defaultModel(), "model id to serve (the default is run's: the default workload's model)")
+	fs.StringVar(&model, "model", fixtures.DefaultModel(), "model id to serve (the default is run's: the default workload's model)")
 	fs.IntVar(&chips, "chips", 0, "chips the model is split over (0: the fewest that hold it)")
 	fs.StringVar(&precision, "precision", "", "numeric format: fp16, bf16, fp8, int8, w4a16 (default: the profile's usual one)")
 	fs.StringVar(&addr, "addr", "127.0.0.1:8000", "listen address (loopback by default)")
@@ -61,7 +61,7 @@ func serveCmd(ctx context.Context, e *env, args []string) error {
 	case profile == "":
 		return usagef("serve needs --profile, one of %s (see 'inferbench profiles')", strings.Join(sim.ProfileIDs(), ", "))
 	case model == "":
-		return usagef("--model is empty: want a model id, e.g. %s (the default)", defaultModel())
+		return usagef("--model is empty: want a model id, e.g. %s (the default)", fixtures.DefaultModel())
 	case chips < 0:
 		return usagef("--chips %d: want 0 (the fewest that hold the model) or more", chips)
 	}
@@ -118,15 +118,6 @@ func serveCmd(ctx context.Context, e *env, args []string) error {
 	return srv.Serve(ctx, ln, grace, func() {
 		fmt.Fprintf(e.stderr, "shutting down: letting requests in flight finish (up to %v)\n", grace)
 	})
-}
-
-// defaultModel is the model run uses when told none: the default workload's.
-func defaultModel() string {
-	w, err := fixtures.LookupWorkload(fixtures.DefaultWorkload)
-	if err != nil {
-		return ""
-	}
-	return w.Model
 }
 
 // exposedWarning is the line serve prints when it listens beyond loopback,

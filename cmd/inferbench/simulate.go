@@ -45,21 +45,8 @@ func simulateCmd(ctx context.Context, e *env, args []string) error {
 	if s.Model == "" {
 		return usagef("--model is required; valid: %s", strings.Join(fixtures.ModelIDs(), ", "))
 	}
-	m, err := fixtures.LookupModel(s.Model)
-	if err != nil {
+	if err := s.FitModel(fs.Changed("output-tokens")); err != nil {
 		return usageError{err}
-	}
-	switch {
-	case m.Encoder && fs.Changed("output-tokens") && s.OutputTokens > 0:
-		return usagef("--output-tokens %d does not apply to %s: an encoder makes one pass and no tokens (drop the flag)", s.OutputTokens, m.ID)
-	case m.Encoder:
-		s.OutputTokens = 0
-	case s.OutputTokens < 1:
-		return usagef("--output-tokens %d: %s is a decoder and makes at least 1 token (0 is for encoders such as bert-base)", s.OutputTokens, m.ID)
-	}
-	if s.InputTokens+s.OutputTokens > m.Context {
-		return usagef("--input-tokens %d + --output-tokens %d = %d tokens: %s takes at most %d (its context, prompt and completion together)",
-			s.InputTokens, s.OutputTokens, s.InputTokens+s.OutputTokens, m.ID, m.Context)
 	}
 	if fs.Changed("requests") && s.Requests < 1 {
 		return usagef("--requests %d: want at least 1", s.Requests)
