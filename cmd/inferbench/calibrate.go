@@ -3,10 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
 
 	"github.com/inferbench/inferbench/accel/sim"
-	"github.com/inferbench/inferbench/fixtures"
 )
 
 const calibrateExamples = `  inferbench calibrate                          # the embedded published measurements
@@ -28,17 +26,9 @@ func calibrateCmd(ctx context.Context, e *env, args []string) error {
 	if !(*tol > 0) {
 		return usagef("--tolerance %v: want a positive percentage", *tol)
 	}
-	data, name := fixtures.Calibration(), "embedded fixtures/calibration.json"
-	if fs.NArg() == 1 {
-		name = fs.Arg(0)
-		var err error
-		if data, err = os.ReadFile(name); err != nil {
-			return usagef("calibration file: %v", err)
-		}
-	}
-	f, err := sim.ParseCalibration(data)
+	f, name, err := sim.ReadCalibration(fs.Arg(0))
 	if err != nil {
-		return usagef("%s: %v", name, err)
+		return usageError{err}
 	}
 	rs := sim.Calibrate(ctx, f)
 	if err := sim.WriteCalibrationTable(e.stdout, rs, *tol); err != nil {
