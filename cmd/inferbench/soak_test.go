@@ -22,6 +22,7 @@ import (
 	"github.com/inferbench/inferbench/accel/remote"
 	"github.com/inferbench/inferbench/accel/remote/server"
 	"github.com/inferbench/inferbench/bench"
+	"github.com/inferbench/inferbench/plan"
 )
 
 func soakEnv(name string, def int) int {
@@ -55,7 +56,7 @@ func TestSoakOpenLoopAgainstFaultyServer(t *testing.T) {
 	go hs.Serve(srv.Attach(hs, ln))
 	defer hs.Close()
 
-	b, err := newRegistry(remote.Opener{}, "").Open("http://"+ln.Addr().String()+"/v1", accel.Options{Model: "llama-3.1-8b", Seed: 1})
+	b, err := plan.Registry(remote.Opener{}, "", nil).Open("http://"+ln.Addr().String()+"/v1", accel.Options{Model: "llama-3.1-8b", Seed: 1})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,9 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
+	"strings"
 
-	"github.com/inferbench/inferbench/fixtures"
+	"github.com/inferbench/inferbench/plan"
 	"github.com/inferbench/inferbench/report"
 )
 
@@ -16,8 +16,9 @@ const suiteExamples = `  inferbench suite nightly-sim                       # an
   inferbench suite nightly-sim --backend http://127.0.0.1:8000/v1 -- --telemetry nvml:0
 `
 
-// suiteCmd runs every job of a suite file through `inferbench run` and writes
-// one report holding all their runs, each labelled with its job.
+// suiteCmd executes every plan of a suite file and writes one report holding
+// all their runs, each labelled with its job. Run flags after -- apply to
+// every job.
 func suiteCmd(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "suite", "FILE|ID [--backend SPEC]... [-o FILE] [-- RUN FLAGS...]", suiteExamples)
 	backends := fs.StringArray("backend", nil, "replace the suite's backends with this spec (repeatable)")
@@ -41,88 +42,96 @@ func suiteCmd(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return usageError{err}
 	}
-	jobs := s.Jobs(*backends)
+	jobs, err := s.Jobs(*backends)
+	if err != nil {
+		return usageError{err}
+	}
+	for i := range jobs {
+		fs := newFlags(e, "suite", "", "")
+		pf := addPlanFlags(fs, &jobs[i].Plan, nil)
+		if err := parseFlags(fs, extra); err != nil {
+			return err
+		}
+		if err := pf.finish(); err != nil {
+			return err
+		}
+		if err := jobs[i].Plan.Validate(); err != nil {
+			return usagef("suite %q, run %s: %v", s.Name, jobs[i].Name, err)
+		}
+	}
 	if *list {
 		for _, j := range jobs {
-			fmt.Fprintf(e.stdout, "%s: inferbench run %q\n", j.Name, append(j.Args, extra...))
+			fmt.Fprintf(e.stdout, "%s: inferbench run %s\n", j.Name, strings.Join(quotedArgs(j.Plan.Args()), " "))
 		}
 		return nil
 	}
-	tmp, err := os.MkdirTemp(filepath.Dir(*out), ".suite-*")
+	o, err := execOptions(e)
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(tmp)
-	var (
-		combined *report.Report
-		firstErr error
-	)
+	reps := make([]*report.Report, len(jobs))
+	var failed error
 	for i, j := range jobs {
-		path := filepath.Join(tmp, fmt.Sprintf("job-%03d.json", i))
 		fmt.Fprintf(e.stdout, "== %s (%d/%d)\n", j.Name, i+1, len(jobs))
-		runArgs := append(append(append([]string{}, j.Args...), extra...), "-o", path)
-		// A run that failed (its error rate) or was interrupted still wrote
-		// its report: keep it, and say so at the end. Bad input stops here.
-		runErr := runCmd(ctx, e, runArgs)
-		var ue usageError
-		if errors.As(runErr, &ue) {
-			return usagef("suite %q, run %s: %v", s.Name, j.Name, runErr)
-		}
-		rep, err := report.ReadFile(path)
+		rep, err := plan.Execute(ctx, j.Plan, o)
 		if err != nil {
-			if runErr != nil {
-				return fmt.Errorf("suite %q, run %s: %w", s.Name, j.Name, runErr)
-			}
+			failed = planError(fmt.Errorf("suite %q, run %s: %w", s.Name, j.Name, err))
+			break // what ran is kept: the suite's report is written below
+		}
+		rep.Redact(e.secrets)
+		reps[i] = rep
+		if err := report.WriteText(e.stdout, rep); err != nil {
 			return err
 		}
-		if _, stopped := interrupted(ctx); runErr != nil && !stopped && firstErr == nil {
-			var kept keptError
-			if errors.As(runErr, &kept) {
-				runErr = kept.err // the job's file is temporary: the suite's report holds the run
-			}
-			firstErr = fmt.Errorf("suite %q, run %s: %w", s.Name, j.Name, runErr)
+		// A run that failed (its error rate) or is invalid is in the report:
+		// say so at the end, after the other jobs.
+		if v := plan.Judge(e.stderr, rep, j.Plan.Judgement); v != nil && failed == nil && ctx.Err() == nil {
+			failed = fmt.Errorf("suite %q, run %s: %w", s.Name, j.Name, v)
 		}
-		if combined == nil {
-			head := *rep
-			head.Config.Scenario = "suite:" + s.Name
-			head.Runs = nil
-			combined = &head
-		}
-		for _, r := range rep.Runs {
-			r.Label = j.Name
-			combined.Runs = append(combined.Runs, r)
-		}
-		combined.Interrupted = combined.Interrupted || rep.Interrupted
 		if ctx.Err() != nil {
 			break // interrupted: keep what ran, skip the rest
 		}
 	}
-	if err := report.WriteFileAtomic(*out, combined.Encode); err != nil {
-		return err
+	if combined := s.Combine(jobs, reps); combined != nil {
+		if err := report.WriteFileAtomic(*out, combined.Encode); err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stderr, "wrote %s (%d runs from %d jobs of suite %s)\n", *out, len(combined.Runs), len(jobs), s.Name)
+		if failed != nil && !plan.IsInput(failed) {
+			failed = fmt.Errorf("%w (report kept in %s)", failed, *out)
+		}
 	}
-	fmt.Fprintf(e.stderr, "wrote %s (%d runs from %d jobs of suite %s)\n", *out, len(combined.Runs), len(jobs), s.Name)
 	if in, stopped := interrupted(ctx); stopped {
 		return exitError{code: in.exitCode(), err: fmt.Errorf("%v: the suite's report holds the runs completed so far", in)}
 	}
-	if firstErr != nil {
-		return keptError{firstErr, *out}
-	}
-	return nil
+	return failed
 }
 
 // loadSuite reads a suite from a file, or an embedded suite by id.
-func loadSuite(arg string) (*fixtures.Suite, error) {
+func loadSuite(arg string) (*plan.Suite, error) {
 	f, err := os.Open(arg)
 	if err != nil {
 		if !errors.Is(err, os.ErrNotExist) {
 			return nil, err
 		}
-		return fixtures.LookupSuite(arg)
+		return plan.LookupSuite(arg)
 	}
 	defer f.Close()
-	s, err := fixtures.ParseSuite(f)
+	s, err := plan.ParseSuite(f)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", arg, err)
 	}
 	return s, nil
+}
+
+// quotedArgs quotes the arguments a shell would split.
+func quotedArgs(args []string) []string {
+	out := make([]string, len(args))
+	for i, a := range args {
+		out[i] = a
+		if strings.ContainsAny(a, " \t\"'$&;|<>()*?[]#~`\\") {
+			out[i] = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
+		}
+	}
+	return out
 }

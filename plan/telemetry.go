@@ -1,4 +1,4 @@
-package main
+package plan
 
 import (
 	"fmt"
@@ -6,55 +6,11 @@ import (
 	"strings"
 	"time"
 
-	"github.com/spf13/pflag"
-
 	"github.com/inferbench/inferbench/accel"
 	"github.com/inferbench/inferbench/accel/nvml"
 	"github.com/inferbench/inferbench/bench"
 	"github.com/inferbench/inferbench/report"
 )
-
-// telemetryFlags are `inferbench run`'s settings for watching real GPUs.
-type telemetryFlags struct {
-	specs    []string
-	interval time.Duration
-	endpoint string
-	// openLib opens NVML; nil means the system library. Tests inject mocks.
-	openLib func() (*nvml.Lib, error)
-}
-
-// addTelemetryFlags registers --telemetry, --telemetry-interval and
-// --endpoint on fs.
-func addTelemetryFlags(fs *pflag.FlagSet) *telemetryFlags {
-	f := &telemetryFlags{}
-	fs.StringSliceVar(&f.specs, "telemetry", nil, "watch these GPUs through NVML during each run, e.g. nvml:0 or nvml:0,nvml:1 (index or UUID; see 'inferbench devices')")
-	fs.DurationVar(&f.interval, "telemetry-interval", nvml.DefaultInterval, "time between GPU telemetry readings")
-	fs.StringVar(&f.endpoint, "endpoint", "", "nvml:N backends: the inference server on that GPU that takes the load, e.g. http://localhost:8000/v1")
-	return f
-}
-
-// checkEndpoint checks --endpoint against the backends: it is for nvml:N
-// backends, which need it (their opener holds it: registry.go).
-func (f *telemetryFlags) checkEndpoint(backends []string) error {
-	hasNVML, hasHTTP := false, false
-	for _, b := range backends {
-		sp, err := accel.ParseSpec(b)
-		if err != nil {
-			continue // the registry will say what is wrong with it
-		}
-		hasNVML = hasNVML || sp.Scheme == "nvml"
-		hasHTTP = hasHTTP || sp.Scheme == "http" || sp.Scheme == "https"
-	}
-	switch {
-	case f.endpoint == "":
-		return nil
-	case !hasNVML:
-		return usagef("--endpoint %q: only nvml:N backends take an endpoint (an http backend is its own URL); drop it or add --backend nvml:0", f.endpoint)
-	case hasHTTP:
-		return usagef("--endpoint %q with an http(s) backend: run the nvml:N backend and the http one in separate invocations", f.endpoint)
-	}
-	return nil
-}
 
 // gpuWatch watches GPUs during runs: the --telemetry devices and the sensors
 // of any backend that observes its own GPU (an accel.Observer: nvml:N). One
@@ -69,39 +25,38 @@ type gpuWatch struct {
 	sensorOf []accel.Sensor // for each source, the device it reads
 }
 
-// startTelemetry opens NVML and every --telemetry device before any load is
-// sent. It fails with a usage error (exit 2) saying why when NVML cannot start
-// or a device does not exist. With no --telemetry it opens nothing.
-func (f *telemetryFlags) start(cfg bench.Config) (*gpuWatch, error) {
-	w := &gpuWatch{interval: f.interval, duration: cfg.Duration}
-	if f.interval <= 0 {
-		return nil, usagef("--telemetry-interval %v: want a positive duration, e.g. 100ms", f.interval)
+// watch opens NVML and every Telemetry GPU before any load is sent. It fails
+// with an *InputError saying why when NVML cannot start or a device does not
+// exist. With no GPUs it opens nothing.
+func (p *Plan) watch(openLib func() (*nvml.Lib, error)) (*gpuWatch, error) {
+	w := &gpuWatch{interval: p.Interval.Std(), duration: p.Duration.Std()}
+	if w.interval == 0 {
+		w.interval = nvml.DefaultInterval
 	}
-	if len(f.specs) == 0 {
+	if len(p.GPUs) == 0 {
 		return w, nil
 	}
 	var targets []string
-	for _, spec := range f.specs {
+	for _, spec := range p.GPUs {
 		sp, err := accel.ParseSpec(spec)
 		if err != nil || sp.Scheme != "nvml" || sp.Target == "" {
-			return nil, usagef("--telemetry %q: want nvml:INDEX or nvml:GPU-UUID, e.g. nvml:0 (see 'inferbench devices')", spec)
+			return nil, inputf("--telemetry %q: want nvml:INDEX or nvml:GPU-UUID, e.g. nvml:0 (see 'inferbench devices')", spec)
 		}
 		targets = append(targets, sp.Target)
 	}
-	open := f.openLib
-	if open == nil {
-		open = nvml.Open
+	if openLib == nil {
+		openLib = nvml.Open
 	}
-	lib, err := open()
+	lib, err := openLib()
 	if err != nil {
-		return nil, usagef("--telemetry %s: %v", strings.Join(f.specs, ","), err)
+		return nil, inputf("--telemetry %s: %v", strings.Join(p.GPUs, ","), err)
 	}
 	w.lib = lib
 	for i, t := range targets {
 		g, err := lib.GPU(t)
 		if err != nil {
 			lib.Close()
-			return nil, usagef("--telemetry %s: %v", f.specs[i], err)
+			return nil, inputf("--telemetry %s: %v", p.GPUs[i], err)
 		}
 		w.gpus = append(w.gpus, g)
 	}
@@ -135,7 +90,7 @@ func (w *gpuWatch) begin(b accel.Backend) error {
 	}
 	s, err := nvml.NewSampler(w.interval, capacityFor(w.duration, w.interval), w.sources...)
 	if err != nil {
-		return usageError{err}
+		return &InputError{err}
 	}
 	w.sampler = s
 	s.Start()
