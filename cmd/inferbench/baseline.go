@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/inferbench/inferbench/internal/cli"
 	"os"
 
 	"github.com/inferbench/inferbench/report"
@@ -23,27 +24,27 @@ a report.
 // baselineCmd promotes a report to baseline with report.Promote: only a
 // green report, atomically, and over an existing baseline only with --force.
 func baselineCmd(_ context.Context, e *env, args []string) error {
-	fs := newFlags(e, "baseline", "REPORT BASELINE [--force]", baselineExamples)
+	fs := cli.NewFlags(e.stdout, e.stderr, "baseline", "REPORT BASELINE [--force]", baselineExamples)
 	force := fs.Bool("force", false, "replace an existing baseline (never promotes a failed, invalid, interrupted or empty report)")
-	if err := parseFlags(fs, args); err != nil {
+	if err := cli.Parse(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() != 2 {
-		return usagef("baseline: want REPORT and BASELINE paths, got %d arguments", fs.NArg())
+		return cli.Usagef("baseline: want REPORT and BASELINE paths, got %d arguments", fs.NArg())
 	}
 	src, dst := fs.Arg(0), fs.Arg(1)
 	rep, err := report.ReadFile(src)
 	if err != nil {
-		return usageError{err}
+		return cli.Usage(err)
 	}
 	var unfit *report.UnfitError
 	switch err := report.Promote(rep, dst, *force); {
 	case len(rep.Runs) == 0:
-		return usagef("%s has no runs: not a baseline", src)
+		return cli.Usagef("%s has no runs: not a baseline", src)
 	case errors.As(err, &unfit):
 		return fmt.Errorf("baseline: refusing to promote %s: %s (not even with --force: a baseline must be green)", src, unfit.Why)
 	case errors.Is(err, os.ErrExist):
-		return usagef("baseline %s exists: pass --force to replace it", dst)
+		return cli.Usagef("baseline %s exists: pass --force to replace it", dst)
 	case err != nil:
 		return err
 	}

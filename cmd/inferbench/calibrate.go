@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"github.com/inferbench/inferbench/internal/cli"
 
 	"github.com/inferbench/inferbench/accel/sim"
 )
@@ -15,27 +16,27 @@ const calibrateExamples = `  inferbench calibrate                          # the
 // calibrateCmd compares the simulator's predictions with measurements: exit 1
 // when a case is outside the tolerance.
 func calibrateCmd(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "calibrate", "[FILE] [--tolerance PCT]", calibrateExamples)
+	fs := cli.NewFlags(e.stdout, e.stderr, "calibrate", "[FILE] [--tolerance PCT]", calibrateExamples)
 	tol := fs.Float64("tolerance", 25, "largest acceptable error, in percent")
-	if err := parseFlags(fs, args); err != nil {
+	if err := cli.Parse(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 1 {
-		return usagef("calibrate takes at most one file, got %s", quoted(fs.Args()))
+		return cli.Usagef("calibrate takes at most one file, got %s", cli.Quoted(fs.Args()))
 	}
 	if !(*tol > 0) {
-		return usagef("--tolerance %v: want a positive percentage", *tol)
+		return cli.Usagef("--tolerance %v: want a positive percentage", *tol)
 	}
 	f, name, err := sim.ReadCalibration(fs.Arg(0))
 	if err != nil {
-		return usageError{err}
+		return cli.Usage(err)
 	}
 	rs := sim.Calibrate(ctx, f)
 	if err := sim.WriteCalibrationTable(e.stdout, rs, *tol); err != nil {
 		return err
 	}
 	if n := sim.Outside(rs, *tol); n > 0 {
-		return exitError{code: exitRuntime, err: fmt.Errorf("%d of %d cases in %s are outside %g%% or failed", n, len(rs), name, *tol)}
+		return cli.ExitError{Code: exitRuntime, Err: fmt.Errorf("%d of %d cases in %s are outside %g%% or failed", n, len(rs), name, *tol)}
 	}
 	return nil
 }

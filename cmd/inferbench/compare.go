@@ -2,8 +2,8 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
+	"github.com/inferbench/inferbench/internal/cli"
 	"io"
 	"strings"
 
@@ -22,7 +22,7 @@ const compareExamples = `  inferbench compare last-night.json tonight.json      
 `
 
 func compareCmd(_ context.Context, e *env, args []string) error {
-	fs := newFlags(e, "compare", "BASE NEW [NEW...] [flags]", compareExamples)
+	fs := cli.NewFlags(e.stdout, e.stderr, "compare", "BASE NEW [NEW...] [flags]", compareExamples)
 	format := fs.String("format", "text", "output: "+strings.Join(append(compare.Formats(), "html"), ", "))
 	out := fs.StringP("output", "o", "", "write the comparison here instead of stdout")
 	var thresholds, prices []string
@@ -30,21 +30,21 @@ func compareCmd(_ context.Context, e *env, args []string) error {
 	alpha := fs.Float64("alpha", 0.05, "significance level of the tests")
 	cross := fs.Bool("cross-hardware", false, "gate across hardware: a significant change for the worse between different devices or machines is a regression (exit 3); without it such changes are shown and never gate")
 	fs.StringArrayVar(&prices, "price", nil, "reprice runs: ID=USD_PER_CHIP_HOUR, ID a profile or backend id (repeatable)")
-	if err := parseFlags(fs, args); err != nil {
+	if err := cli.Parse(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() < 2 {
-		return usagef("compare wants a BASE and at least one NEW report, got %d file(s) (see 'inferbench compare --help')", fs.NArg())
+		return cli.Usagef("compare wants a BASE and at least one NEW report, got %d file(s) (see 'inferbench compare --help')", fs.NArg())
 	}
-	if err := checkFormat(*format, append(compare.Formats(), "html")...); err != nil {
+	if err := cli.CheckFormat(*format, append(compare.Formats(), "html")...); err != nil {
 		return err
 	}
 	if *alpha <= 0 || *alpha >= 1 {
-		return usagef("--alpha %g: want a level between 0 and 1, e.g. 0.05", *alpha)
+		return cli.Usagef("--alpha %g: want a level between 0 and 1, e.g. 0.05", *alpha)
 	}
 	th, err := compare.ParseThresholds(0.05, thresholds)
 	if err != nil {
-		return usageError{err}
+		return cli.Usage(err)
 	}
 	pr, err := pricesFromFlags(prices)
 	if err != nil {
@@ -65,7 +65,7 @@ func compareCmd(_ context.Context, e *env, args []string) error {
 	}
 	res, err := compare.Compare(inputs[0], inputs[1:], compare.Options{Alpha: *alpha, Thresholds: &th, CrossHardware: *cross})
 	if err != nil {
-		return usageError{err}
+		return cli.Usage(err)
 	}
 	if err := writeOutput(e, *out, func(w io.Writer) error {
 		if *format == "html" {
@@ -79,7 +79,7 @@ func compareCmd(_ context.Context, e *env, args []string) error {
 		fmt.Fprintf(e.stderr, "note: %d metric(s) significantly worse on other hardware: a hardware difference is not a regression (pass --cross-hardware to gate on it)\n", n)
 	}
 	if v := res.Verdict(); v != "" {
-		return exitError{exitRegression, fmt.Errorf("regression: %s", v)}
+		return cli.ExitError{Code: exitRegression, Err: fmt.Errorf("regression: %s", v)}
 	}
 	return nil
 }
@@ -89,7 +89,7 @@ func compareCmd(_ context.Context, e *env, args []string) error {
 func readReport(path string) (*report.Report, error) {
 	rep, err := report.Load(path)
 	if err != nil {
-		return nil, usageError{err}
+		return nil, cli.Usage(err)
 	}
 	return rep, nil
 }
@@ -98,7 +98,7 @@ func readReport(path string) (*report.Report, error) {
 func pricesFromFlags(values []string) (report.Prices, error) {
 	p := report.DefaultPrices()
 	if err := p.ParsePriceFlags(values); err != nil {
-		return p, usageError{err}
+		return p, cli.Usage(err)
 	}
 	return p, nil
 }
@@ -109,10 +109,4 @@ func writeOutput(e *env, path string, write func(io.Writer) error) error {
 		return write(e.stdout)
 	}
 	return report.WriteFileAtomic(path, write)
-}
-
-func writeJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
 }

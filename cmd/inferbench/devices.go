@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"github.com/inferbench/inferbench/internal/cli"
 	"io"
 
 	"github.com/inferbench/inferbench/accel/nvml"
@@ -22,15 +23,15 @@ const devicesExamples = `  inferbench devices
 `
 
 func devicesCmd(_ context.Context, e *env, args []string) error {
-	fs := newFlags(e, "devices", "[--format text|json]", devicesExamples)
+	fs := cli.NewFlags(e.stdout, e.stderr, "devices", "[--format text|json]", devicesExamples)
 	format := fs.String("format", "text", "output format: text or json")
-	if err := parseFlags(fs, args); err != nil {
+	if err := cli.Parse(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
-		return usagef("devices takes no arguments, got %s", quoted(fs.Args()))
+		return cli.Usagef("devices takes no arguments, got %s", cli.Quoted(fs.Args()))
 	}
-	if err := checkFormat(*format, "text", "json"); err != nil {
+	if err := cli.CheckFormat(*format, "text", "json"); err != nil {
 		return err
 	}
 	return listDevices(e.stdout, *format, nvml.Open)
@@ -40,7 +41,7 @@ func devicesCmd(_ context.Context, e *env, args []string) error {
 func listDevices(w io.Writer, format string, open func() (*nvml.Lib, error)) error {
 	rep := devicesReport{NVML: nvml.TakeInventory(open), Simulated: sim.Profiles()}
 	if format == "json" {
-		return writeJSON(w, rep)
+		return cli.WriteJSON(w, rep)
 	}
 	if err := rep.NVML.WriteText(w); err != nil {
 		return err

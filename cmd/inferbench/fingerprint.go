@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"github.com/inferbench/inferbench/internal/cli"
 
 	"github.com/inferbench/inferbench/accel/nvml"
 	"github.com/inferbench/inferbench/accel/sim"
@@ -14,27 +15,27 @@ const fingerprintExamples = `  inferbench fingerprint                 # the id a
 `
 
 func fingerprintCmd(_ context.Context, e *env, args []string) error {
-	fs := newFlags(e, "fingerprint", "[--short | --format json]", fingerprintExamples)
+	fs := cli.NewFlags(e.stdout, e.stderr, "fingerprint", "[--short | --format json]", fingerprintExamples)
 	short := fs.Bool("short", false, "print the id only")
 	format := fs.String("format", "text", "text or json")
-	if err := parseFlags(fs, args); err != nil {
+	if err := cli.Parse(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
-		return usagef("fingerprint takes no arguments, got %s", quoted(fs.Args()))
+		return cli.Usagef("fingerprint takes no arguments, got %s", cli.Quoted(fs.Args()))
 	}
-	if err := checkFormat(*format, "text", "json"); err != nil {
+	if err := cli.CheckFormat(*format, "text", "json"); err != nil {
 		return err
 	}
 	if *short && fs.Changed("format") {
-		return usagef("--short prints the id alone and --format %s a whole fingerprint: give one", *format)
+		return cli.Usagef("--short prints the id alone and --format %s a whole fingerprint: give one", *format)
 	}
 	f := machineFingerprint()
 	switch {
 	case *short:
 		fmt.Fprintln(e.stdout, f.ID)
 	case *format == "json":
-		return writeJSON(e.stdout, f)
+		return cli.WriteJSON(e.stdout, f)
 	default:
 		return f.WriteText(e.stdout)
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"github.com/inferbench/inferbench/internal/cli"
 
 	"github.com/inferbench/inferbench/report"
 )
@@ -12,7 +13,7 @@ const mergeExamples = `  inferbench merge shard-0.json shard-1.json shard-2.json
 `
 
 func mergeCmd(_ context.Context, e *env, args []string) error {
-	fs := newFlags(e, "merge", "REPORT REPORT... -o OUT [flags]", mergeExamples+`
+	fs := cli.NewFlags(e.stdout, e.stderr, "merge", "REPORT REPORT... -o OUT [flags]", mergeExamples+`
 Runs of the same backend, workload and load are merged: histograms add exactly
 (percentiles are those of all samples) and counts add; shards run side by side,
 so request and token rates add and the duration is the longest shard's.
@@ -29,16 +30,16 @@ with --allow-invalid).
 	out := fs.StringP("output", "o", "", "write the merged report here (required)")
 	format := fs.String("format", "text", "what to print on stdout: text or json")
 	allowInvalid := fs.Bool("allow-invalid", false, "exit 0 when a merged run is invalid (never when one failed, was interrupted or completed nothing)")
-	if err := parseFlags(fs, args); err != nil {
+	if err := cli.Parse(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() < 1 {
-		return usagef("merge wants at least one REPORT (see 'inferbench merge --help')")
+		return cli.Usagef("merge wants at least one REPORT (see 'inferbench merge --help')")
 	}
 	if *out == "" {
-		return usagef("merge: -o OUT is required (the merged report's file)")
+		return cli.Usagef("merge: -o OUT is required (the merged report's file)")
 	}
-	if err := checkFormat(*format, "text", "json"); err != nil {
+	if err := cli.CheckFormat(*format, "text", "json"); err != nil {
 		return err
 	}
 	var reps []*report.Report
@@ -51,7 +52,7 @@ with --allow-invalid).
 	}
 	m, err := report.Merge(reps...)
 	if err != nil {
-		return usageError{err}
+		return cli.Usage(err)
 	}
 	if err := report.WriteFileAtomic(*out, m.Encode); err != nil {
 		return err

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"github.com/inferbench/inferbench/internal/cli"
 	"io"
 	"path/filepath"
 	"slices"
@@ -19,25 +20,25 @@ const plotExamples = `  inferbench plot r.json -o r.png                    # lat
 `
 
 func plotCmd(_ context.Context, e *env, args []string) error {
-	fs := newFlags(e, "plot", "REPORT... -o FILE.png|FILE.svg [flags]", plotExamples)
+	fs := cli.NewFlags(e.stdout, e.stderr, "plot", "REPORT... -o FILE.png|FILE.svg [flags]", plotExamples)
 	out := fs.StringP("output", "o", "", "image file; its extension (.png or .svg) picks the format")
 	format := fs.String("format", "", "png or svg (default: from -o's extension)")
 	data := fs.Bool("data", false, "print the plotted series as JSON on stdout instead of drawing")
-	if err := parseFlags(fs, args); err != nil {
+	if err := cli.Parse(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() < 1 {
-		return usagef("plot wants at least one REPORT (see 'inferbench plot --help')")
+		return cli.Usagef("plot wants at least one REPORT (see 'inferbench plot --help')")
 	}
 	if !*data {
 		if *out == "" {
-			return usagef("plot: -o FILE.png or -o FILE.svg is required")
+			return cli.Usagef("plot: -o FILE.png or -o FILE.svg is required")
 		}
 		if *format == "" {
 			*format = strings.TrimPrefix(strings.ToLower(filepath.Ext(*out)), ".")
 		}
 		if !slices.Contains(plot.Formats(), *format) {
-			return usagef("plot: format %q (from -o %s or --format): want png or svg", *format, *out)
+			return cli.Usagef("plot: format %q (from -o %s or --format): want png or svg", *format, *out)
 		}
 	}
 	var inputs []plot.Input
@@ -50,13 +51,13 @@ func plotCmd(_ context.Context, e *env, args []string) error {
 	}
 	d, err := plot.Compute(inputs)
 	if err != nil {
-		return usageError{err}
+		return cli.Usage(err)
 	}
 	if *data {
-		return writeJSON(e.stdout, d)
+		return cli.WriteJSON(e.stdout, d)
 	}
 	if len(d.Panels) == 0 {
-		return usagef("plot: %s hold no latency histograms, sweep or telemetry to plot", strings.Join(fs.Args(), ", "))
+		return cli.Usagef("plot: %s hold no latency histograms, sweep or telemetry to plot", strings.Join(fs.Args(), ", "))
 	}
 	if err := report.WriteFileAtomic(*out, func(w io.Writer) error { return d.Render(w, *format) }); err != nil {
 		return err

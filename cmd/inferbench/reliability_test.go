@@ -3,10 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
-	"os"
+	"github.com/inferbench/inferbench/internal/cli"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -25,7 +24,7 @@ func TestInterruptKeepsCompletedRequests(t *testing.T) {
 	}{{syscall.SIGINT, 130}, {syscall.SIGTERM, 143}} {
 		path := filepath.Join(t.TempDir(), "int.json")
 		ctx, cancel := context.WithCancelCause(context.Background())
-		time.AfterFunc(1500*time.Millisecond, func() { cancel(interrupt{sig: tt.sig}) })
+		time.AfterFunc(1500*time.Millisecond, func() { cancel(cli.Interrupt{Sig: tt.sig}) })
 		var out, errb bytes.Buffer
 		e := &env{stdout: &out, stderr: &errb, getenv: func(string) string { return "" }}
 		start := time.Now()
@@ -129,32 +128,5 @@ func TestInvalidRunsExit1UnlessAllowed(t *testing.T) {
 		if rep.Runs[0].Valid || rep.Runs[0].Failed {
 			t.Errorf("--allow-invalid=%v: valid=%v failed=%v, want invalid and not failed", tc.allow, rep.Runs[0].Valid, rep.Runs[0].Failed)
 		}
-	}
-}
-
-// One interrupt delivered twice at once (GNU timeout signals its child and
-// the child's process group) stops the run once; it must not be taken for a
-// second press, which would exit before the report is written.
-func TestSignalEchoIsOneInterrupt(t *testing.T) {
-	var lines []string
-	var mu sync.Mutex
-	ctx, stop := withSignals(context.Background(), func(s string) { mu.Lock(); lines = append(lines, s); mu.Unlock() })
-	defer stop()
-	syscall.Kill(os.Getpid(), syscall.SIGINT)
-	syscall.Kill(os.Getpid(), syscall.SIGINT)
-	select {
-	case <-ctx.Done():
-	case <-time.After(5 * time.Second):
-		t.Fatal("SIGINT did not cancel the context")
-	}
-	time.Sleep(200 * time.Millisecond) // the echo arrives and is ignored: we are still here
-	in, ok := interrupted(ctx)
-	if !ok || in.exitCode() != 130 {
-		t.Errorf("interrupted = %v, %v; want SIGINT, exit 130", in, ok)
-	}
-	mu.Lock()
-	defer mu.Unlock()
-	if len(lines) != 1 || !strings.Contains(lines[0], "stopping") {
-		t.Errorf("stderr lines %q: want one 'stopping' line", lines)
 	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"github.com/inferbench/inferbench/internal/cli"
 	"io"
 	"path/filepath"
 	"strings"
@@ -22,20 +23,20 @@ const reportExamples = `  inferbench report r.json                              
 `
 
 func reportCmd(_ context.Context, e *env, args []string) error {
-	fs := newFlags(e, "report", "FILE [flags]", reportExamples)
+	fs := cli.NewFlags(e.stdout, e.stderr, "report", "FILE [flags]", reportExamples)
 	format := fs.String("format", "text", "output: "+strings.Join(reportFormats(), ", "))
 	out := fs.StringP("output", "o", "", "write here instead of stdout")
 	var prices []string
 	fs.StringArrayVar(&prices, "price", nil, "reprice runs: ID=USD_PER_CHIP_HOUR, ID a profile or backend id (repeatable)")
 	fs.Int("samples", 1, "")
 	_ = fs.MarkDeprecated("samples", "gobench writes one line per run, nothing synthetic: for benchstat's samples, repeat the run (a suite's \"repetitions\")")
-	if err := parseFlags(fs, args); err != nil {
+	if err := cli.Parse(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {
-		return usagef("report wants one FILE, got %d (see 'inferbench report --help')", fs.NArg())
+		return cli.Usagef("report wants one FILE, got %d (see 'inferbench report --help')", fs.NArg())
 	}
-	if err := checkFormat(*format, reportFormats()...); err != nil {
+	if err := cli.CheckFormat(*format, reportFormats()...); err != nil {
 		return err
 	}
 	pr, err := pricesFromFlags(prices)
@@ -47,7 +48,7 @@ func reportCmd(_ context.Context, e *env, args []string) error {
 		return err
 	}
 	if len(prices) > 0 {
-		printNotes(e.stderr, pr.AddCosts(rep))
+		cli.Notes(e.stderr, pr.AddCosts(rep))
 	}
 	return writeOutput(e, *out, func(w io.Writer) error {
 		switch *format {

@@ -3,6 +3,9 @@ package main
 import (
 	"context"
 	"fmt"
+	"github.com/inferbench/inferbench/internal/cli"
+	"io"
+	"os"
 	"strconv"
 	"time"
 
@@ -37,25 +40,25 @@ const runExamples = `  inferbench run                                   # every 
 func runCmd(ctx context.Context, e *env, args []string) error {
 	p := plan.Plan{Seed: 1}
 	p.Workload, p.Scenario = fixtures.DefaultWorkload, string(bench.Closed)
-	fs := newFlags(e, "run", "[flags]", runExamples)
+	fs := cli.NewFlags(e.stdout, e.stderr, "run", "[flags]", runExamples)
 	out, format := "inferbench-report.json", "text"
-	pf := addPlanFlags(fs, &p, func(fs *pflag.FlagSet) {
+	pf := plan.BindFlags(fs, &p, func(fs *pflag.FlagSet) {
 		fs.StringVarP(&out, "output", "o", out, "write the JSON report here")
 		fs.StringVar(&format, "format", format, "what to print on stdout: text or json")
 	})
-	if err := parseFlags(fs, args); err != nil {
+	if err := cli.Parse(fs, args); err != nil {
 		return err
 	}
-	if err := pf.finish(); err != nil {
-		return err
+	if err := pf.Finish(); err != nil {
+		return planError(err)
 	}
 	if fs.NArg() > 0 {
-		return usagef("run takes no arguments, got %s", quoted(fs.Args()))
+		return cli.Usagef("run takes no arguments, got %s", cli.Quoted(fs.Args()))
 	}
 	if err := report.CheckOutput(out); err != nil {
-		return usagef("-o: %v", err) // before the run, not after it
+		return cli.Usagef("-o: %v", err) // before the run, not after it
 	}
-	if err := checkFormat(format, "text", "json"); err != nil {
+	if err := cli.CheckFormat(format, "text", "json"); err != nil {
 		return err
 	}
 	o, err := execOptions(e)
@@ -80,8 +83,8 @@ func runCmd(ctx context.Context, e *env, args []string) error {
 	}
 	fmt.Fprintf(e.stderr, "wrote %s (%d runs)\n", out, len(rep.Runs))
 	verdict := plan.Judge(e.stderr, rep, p.Judgement)
-	if in, stopped := interrupted(ctx); stopped {
-		return exitError{code: in.exitCode(), err: fmt.Errorf("%v: wrote the %d run(s) completed so far to %s, marked interrupted", in, len(rep.Runs), out)}
+	if in, stopped := cli.Interrupted(ctx); stopped {
+		return cli.ExitError{Code: in.ExitCode(), Err: fmt.Errorf("%v: wrote the %d run(s) completed so far to %s, marked interrupted", in, len(rep.Runs), out)}
 	}
 	if verdict != nil {
 		return fmt.Errorf("%w (report kept in %s)", verdict, out)
@@ -106,7 +109,7 @@ func execOptions(e *env) (plan.Options, error) {
 	if v := e.getenv("SOURCE_DATE_EPOCH"); v != "" {
 		sec, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || sec < 0 {
-			return o, usagef("SOURCE_DATE_EPOCH %q: want whole seconds since 1970", v)
+			return o, cli.Usagef("SOURCE_DATE_EPOCH %q: want whole seconds since 1970", v)
 		}
 		o.Created = time.Unix(sec, 0).UTC()
 	}
@@ -117,7 +120,22 @@ func execOptions(e *env) (plan.Options, error) {
 // (bad input) exits 2, anything else 1.
 func planError(err error) error {
 	if plan.IsInput(err) {
-		return usageError{err}
+		return cli.Usage(err)
 	}
 	return err
+}
+
+// progressTo returns a progress printer for w when w is a terminal, nil
+// otherwise: progress is for people watching, not for logs.
+func progressTo(w io.Writer) func(bench.Progress) {
+	f, ok := w.(*os.File)
+	if !ok {
+		return nil
+	}
+	if st, err := f.Stat(); err != nil || st.Mode()&os.ModeCharDevice == 0 {
+		return nil
+	}
+	return func(p bench.Progress) {
+		fmt.Fprintf(f, "\r\033[K%8v  %10d req  %10.0f req/s  p99 %v", p.Elapsed.Round(time.Second), p.Requests, p.Rate, p.P99.Round(time.Microsecond))
+	}
 }

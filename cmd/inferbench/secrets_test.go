@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/inferbench/inferbench/internal/cli"
 	"io"
 	"io/fs"
 	"log"
@@ -159,7 +160,7 @@ func TestSecretsNeverShown(t *testing.T) {
 			defer cancel(nil)
 			backend := tt.backend
 			if tt.interrupt != nil {
-				backend = tt.interrupt(t, func() { cancel(interrupt{sig: os.Interrupt}) })
+				backend = tt.interrupt(t, func() { cancel(cli.Interrupt{Sig: os.Interrupt}) })
 			}
 			args := []string{"run", "--backend", backend, "--model", "llama-3.1-8b",
 				"--concurrency", "2", "--requests", "20", "--input-tokens", "16", "--output-tokens", "4", "-o", path}

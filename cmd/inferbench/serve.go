@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"github.com/inferbench/inferbench/internal/cli"
 	"net"
 	"os/signal"
 	"strings"
@@ -34,7 +35,7 @@ func serveCmd(ctx context.Context, e *env, args []string) error {
 		instant                                 bool
 		o                                       server.Options
 	)
-	fs := newFlags(e, "serve", "--profile ID [--model ID] [flags]", serveExamples)
+	fs := cli.NewFlags(e.stdout, e.stderr, "serve", "--profile ID [--model ID] [flags]", serveExamples)
 	fs.StringVar(&profile, "profile", "", "simulated device profile (see 'inferbench profiles')")
 	fs.StringVar(&model, "model", fixtures.DefaultModel(), "model id to serve (the default is run's: the default workload's model)")
 	fs.IntVar(&chips, "chips", 0, "chips the model is split over (0: the fewest that hold it)")
@@ -52,28 +53,28 @@ func serveCmd(ctx context.Context, e *env, args []string) error {
 	fs.DurationVar(&o.StallDuration, "stall-duration", 2*time.Second, "fault: how long a stall lasts")
 	fs.IntVar(&o.DropStreamEvery, "drop-stream-every", 0, "fault: every Nth stream is cut half-way, without [DONE] (0: never)")
 	fs.DurationVar(&grace, "shutdown-grace", 5*time.Second, "on SIGINT/SIGTERM, let requests in flight finish for this long")
-	if err := parseFlags(fs, args); err != nil {
+	if err := cli.Parse(fs, args); err != nil {
 		return err
 	}
 	switch {
 	case fs.NArg() > 0:
-		return usagef("serve takes no arguments, got %q", fs.Args())
+		return cli.Usagef("serve takes no arguments, got %q", fs.Args())
 	case profile == "":
-		return usagef("serve needs --profile, one of %s (see 'inferbench profiles')", strings.Join(sim.ProfileIDs(), ", "))
+		return cli.Usagef("serve needs --profile, one of %s (see 'inferbench profiles')", strings.Join(sim.ProfileIDs(), ", "))
 	case model == "":
-		return usagef("--model is empty: want a model id, e.g. %s (the default)", fixtures.DefaultModel())
+		return cli.Usagef("--model is empty: want a model id, e.g. %s (the default)", fixtures.DefaultModel())
 	case chips < 0:
-		return usagef("--chips %d: want 0 (the fewest that hold the model) or more", chips)
+		return cli.Usagef("--chips %d: want 0 (the fewest that hold the model) or more", chips)
 	}
 	if m, err := fixtures.LookupModel(model); err == nil {
 		o.ContextTokens = m.Context
 	}
 	if err := o.Validate(); err != nil {
-		return usageError{err}
+		return cli.Usage(err)
 	}
 	dev, err := sim.New(profile, chips, model, precision, true)
 	if err != nil {
-		return usageError{err}
+		return cli.Usage(err)
 	}
 	defer dev.Close()
 	info, batching := dev.Info(), o.Batching
@@ -92,18 +93,18 @@ func serveCmd(ctx context.Context, e *env, args []string) error {
 	}
 	cfg, err := o.Config(backend)
 	if err != nil {
-		return usageError{err}
+		return cli.Usage(err)
 	}
 	cfg.Model, cfg.Precision, cfg.KVCapacityTokens = model, info.Precision, dev.Device().KVCapacityTokens()
 	if keyEnv != "" {
 		if cfg.APIKey = e.getenv(keyEnv); cfg.APIKey == "" {
-			return usagef("--api-key-env %s: the variable is empty or unset; set it or drop the flag", keyEnv)
+			return cli.Usagef("--api-key-env %s: the variable is empty or unset; set it or drop the flag", keyEnv)
 		}
 		e.secrets.Add(cfg.APIKey) // the key the server checks is masked in whatever it prints
 	}
 	srv, err := server.New(cfg)
 	if err != nil {
-		return usageError{err}
+		return cli.Usage(err)
 	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {

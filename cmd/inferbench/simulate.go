@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"github.com/inferbench/inferbench/internal/cli"
 	"strings"
 
 	"github.com/inferbench/inferbench/accel/sim"
@@ -19,7 +20,7 @@ const simulateExamples = `  inferbench simulate --profile h100-sxm --model llama
 // simulateCmd predicts one configuration with the simulator's model: no load
 // generator, every request at t=0.
 func simulateCmd(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "simulate", "--profile ID --model ID [flags]", simulateExamples)
+	fs := cli.NewFlags(e.stdout, e.stderr, "simulate", "--profile ID --model ID [flags]", simulateExamples)
 	var s sim.Scenario
 	fs.StringVar(&s.Profile, "profile", "", "simulated profile (see 'inferbench profiles'); required")
 	fs.IntVar(&s.Chips, "chips", 0, "chips to split the model over (tensor parallel); 0: the fewest that hold it")
@@ -30,34 +31,34 @@ func simulateCmd(ctx context.Context, e *env, args []string) error {
 	fs.IntVar(&s.InputTokens, "input-tokens", 512, "prompt tokens per request")
 	fs.IntVar(&s.OutputTokens, "output-tokens", 128, "output tokens per request (encoders: none, and the flag does not apply)")
 	format := fs.String("format", "text", "output format: text or json")
-	if err := parseFlags(fs, args); err != nil {
+	if err := cli.Parse(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
-		return usagef("simulate takes no arguments, got %s", quoted(fs.Args()))
+		return cli.Usagef("simulate takes no arguments, got %s", cli.Quoted(fs.Args()))
 	}
-	if err := checkFormat(*format, "text", "json"); err != nil {
+	if err := cli.CheckFormat(*format, "text", "json"); err != nil {
 		return err
 	}
 	if s.Profile == "" {
-		return usagef("--profile is required; valid: %s", strings.Join(sim.ProfileIDs(), ", "))
+		return cli.Usagef("--profile is required; valid: %s", strings.Join(sim.ProfileIDs(), ", "))
 	}
 	if s.Model == "" {
-		return usagef("--model is required; valid: %s", strings.Join(fixtures.ModelIDs(), ", "))
+		return cli.Usagef("--model is required; valid: %s", strings.Join(fixtures.ModelIDs(), ", "))
 	}
 	if err := s.FitModel(fs.Changed("output-tokens")); err != nil {
-		return usageError{err}
+		return cli.Usage(err)
 	}
 	if fs.Changed("requests") && s.Requests < 1 {
-		return usagef("--requests %d: want at least 1", s.Requests)
+		return cli.Usagef("--requests %d: want at least 1", s.Requests)
 	}
 	p, err := sim.Predict(ctx, s)
 	if err != nil {
 		// Every failure here is about the configuration the user asked for.
-		return usageError{err}
+		return cli.Usage(err)
 	}
 	if *format == "json" {
-		return writeJSON(e.stdout, p)
+		return cli.WriteJSON(e.stdout, p)
 	}
 	return sim.WritePrediction(e.stdout, p)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/inferbench/inferbench/internal/cli"
 	"os"
 	"strings"
 
@@ -20,11 +21,11 @@ const suiteExamples = `  inferbench suite nightly-sim                       # an
 // all their runs, each labelled with its job. Run flags after -- apply to
 // every job.
 func suiteCmd(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "suite", "FILE|ID [--backend SPEC]... [-o FILE] [-- RUN FLAGS...]", suiteExamples)
+	fs := cli.NewFlags(e.stdout, e.stderr, "suite", "FILE|ID [--backend SPEC]... [-o FILE] [-- RUN FLAGS...]", suiteExamples)
 	backends := fs.StringArray("backend", nil, "replace the suite's backends with this spec (repeatable)")
 	out := fs.StringP("output", "o", "inferbench-suite.json", "write the combined JSON report here")
 	list := fs.Bool("list", false, "print the runs the suite would do, and stop")
-	if err := parseFlags(fs, args); err != nil {
+	if err := cli.Parse(fs, args); err != nil {
 		return err
 	}
 	pos := fs.Args()
@@ -33,30 +34,30 @@ func suiteCmd(ctx context.Context, e *env, args []string) error {
 		pos, extra = fs.Args()[:d], fs.Args()[d:]
 	}
 	if len(pos) != 1 {
-		return usagef("suite: want one suite file or id, got %d arguments (see 'inferbench suite --help')", len(pos))
+		return cli.Usagef("suite: want one suite file or id, got %d arguments (see 'inferbench suite --help')", len(pos))
 	}
 	if err := report.CheckOutput(*out); err != nil {
-		return usagef("-o: %v", err) // before the suite runs, not after it
+		return cli.Usagef("-o: %v", err) // before the suite runs, not after it
 	}
 	s, err := loadSuite(pos[0])
 	if err != nil {
-		return usageError{err}
+		return cli.Usage(err)
 	}
 	jobs, err := s.Jobs(*backends)
 	if err != nil {
-		return usageError{err}
+		return cli.Usage(err)
 	}
 	for i := range jobs {
-		fs := newFlags(e, "suite", "", "")
-		pf := addPlanFlags(fs, &jobs[i].Plan, nil)
-		if err := parseFlags(fs, extra); err != nil {
+		fs := cli.NewFlags(e.stdout, e.stderr, "suite", "", "")
+		pf := plan.BindFlags(fs, &jobs[i].Plan, nil)
+		if err := cli.Parse(fs, extra); err != nil {
 			return err
 		}
-		if err := pf.finish(); err != nil {
-			return err
+		if err := pf.Finish(); err != nil {
+			return planError(err)
 		}
 		if err := jobs[i].Plan.Validate(); err != nil {
-			return usagef("suite %q, run %s: %v", s.Name, jobs[i].Name, err)
+			return cli.Usagef("suite %q, run %s: %v", s.Name, jobs[i].Name, err)
 		}
 	}
 	if *list {
@@ -101,8 +102,8 @@ func suiteCmd(ctx context.Context, e *env, args []string) error {
 			failed = fmt.Errorf("%w (report kept in %s)", failed, *out)
 		}
 	}
-	if in, stopped := interrupted(ctx); stopped {
-		return exitError{code: in.exitCode(), err: fmt.Errorf("%v: the suite's report holds the runs completed so far", in)}
+	if in, stopped := cli.Interrupted(ctx); stopped {
+		return cli.ExitError{Code: in.ExitCode(), Err: fmt.Errorf("%v: the suite's report holds the runs completed so far", in)}
 	}
 	return failed
 }

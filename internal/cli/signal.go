@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -10,33 +10,33 @@ import (
 	"time"
 )
 
-// interrupt is the cause of a context canceled by a signal.
-type interrupt struct{ sig os.Signal }
+// Interrupt is the cause of a context canceled by a signal.
+type Interrupt struct{ Sig os.Signal }
 
-func (i interrupt) Error() string { return "interrupted by " + i.sig.String() }
+func (i Interrupt) Error() string { return "interrupted by " + i.Sig.String() }
 
-// exitCode is 128 + the signal's number, as shells report it: 130 for
+// ExitCode is 128 + the signal's number, as shells report it: 130 for
 // SIGINT, 143 for SIGTERM.
-func (i interrupt) exitCode() int {
-	if s, ok := i.sig.(syscall.Signal); ok {
+func (i Interrupt) ExitCode() int {
+	if s, ok := i.Sig.(syscall.Signal); ok {
 		return 128 + int(s)
 	}
 	return 130
 }
 
-// interrupted returns the interrupt that canceled ctx, if one did.
-func interrupted(ctx context.Context) (interrupt, bool) {
-	var in interrupt
+// Interrupted returns the interrupt that canceled ctx, if one did.
+func Interrupted(ctx context.Context) (Interrupt, bool) {
+	var in Interrupt
 	if ctx.Err() == nil {
 		return in, false
 	}
 	if errors.As(context.Cause(ctx), &in) {
 		return in, true
 	}
-	return interrupt{sig: os.Interrupt}, true
+	return Interrupt{Sig: os.Interrupt}, true
 }
 
-// withSignals returns a context canceled by the first SIGINT or SIGTERM, with
+// WithSignals returns a context canceled by the first SIGINT or SIGTERM, with
 // the signal as its cause, so a run stops sending and writes what it has; a
 // second signal exits at once. stop releases the signal handler.
 //
@@ -44,7 +44,7 @@ func interrupted(ctx context.Context) (interrupt, bool) {
 // one: wrappers deliver one interrupt twice (GNU timeout sends it to its child
 // and to the child's process group), and exiting on the echo would lose the
 // report the first one was to save.
-func withSignals(parent context.Context, stderr func(string)) (ctx context.Context, stop func()) {
+func WithSignals(parent context.Context, stderr func(string)) (ctx context.Context, stop func()) {
 	ctx, cancel := context.WithCancelCause(parent)
 	ch := make(chan os.Signal, 2)
 	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
@@ -55,7 +55,7 @@ func withSignals(parent context.Context, stderr func(string)) (ctx context.Conte
 		case sig := <-ch:
 			first = time.Now()
 			stderr(fmt.Sprintf("inferbench: %v: stopping; in-flight requests get a grace period; a second signal exits at once", sig))
-			cancel(interrupt{sig: sig})
+			cancel(Interrupt{Sig: sig})
 		case <-done:
 			return
 		}
@@ -65,7 +65,7 @@ func withSignals(parent context.Context, stderr func(string)) (ctx context.Conte
 				if time.Since(first) < signalEcho {
 					continue // the same interrupt, delivered twice
 				}
-				os.Exit(interrupt{sig: sig}.exitCode())
+				os.Exit(Interrupt{Sig: sig}.ExitCode())
 			case <-done:
 				return
 			}

@@ -1,9 +1,6 @@
-package main
+package plan
 
 import (
-	"fmt"
-	"io"
-	"os"
 	"strings"
 	"time"
 
@@ -12,19 +9,18 @@ import (
 	"github.com/inferbench/inferbench/accel/nvml"
 	"github.com/inferbench/inferbench/accel/remote"
 	"github.com/inferbench/inferbench/bench"
-	"github.com/inferbench/inferbench/plan"
 	"github.com/inferbench/inferbench/report"
 )
 
-// planFlags are `inferbench run`'s flags, bound to a plan.Plan's fields. A
+// Flags are `inferbench run`'s flags, bound to a Plan's fields. A
 // flag given sets its field; one not given leaves the field as it was, which
 // for run is zero: the plan's default, which the help text names. (A flag's
 // zero default would otherwise be indistinguishable from "not given", and the
 // plan refuses fields given that the scenario or backends ignore.) The few
-// fields whose zero means something are set by finish, only when given.
-type planFlags struct {
+// fields whose zero means something are set by Finish, only when given.
+type Flags struct {
 	fs           *pflag.FlagSet
-	p            *plan.Plan
+	p            *Plan
 	precision    string
 	outputTokens int
 	prices       []string
@@ -35,13 +31,13 @@ type planFlags struct {
 	stream       bool
 }
 
-// addPlanFlags registers the plan's flags on fs, bound to p, in the order
+// BindFlags registers the plan's flags on fs, bound to p, in the order
 // the help lists them; extra, when set, registers flags of the command's own
 // after --seed.
-func addPlanFlags(fs *pflag.FlagSet, p *plan.Plan, extra func(*pflag.FlagSet)) *planFlags {
-	f := &planFlags{fs: fs, p: p, precision: "bf16", failWindow: bench.DefaultFailFastWindow,
+func BindFlags(fs *pflag.FlagSet, p *Plan, extra func(*pflag.FlagSet)) *Flags {
+	f := &Flags{fs: fs, p: p, precision: "bf16", failWindow: bench.DefaultFailFastWindow,
 		failRequests: bench.DefaultFailFastRequests, maxErrorRate: bench.DefaultMaxErrorRate, lengthHints: true, stream: true}
-	d := func(v *plan.Duration) *time.Duration { return (*time.Duration)(v) }
+	d := func(v *Duration) *time.Duration { return (*time.Duration)(v) }
 	fs.StringArrayVar(&p.Backends, "backend", p.Backends, "backend spec, repeatable: noop, sim:PROFILE[?chips=N], http(s)://HOST:PORT/v1, nvml:N with --endpoint (default: every simulated profile)")
 	fs.StringArrayVar(&f.prices, "price", nil, "price the runs: ID=USD_PER_CHIP_HOUR, ID a profile or backend id (repeatable; default fixtures/prices.json)")
 	fs.StringVar(&p.Model, "model", p.Model, "model id (default: the workload's model, llama-3.1-8b)")
@@ -100,10 +96,10 @@ func addPlanFlags(fs *pflag.FlagSet, p *plan.Plan, extra func(*pflag.FlagSet)) *
 	return f
 }
 
-// finish sets the fields whose zero means something, when their flags were
+// Finish sets the fields whose zero means something, when their flags were
 // given, and refuses an explicit zero where the plan would read it as "the
 // default": --concurrency 0 is a mistake, not a request for 8.
-func (f *planFlags) finish() error {
+func (f *Flags) Finish() error {
 	fs, p := f.fs, f.p
 	for _, z := range []struct{ name, want string }{
 		{"concurrency", "want at least 1"}, {"rate", "want a positive rate in requests/s"},
@@ -114,11 +110,11 @@ func (f *planFlags) finish() error {
 		{"request-timeout", "want a positive duration like 5s or 2m"},
 	} {
 		if v := fs.Lookup(z.name).Value.String(); fs.Changed(z.name) && (v == "0" || v == "0s") {
-			return usagef("--%s %s: %s", z.name, v, z.want)
+			return inputf("--%s %s: %s", z.name, v, z.want)
 		}
 	}
 	if fs.Changed("duration") && p.Duration == 0 && p.Requests == 0 {
-		return usagef("--duration 0s: no limit: give a duration or a request count (--requests)")
+		return inputf("--duration 0s: no limit: give a duration or a request count (--requests)")
 	}
 	if fs.Changed("precision") {
 		p.Precision = f.precision
@@ -127,7 +123,7 @@ func (f *planFlags) finish() error {
 		p.OutputTokens = &f.outputTokens
 	}
 	if fs.Changed("fail-fast-window") {
-		w := plan.Duration(f.failWindow)
+		w := Duration(f.failWindow)
 		p.FailFastWindow = &w
 	}
 	if fs.Changed("fail-fast-requests") {
@@ -145,7 +141,7 @@ func (f *planFlags) finish() error {
 	if len(f.prices) > 0 {
 		var pr report.Prices
 		if err := pr.ParsePriceFlags(f.prices); err != nil {
-			return usageError{err}
+			return &InputError{err}
 		}
 		if p.Prices == nil {
 			p.Prices = map[string]float64{}
@@ -163,19 +159,4 @@ func scenarioNames() string {
 		s = append(s, string(sc))
 	}
 	return strings.Join(s, ", ")
-}
-
-// progressTo returns a progress printer for w when w is a terminal, nil
-// otherwise: progress is for people watching, not for logs.
-func progressTo(w io.Writer) func(bench.Progress) {
-	f, ok := w.(*os.File)
-	if !ok {
-		return nil
-	}
-	if st, err := f.Stat(); err != nil || st.Mode()&os.ModeCharDevice == 0 {
-		return nil
-	}
-	return func(p bench.Progress) {
-		fmt.Fprintf(f, "\r\033[K%8v  %10d req  %10.0f req/s  p99 %v", p.Elapsed.Round(time.Second), p.Requests, p.Rate, p.P99.Round(time.Microsecond))
-	}
 }
