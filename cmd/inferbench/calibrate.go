@@ -3,9 +3,9 @@ package main
 import (
 	"context"
 	"fmt"
-	"github.com/inferbench/inferbench/internal/cli"
 
 	"github.com/inferbench/inferbench/accel/sim"
+	"github.com/inferbench/inferbench/internal/cli"
 )
 
 const calibrateExamples = `  inferbench calibrate                          # the embedded published measurements

@@ -3,11 +3,11 @@ package main
 import (
 	"context"
 	"fmt"
-	"github.com/inferbench/inferbench/internal/cli"
 	"io"
 
 	"github.com/inferbench/inferbench/accel/nvml"
 	"github.com/inferbench/inferbench/accel/sim"
+	"github.com/inferbench/inferbench/internal/cli"
 )
 
 // devicesReport is `inferbench devices --format json`: the real GPUs NVML

@@ -3,10 +3,10 @@ package main
 import (
 	"context"
 	"fmt"
-	"github.com/inferbench/inferbench/internal/cli"
 
 	"github.com/inferbench/inferbench/accel/nvml"
 	"github.com/inferbench/inferbench/accel/sim"
+	"github.com/inferbench/inferbench/internal/cli"
 	"github.com/inferbench/inferbench/report"
 )
 

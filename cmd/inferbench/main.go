@@ -21,12 +21,12 @@ package main
 import (
 	"context"
 	"fmt"
-	"github.com/inferbench/inferbench/internal/cli"
 	"io"
 	"os"
 	"sort"
 	"strings"
 
+	"github.com/inferbench/inferbench/internal/cli"
 	"github.com/inferbench/inferbench/internal/redact"
 	"github.com/inferbench/inferbench/internal/suggest"
 )
@@ -66,8 +66,18 @@ func commands() []command {
 		{"run", "benchmark backends with a workload and scenario; write a JSON report", runCmd},
 		{"profiles", "list simulated accelerator profiles with their specs and sources", profilesCmd},
 		{"version", "print the version", versionCmd},
+		{"baseline", "promote a report to baseline, atomically (--force to replace)", baselineCmd},
+		{"simulate", "predict one configuration on a simulated accelerator (latency, throughput, bound, energy)", simulateCmd},
+		{"calibrate", "compare the simulator with published measurements; exit 1 when a case is off", calibrateCmd},
+		{"serve", "serve the OpenAI API from a simulated device in real time (streaming, /metrics, faults)", serveCmd},
+		{"devices", "list real NVIDIA GPUs (NVML) with their specs, beside the simulated profiles", devicesCmd},
+		{"fingerprint", "print this machine's fingerprint (the nightly baseline key)", fingerprintCmd},
+		{"suite", "run a suite file (backends × workloads × scenarios) into one report", suiteCmd},
+		{"compare", "compare reports (across runs or hardware); exit 3 on a significant regression", compareCmd},
+		{"report", "render a saved report: text, markdown, json, csv, gobench (benchstat), html", reportCmd},
+		{"plot", "plot reports: latency CDF, throughput vs p99 across a sweep, telemetry (PNG or SVG)", plotCmd},
+		{"merge", "merge shard reports into one: histograms add exactly, counts and rates add", mergeCmd},
 	}
-	cs = append(cs, moreCommands()...)
 	sort.SliceStable(cs, func(i, j int) bool { return cs[i].name < cs[j].name })
 	return cs
 }
@@ -83,7 +93,7 @@ func main() {
 // mainWithEnv runs one invocation and returns its exit code.
 func mainWithEnv(ctx context.Context, e *env, args []string) int {
 	if e.secrets == nil {
-		e.secrets = envSecrets(e.getenv)
+		e.secrets = redact.FromEnv(e.getenv)
 	}
 	if len(args) > 0 && args[0] == "--version" {
 		args = append([]string{"version"}, args[1:]...) // what every tool answers

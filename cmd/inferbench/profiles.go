@@ -2,9 +2,9 @@ package main
 
 import (
 	"context"
-	"github.com/inferbench/inferbench/internal/cli"
 
 	"github.com/inferbench/inferbench/accel/sim"
+	"github.com/inferbench/inferbench/internal/cli"
 )
 
 func profilesCmd(_ context.Context, e *env, args []string) error {

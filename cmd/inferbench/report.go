@@ -2,11 +2,11 @@ package main
 
 import (
 	"context"
-	"github.com/inferbench/inferbench/internal/cli"
 	"io"
 	"path/filepath"
 	"strings"
 
+	"github.com/inferbench/inferbench/internal/cli"
 	"github.com/inferbench/inferbench/report"
 	"github.com/inferbench/inferbench/report/gobench"
 	"github.com/inferbench/inferbench/report/html"

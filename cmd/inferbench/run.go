@@ -3,16 +3,13 @@ package main
 import (
 	"context"
 	"fmt"
-	"github.com/inferbench/inferbench/internal/cli"
-	"io"
-	"os"
-	"strconv"
 	"time"
 
 	"github.com/spf13/pflag"
 
 	"github.com/inferbench/inferbench/bench"
 	"github.com/inferbench/inferbench/fixtures"
+	"github.com/inferbench/inferbench/internal/cli"
 	"github.com/inferbench/inferbench/plan"
 	"github.com/inferbench/inferbench/report"
 )
@@ -102,18 +99,15 @@ func execOptions(e *env) (plan.Options, error) {
 		Version: version, Log: e.stderr, Getenv: e.getenv, Secret: func(s string) { e.secrets.Add(s) },
 		Fingerprint: &fp,
 	}
-	if progress := progressTo(e.stderr); progress != nil {
-		o.Progress = progress
-		o.ProgressEnd = func() { fmt.Fprint(e.stderr, "\r\033[K") }
-	}
-	if v := e.getenv("SOURCE_DATE_EPOCH"); v != "" {
-		sec, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || sec < 0 {
-			return o, cli.Usagef("SOURCE_DATE_EPOCH %q: want whole seconds since 1970", v)
+	if status := cli.StatusLine(e.stderr); status != nil {
+		o.Progress = func(p bench.Progress) {
+			status(fmt.Sprintf("%8v  %10d req  %10.0f req/s  p99 %v", p.Elapsed.Round(time.Second), p.Requests, p.Rate, p.P99.Round(time.Microsecond)))
 		}
-		o.Created = time.Unix(sec, 0).UTC()
+		o.ProgressEnd = func() { status("") }
 	}
-	return o, nil
+	t, err := cli.SourceDate(e.getenv)
+	o.Created = t
+	return o, err
 }
 
 // planError maps an execution's error to an exit code: the plan's own
@@ -123,19 +117,4 @@ func planError(err error) error {
 		return cli.Usage(err)
 	}
 	return err
-}
-
-// progressTo returns a progress printer for w when w is a terminal, nil
-// otherwise: progress is for people watching, not for logs.
-func progressTo(w io.Writer) func(bench.Progress) {
-	f, ok := w.(*os.File)
-	if !ok {
-		return nil
-	}
-	if st, err := f.Stat(); err != nil || st.Mode()&os.ModeCharDevice == 0 {
-		return nil
-	}
-	return func(p bench.Progress) {
-		fmt.Fprintf(f, "\r\033[K%8v  %10d req  %10.0f req/s  p99 %v", p.Elapsed.Round(time.Second), p.Requests, p.Rate, p.P99.Round(time.Microsecond))
-	}
 }

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/inferbench/inferbench/internal/cli"
 	"io"
 	"io/fs"
 	"log"
@@ -18,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/inferbench/inferbench/internal/cli"
 	"github.com/inferbench/inferbench/internal/nettest"
 	"github.com/inferbench/inferbench/internal/openai"
 	"github.com/inferbench/inferbench/report"

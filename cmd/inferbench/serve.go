@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"github.com/inferbench/inferbench/internal/cli"
 	"net"
 	"os/signal"
 	"strings"
@@ -15,6 +14,7 @@ import (
 	"github.com/inferbench/inferbench/accel/remote/server"
 	"github.com/inferbench/inferbench/accel/sim"
 	"github.com/inferbench/inferbench/fixtures"
+	"github.com/inferbench/inferbench/internal/cli"
 )
 
 const serveExamples = `  inferbench serve --profile h100-sxm

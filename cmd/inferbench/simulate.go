@@ -2,11 +2,11 @@ package main
 
 import (
 	"context"
-	"github.com/inferbench/inferbench/internal/cli"
 	"strings"
 
 	"github.com/inferbench/inferbench/accel/sim"
 	"github.com/inferbench/inferbench/fixtures"
+	"github.com/inferbench/inferbench/internal/cli"
 )
 
 const simulateExamples = `  inferbench simulate --profile h100-sxm --model llama-3.1-8b --batch 8 --input-tokens 512 --output-tokens 128

@@ -4,10 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/inferbench/inferbench/internal/cli"
 	"os"
-	"strings"
 
+	"github.com/inferbench/inferbench/internal/cli"
 	"github.com/inferbench/inferbench/plan"
 	"github.com/inferbench/inferbench/report"
 )
@@ -62,7 +61,7 @@ func suiteCmd(ctx context.Context, e *env, args []string) error {
 	}
 	if *list {
 		for _, j := range jobs {
-			fmt.Fprintf(e.stdout, "%s: inferbench run %s\n", j.Name, strings.Join(quotedArgs(j.Plan.Args()), " "))
+			fmt.Fprintf(e.stdout, "%s: inferbench run %s\n", j.Name, cli.ShellWords(j.Plan.Args()))
 		}
 		return nil
 	}
@@ -123,16 +122,4 @@ func loadSuite(arg string) (*plan.Suite, error) {
 		return nil, fmt.Errorf("%s: %w", arg, err)
 	}
 	return s, nil
-}
-
-// quotedArgs quotes the arguments a shell would split.
-func quotedArgs(args []string) []string {
-	out := make([]string, len(args))
-	for i, a := range args {
-		out[i] = a
-		if strings.ContainsAny(a, " \t\"'$&;|<>()*?[]#~`\\") {
-			out[i] = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
-		}
-	}
-	return out
 }

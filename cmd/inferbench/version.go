@@ -3,8 +3,9 @@ package main
 import (
 	"context"
 	"fmt"
-	"github.com/inferbench/inferbench/internal/cli"
 	"runtime"
+
+	"github.com/inferbench/inferbench/internal/cli"
 )
 
 func versionCmd(_ context.Context, e *env, args []string) error {

@@ -49,4 +49,3 @@ func H100s() *mockserver.Server {
 	}
 	return srv
 }
-
