@@ -264,8 +264,8 @@ func flagForms(data []byte) ([]byte, error) {
 
 // Args returns the plan as `inferbench run` flags, in the plan's field
 // order: what a suite's --list prints, and what runs the same plan from a
-// shell. Lists are comma-separated, except backends and headers (repeated
-// flags: they may hold commas); prices are one --price ID=USD each.
+// shell. Lists are comma-separated, except backends, headers and SLOs
+// (repeated flags, as they are given); prices are one --price ID=USD each.
 func (p Plan) Args() []string {
 	b, _ := json.Marshal(p)
 	dec := json.NewDecoder(strings.NewReader(string(b)))
@@ -277,7 +277,7 @@ func (p Plan) Args() []string {
 		var raw json.RawMessage
 		dec.Decode(&raw)
 		switch key {
-		case "backends", "header":
+		case "backends", "header", "slo":
 			var vs []string
 			json.Unmarshal(raw, &vs)
 			for _, v := range vs {
