@@ -2,6 +2,7 @@ package plan
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -241,4 +242,34 @@ func (s *Suite) Combine(jobs []Job, reps []*report.Report) *report.Report {
 		out.Interrupted = out.Interrupted || rep.Interrupted
 	}
 	return out
+}
+
+// Execute runs jobs (from s.Jobs) in order and returns one report of them
+// all (Combine). each, when set, is called twice per job, with its index:
+// before it runs with a nil report (to say what is starting), and after with
+// its report (to show or judge it). A job that cannot run stops the suite: its error
+// (naming the suite and the job) comes back with the report of the jobs
+// before it, so what ran is kept. An interrupt (ctx canceled) stops after
+// the job it interrupted. The report is nil only when no job ran.
+func (s *Suite) Execute(ctx context.Context, jobs []Job, o Options, each func(int, Job, *report.Report)) (*report.Report, error) {
+	reps := make([]*report.Report, len(jobs))
+	var err error
+	for i, j := range jobs {
+		if ctx.Err() != nil {
+			break // interrupted: keep what ran, skip the rest
+		}
+		if each != nil {
+			each(i, j, nil)
+		}
+		rep, jerr := Execute(ctx, j.Plan, o)
+		if jerr != nil {
+			err = fmt.Errorf("suite %q, run %s: %w", s.Name, j.Name, jerr)
+			break
+		}
+		reps[i] = rep
+		if each != nil {
+			each(i, j, rep)
+		}
+	}
+	return s.Combine(jobs, reps), err
 }

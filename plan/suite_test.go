@@ -1,6 +1,8 @@
 package plan_test
 
 import (
+	"context"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -133,4 +135,30 @@ func FuzzParseSuite(f *testing.F) {
 			}
 		}
 	})
+}
+
+// A job that cannot run stops the suite with an error naming it, and the
+// runs of the jobs before it are kept in the report.
+func TestSuiteExecuteKeepsWhatRan(t *testing.T) {
+	t.Parallel()
+	s, err := plan.ParseSuite(strings.NewReader(`{"name":"n","backends":["oracle?ttft=10ms"],
+		"workloads":[{"name":"short","input-tokens":64,"output-tokens":1},{"name":"too-long","input-tokens":200000,"output-tokens":8}],
+		"scenarios":[{"name":"c2","concurrency":2,"requests":10}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	jobs, _ := s.Jobs(nil)
+	var calls []string
+	rep, err := s.Execute(context.Background(), jobs, plan.Options{}, func(i int, j plan.Job, r *report.Report) {
+		calls = append(calls, fmt.Sprintf("%d %s %v", i, j.Name, r != nil))
+	})
+	if !plan.IsInput(err) || !strings.Contains(err.Error(), `suite "n", run too-long/c2`) {
+		t.Errorf("error %v: want the second job named, as bad input", err)
+	}
+	if rep == nil || len(rep.Runs) != 1 || rep.Runs[0].Label != "short/c2" || rep.Runs[0].Counts.Completed != 10 {
+		t.Fatalf("report %+v: want the first job's run", rep)
+	}
+	if want := "0 short/c2 false|0 short/c2 true|1 too-long/c2 false"; strings.Join(calls, "|") != want {
+		t.Errorf("calls %q, want %q", calls, want)
+	}
 }

@@ -69,30 +69,23 @@ func suiteCmd(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	reps := make([]*report.Report, len(jobs))
-	var failed error
-	for i, j := range jobs {
-		fmt.Fprintf(e.stdout, "== %s (%d/%d)\n", j.Name, i+1, len(jobs))
-		rep, err := plan.Execute(ctx, j.Plan, o)
-		if err != nil {
-			failed = planError(fmt.Errorf("suite %q, run %s: %w", s.Name, j.Name, err))
-			break // what ran is kept: the suite's report is written below
+	var failed error // the first job that failed or is invalid, said at the end
+	combined, err := s.Execute(ctx, jobs, o, func(i int, j plan.Job, rep *report.Report) {
+		if rep == nil {
+			fmt.Fprintf(e.stdout, "== %s (%d/%d)\n", j.Name, i+1, len(jobs))
+			return
 		}
 		rep.Redact(e.secrets)
-		reps[i] = rep
-		if err := report.WriteText(e.stdout, rep); err != nil {
-			return err
-		}
-		// A run that failed (its error rate) or is invalid is in the report:
-		// say so at the end, after the other jobs.
+		report.WriteText(e.stdout, rep)
 		if v := plan.Judge(e.stderr, rep, j.Plan.Judgement); v != nil && failed == nil && ctx.Err() == nil {
 			failed = fmt.Errorf("suite %q, run %s: %w", s.Name, j.Name, v)
 		}
-		if ctx.Err() != nil {
-			break // interrupted: keep what ran, skip the rest
-		}
+	})
+	if err != nil {
+		failed = planError(err)
 	}
-	if combined := s.Combine(jobs, reps); combined != nil {
+	if combined != nil {
+		combined.Redact(e.secrets)
 		if err := report.WriteFileAtomic(*out, combined.Encode); err != nil {
 			return err
 		}
