@@ -43,6 +43,7 @@ func testKits() map[string]int {
 		"internal/nettest":    0, // loopback listeners
 		"internal/servertest": 1, // accel/remote/server served as `inferbench serve` does
 		"internal/reporttest": 3, // synthetic report.Runs
+		"internal/gpumock":    0, // go-nvml's mock machines with known telemetry
 	}
 }
 
