@@ -150,21 +150,11 @@ func TestKnownAnswersOracle(t *testing.T) {
 			if tc.reqPerS >= 0 && math.Abs(r.Throughput.RequestsPerS-tc.reqPerS) > 1e-9*tc.reqPerS {
 				t.Errorf("throughput %.6g req/s, want %.6g", r.Throughput.RequestsPerS, tc.reqPerS)
 			}
-			if r.Counts.Completed == 0 {
-				if r.Latency.Count != 0 {
-					t.Errorf("latency %+v from no completed request", r.Latency)
-				}
-				return
-			}
-			// The histograms keep 3 significant digits.
-			for name, got := range map[string]float64{"TTFT p50": r.TTFT.P50, "TPOT p50": r.TPOT.P50, "latency p99": r.Latency.P99} {
-				want := map[string]float64{"TTFT p50": 20, "TPOT p50": 1, "latency p99": 30}[name]
-				if tc.name == "offline n=16 slots=4" && name != "TPOT p50" {
-					continue // offline latency counts from t=0: 30, 60, 90, 120 ms
-				}
-				if math.Abs(got-want) > want*1e-3 {
-					t.Errorf("%s %.4g ms, want %g", name, got, want)
-				}
+			// The figures themselves are checked exactly through the library
+			// (plan.TestExecuteKnownAnswers); here, that the command writes
+			// them and exits as it should.
+			if r.Counts.Completed == 0 && r.Latency.Count != 0 {
+				t.Errorf("latency %+v from no completed request", r.Latency)
 			}
 		})
 	}
