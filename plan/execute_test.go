@@ -176,3 +176,28 @@ func TestExecuteUnreachableEndpoint(t *testing.T) {
 		t.Errorf("error %v: want one that is not an *InputError", err)
 	}
 }
+
+// Where the API key comes from: the variable given (which must be set),
+// else OPENAI_API_KEY, else for azure AZURE_OPENAI_API_KEY; NoAPIKey sends
+// none whatever the environment holds.
+func TestAPIKeySources(t *testing.T) {
+	t.Parallel()
+	ts := servertest.Start(t, server.Config{})
+	env := map[string]string{"OPENAI_API_KEY": "sk-openai-0123", "MINE": "sk-mine-4567"}
+	for _, tc := range []struct {
+		keyEnv string
+		want   []string // the secrets Execute names
+	}{
+		{"", []string{"sk-openai-0123"}},
+		{"MINE", []string{"sk-mine-4567"}},
+		{plan.NoAPIKey, nil},
+	} {
+		var got []string
+		p := plan.Plan{Backends: []string{ts.URL + "/v1"}, Work: plan.Work{Model: "llama-3.1-8b", InputTokens: 8, OutputTokens: intp(2)},
+			Limits: plan.Limits{Requests: 2}, Remote: plan.Remote{APIKeyEnv: tc.keyEnv}}
+		_, err := plan.Execute(context.Background(), p, plan.Options{Getenv: func(k string) string { return env[k] }, Secret: func(s string) { got = append(got, s) }})
+		if err != nil || strings.Join(got, ",") != strings.Join(tc.want, ",") {
+			t.Errorf("api-key-env %q: secrets %q, %v; want %q", tc.keyEnv, got, err, tc.want)
+		}
+	}
+}

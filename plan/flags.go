@@ -116,6 +116,9 @@ func (f *Flags) Finish() error {
 	if fs.Changed("duration") && p.Duration == 0 && p.Requests == 0 {
 		return inputf("--duration 0s: no limit: give a duration or a request count (--requests)")
 	}
+	if fs.Changed("api-key-env") && p.APIKeyEnv == "" {
+		p.APIKeyEnv = NoAPIKey // --api-key-env "": send no key
+	}
 	if fs.Changed("precision") {
 		p.Precision = f.precision
 	}

@@ -141,7 +141,7 @@ type Remote struct {
 	Dialect string `json:"dialect,omitempty"` // openai, azure or auto (default)
 	// APIKeyEnv names the variable holding the API key (default
 	// OPENAI_API_KEY; AZURE_OPENAI_API_KEY for the azure dialect when that
-	// one is empty). Given, it must be set.
+	// one is empty). Given, it must be set; NoAPIKey sends none.
 	APIKeyEnv         string   `json:"api-key-env,omitempty"`
 	Headers           []string `json:"header,omitempty"` // NAME=VALUE
 	CACert            string   `json:"ca-cert,omitempty"`

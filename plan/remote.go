@@ -53,18 +53,9 @@ func (p *Plan) remoteOpener(getenv func(string) string, secret func(string)) (re
 			secret(v)
 		}
 	}
-	env := r.APIKeyEnv
-	if env == "" {
-		env = "OPENAI_API_KEY"
-	}
-	key := getenv(env)
-	if key == "" && r.APIKeyEnv == "" && c.Dialect == remote.DialectAzure {
-		env, key = "AZURE_OPENAI_API_KEY", getenv("AZURE_OPENAI_API_KEY")
-	}
-	if key == "" && r.APIKeyEnv != "" {
-		return remote.Opener{}, inputf("--api-key-env %s: the variable is empty or unset; export it or drop the flag", env)
-	}
-	if key != "" {
+	if env, key, err := apiKey(r.APIKeyEnv, c.Dialect, getenv); err != nil {
+		return remote.Opener{}, err
+	} else if key != "" {
 		secret(key)
 		c.APIKey, c.APIKeyEnv = key, env
 	}
@@ -72,4 +63,27 @@ func (p *Plan) remoteOpener(getenv func(string) string, secret func(string)) (re
 		return remote.Opener{}, inputf("--%v", err) // a remote.FieldError is named as the flag is
 	}
 	return remote.Opener{Config: c, LengthHintsSet: r.LengthHints != nil}, nil
+}
+
+// NoAPIKey is the APIKeyEnv that sends no key, whatever the environment
+// holds (the command line's --api-key-env "").
+const NoAPIKey = "-"
+
+// apiKey reads the API key: from the variable given, which must then be
+// set, else from OPENAI_API_KEY, else for the azure dialect from
+// AZURE_OPENAI_API_KEY. None is no key: a local server needs none.
+func apiKey(given string, dialect remote.Dialect, getenv func(string) string) (env, key string, err error) {
+	switch given {
+	case NoAPIKey:
+		return "", "", nil
+	case "":
+		if key = getenv("OPENAI_API_KEY"); key != "" || dialect != remote.DialectAzure {
+			return "OPENAI_API_KEY", key, nil
+		}
+		return "AZURE_OPENAI_API_KEY", getenv("AZURE_OPENAI_API_KEY"), nil
+	}
+	if key = getenv(given); key == "" {
+		return "", "", inputf("--api-key-env %s: the variable is empty or unset; export it or drop the flag", given)
+	}
+	return given, key, nil
 }
