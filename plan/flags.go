@@ -74,6 +74,7 @@ func BindFlags(fs *pflag.FlagSet, p *Plan, extra func(*pflag.FlagSet)) *Flags {
 	fs.IntVar(&p.Workers, "workers", p.Workers, "open loop: starting worker pool (default: one per CPU; grows by Little's law)")
 	fs.IntVar(&p.MaxWorkers, "max-workers", p.MaxWorkers, "open loop: the most workers the pool grows to (default 4096)")
 	fs.StringVar(&p.Shard, "shard", p.Shard, "run the i-th of N equal parts of the plan, e.g. 0/4 (merge the reports with inferbench merge)")
+	bindReplayFlags(fs, p)
 	r := &p.Remote
 	fs.StringVar(&r.API, "api", r.API, `endpoints: chat (/chat/completions) or completions (/completions) (default "chat")`)
 	fs.StringVar(&r.Dialect, "dialect", r.Dialect, `endpoints: openai (Bearer token), azure (api-key header, api-version URL) or auto (from the URL) (default "auto")`)

@@ -34,6 +34,7 @@ type Plan struct {
 	Remote
 	Telemetry
 	Pricing
+	Replay
 	// Seed seeds every random choice: same seed, same plan. It is used as
 	// given (the command line's default is 1).
 	Seed uint64 `json:"seed,omitempty"`
