@@ -70,12 +70,21 @@ type Request struct {
 type Result struct {
 	// TTFT is the time to the first output token (an encoder: the whole pass).
 	TTFT time.Duration
+	// TTFO is the time to the first token of the answer itself, after any
+	// reasoning (a reasoning model thinks first: TTFT is its first token of
+	// any kind). 0 means the backend does not tell reasoning from answer, so
+	// TTFO is TTFT.
+	TTFO time.Duration
 	// Latency is the time to the last token: the request's service time.
 	Latency time.Duration
 	// OutputTokens is how many tokens came back.
 	OutputTokens int
 	// Counted says where OutputTokens came from.
 	Counted TokenCount
+	// ReasoningTokens is how many of OutputTokens were reasoning (the
+	// server's usage where it says, else one per reasoning chunk); 0 for
+	// none or a model that does not reason.
+	ReasoningTokens int
 	// InputTokens is the prompt length the server says it served (an OpenAI
 	// server's usage.prompt_tokens, chat template included), 0 when the
 	// backend does not know it; the load generator then counts the requested

@@ -486,7 +486,7 @@ func (c *call) do(parent context.Context, req *accel.Request, res *accel.Result)
 			res.FinishReason = finishReason(c.chunk.FinishReason)
 		}
 		finished = finished || c.chunk.Finished
-		if c.chunk.Content == 0 {
+		if c.chunk.Content+c.chunk.Reasoning == 0 {
 			continue // role-only, empty delta, finish or usage chunk
 		}
 		// A token's time is when its bytes arrived (exchange.received):

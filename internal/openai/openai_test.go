@@ -31,7 +31,10 @@ func TestParseChunk(t *testing.T) {
 			Chunk{Content: 4}},
 		{"reasoning delta (DeepSeek-style)",
 			`{"choices":[{"index":0,"delta":{"reasoning_content":"hmm","content":null}}]}`,
-			Chunk{Content: 3}},
+			Chunk{Reasoning: 3}},
+		{"usage with reasoning tokens (OpenAI o-series, vLLM)",
+			`{"choices":[],"usage":{"prompt_tokens":9,"completion_tokens":40,"total_tokens":49,"completion_tokens_details":{"reasoning_tokens":32,"accepted_prediction_tokens":0}}}`,
+			Chunk{HasUsage: true, PromptTokens: 9, CompletionTokens: 40, ReasoningTokens: 32}},
 		{"content null (tool call delta)",
 			`{"choices":[{"index":0,"delta":{"content":null,"tool_calls":[{"index":0,"function":{"arguments":"{\"a\":[1,{}]}"}}]}}]}`,
 			Chunk{}},
@@ -58,7 +61,10 @@ func TestParseChunk(t *testing.T) {
 			if err := ParseChunk([]byte(tt.in), &c); err != nil {
 				t.Fatal(err)
 			}
-			if c.Content != tt.want.Content || c.Finished != tt.want.Finished || c.HasUsage != tt.want.HasUsage ||
+			if tt.want.ReasoningTokens == 0 && !strings.Contains(tt.in, "reasoning_tokens") {
+				tt.want.ReasoningTokens = -1
+			}
+			if c.Content != tt.want.Content || c.Reasoning != tt.want.Reasoning || c.ReasoningTokens != tt.want.ReasoningTokens || c.Finished != tt.want.Finished || c.HasUsage != tt.want.HasUsage ||
 				c.PromptTokens != tt.want.PromptTokens || c.CompletionTokens != tt.want.CompletionTokens ||
 				c.Error != tt.want.Error || string(c.ErrorMessage) != string(tt.want.ErrorMessage) ||
 				string(c.FinishReason) != string(tt.want.FinishReason) {
