@@ -224,8 +224,8 @@ func TestMergeEnergyAndCostKnownAnswers(t *testing.T) {
 			if err := report.WriteText(&text, m); err != nil {
 				t.Fatal(err)
 			}
-			if row := strings.Fields(strings.Split(text.String(), "\n")[1]); len(row) < 3 || row[2] != strconv.Itoa(tt.chips) {
-				t.Errorf("the table's chips column says %v, the price %d chips:\n%s", row[:min(3, len(row))], c.Chips, text.String())
+			if row := strings.Fields(strings.Split(text.String(), "\n")[2]); len(row) < 4 || row[3] != strconv.Itoa(tt.chips) {
+				t.Errorf("the table's chips column says %v, the price %d chips:\n%s", row[:min(4, len(row))], c.Chips, text.String())
 			}
 			if n := 0; r.Telemetry != nil || tt.gpus > 0 {
 				if r.Telemetry != nil {

@@ -110,27 +110,55 @@ func (c Column) Title() string {
 }
 
 // WriteMarkdown writes the runs as a GitHub-flavoured markdown table, one row
-// per run, for CI job summaries.
+// per run in Rows' order, for CI job summaries.
 func WriteMarkdown(w io.Writer, r *Report) error {
 	cols := Columns()
-	fmt.Fprintf(w, "### inferbench report\n\n%s · %s · seed %d\n\n| backend | load | status |", r.Created.Format("2006-01-02 15:04 MST"), r.Config.Model, r.Config.Seed)
-	sep := "| --- | --- | --- |"
+	slo, mixed := HasSLO(r), MixedWorkloads(r)
+	fmt.Fprintf(w, "### inferbench report\n\n%s · %s · seed %d\n\n%s\n\n| rank | backend |", r.Created.Format("2006-01-02 15:04 MST"), r.Config.Model, r.Config.Seed, Heading(r))
+	sep := "| ---: | --- |"
+	if mixed {
+		fmt.Fprint(w, " workload |")
+		sep += " --- |"
+	}
+	fmt.Fprint(w, " load | status |")
+	sep += " ---: | --- |"
+	if slo {
+		fmt.Fprint(w, " SLO |")
+		sep += " --- |"
+	}
 	for _, c := range cols {
 		fmt.Fprintf(w, " %s |", strings.ReplaceAll(c.Title(), "$", `\$`))
 		sep += " ---: |"
 	}
 	fmt.Fprintf(w, "\n%s\n", sep)
-	for i := range r.Runs {
-		run := &r.Runs[i]
+	for _, row := range Rows(r) {
+		run := row.Run
 		status := run.Status()
 		if status != StatusOK && status != StatusInterrupted {
 			status = "**" + status + "**"
 		}
-		fmt.Fprintf(w, "| %s | %s | %s |", run.Backend.ID, LoadKey(run), status)
+		fmt.Fprintf(w, "| %d | %s |", row.Rank, mdEscape(run.Backend.ID))
+		if mixed {
+			fmt.Fprintf(w, " %s |", mdEscape(WorkloadOf(run)))
+		}
+		fmt.Fprintf(w, " %s | %s |", LoadOf(run), status)
+		if slo {
+			v := orDash(run.SLOVerdict())
+			if v != "met" && v != "-" {
+				v = "**" + mdEscape(v) + "**"
+			}
+			fmt.Fprintf(w, " %s |", v)
+		}
 		for _, c := range cols {
 			fmt.Fprintf(w, " %s |", cell(c, run))
 		}
 		fmt.Fprintln(w)
+	}
+	if answers := MaxRateAnswers(r); len(answers) > 0 {
+		fmt.Fprintln(w)
+		for _, a := range answers {
+			fmt.Fprintf(w, "**%s**\n\n", mdEscape(a))
+		}
 	}
 	if lines := ProblemLines(r); len(lines) > 0 {
 		fmt.Fprintln(w)
@@ -192,16 +220,19 @@ func costNotes(r *Report) string {
 	return strings.Join(lines, "\n")
 }
 
-// WriteCSV writes one line per run with every column's figure.
+// WriteCSV writes one line per run, in Rows' order, with every column's
+// figure; the SLO verdict and a max-rate search's answer (on the run that
+// answers) come last, so the columns before them keep their places.
 func WriteCSV(w io.Writer, r *Report) error {
 	cw := csv.NewWriter(w)
 	head := []string{"backend", "label", "model", "workload", "precision", "scenario", "rate", "concurrency", "chips", "status", "problems"}
 	for _, c := range Columns() {
 		head = append(head, strings.NewReplacer(" ", "_", "/", "_per_", "$", "usd").Replace(c.Title()))
 	}
+	head = append(head, "rank", "duration_s", "slo", "max_rate_req_per_s")
 	cw.Write(head)
-	for i := range r.Runs {
-		run := &r.Runs[i]
+	for _, rr := range Rows(r) {
+		run := rr.Run
 		row := []string{run.Backend.ID, run.Label, run.Workload.Model, run.Workload.Name, run.Workload.Precision,
 			run.Scenario.Name, strconv.FormatFloat(run.Scenario.Rate, 'g', -1, 64), strconv.Itoa(run.Scenario.Concurrency),
 			strconv.Itoa(max(run.Backend.Info.Chips, 1)), run.Status(), strings.Join(run.Problems(), "; ")}
@@ -211,8 +242,17 @@ func WriteCSV(w io.Writer, r *Report) error {
 				row = append(row, "")
 				continue
 			}
+			if c.Count {
+				row = append(row, strconv.FormatFloat(v, 'f', 0, 64))
+				continue
+			}
 			row = append(row, strconv.FormatFloat(v, 'g', 6, 64))
 		}
+		maxRate := ""
+		if m := run.Scenario.MaxRate; m != nil {
+			maxRate = strconv.FormatFloat(*m, 'g', -1, 64)
+		}
+		row = append(row, strconv.Itoa(rr.Rank), strconv.FormatFloat(run.DurationS, 'g', 6, 64), run.SLOVerdict(), maxRate)
 		cw.Write(row)
 	}
 	cw.Flush()

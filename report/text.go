@@ -3,22 +3,30 @@ package report
 import (
 	"fmt"
 	"io"
-	"sort"
 	"strconv"
 	"text/tabwriter"
 )
 
-// WriteText writes the runs as an aligned table, ranked by output tokens per
-// second (fastest first), so the best backend for the workload is on top.
+// WriteText writes the runs as an aligned table under a line naming what
+// was measured. Backends are ranked by output tokens per second (fastest
+// first, see Rows), so the best backend for the workload is on top; a
+// sweep's points follow in load order. A max-rate search's answer follows
+// the table.
 func WriteText(w io.Writer, r *Report) error {
-	runs := make([]Run, len(r.Runs))
-	copy(runs, r.Runs)
-	sort.SliceStable(runs, func(i, j int) bool {
-		return runs[i].Throughput.OutputTokensPerS > runs[j].Throughput.OutputTokensPerS
-	})
+	fmt.Fprintln(w, Heading(r))
+	slo, mixed := HasSLO(r), MixedWorkloads(r)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "rank\tbackend\tchips\tprecision\treq/s\tout tok/s\tp50 ms\tp99 ms\tTTFT p99 ms\tTPOT p50 ms\tJ/token\t$/1M tok\terrors\tstatus\t")
-	for i, run := range runs {
+	head := "rank\tbackend\t"
+	if mixed {
+		head += "workload\t"
+	}
+	head += "load\tchips\tprecision\treq/s\tout tok/s\tp50 ms\tp99 ms\tTTFT p99 ms\tTPOT p50 ms\tJ/token\t$/1M tok\terrors\t"
+	if slo {
+		head += "SLO\t"
+	}
+	fmt.Fprintln(tw, head+"status\t")
+	for _, row := range Rows(r) {
+		run := row.Run
 		chips := run.Backend.Info.Chips
 		if chips == 0 {
 			chips = 1
@@ -34,25 +42,43 @@ func WriteText(w io.Writer, r *Report) error {
 				usd += "*"
 			}
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t\n",
-			i+1, run.Backend.ID, chips, run.Workload.Precision,
+		fmt.Fprintf(tw, "%d\t%s\t", row.Rank, run.Backend.ID)
+		if mixed {
+			fmt.Fprintf(tw, "%s\t", WorkloadOf(run))
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t",
+			LoadOf(run), chips, run.Workload.Precision,
 			Num(run.Throughput.RequestsPerS), Num(run.Throughput.OutputTokensPerS),
 			figure(&run.Latency, p50), figure(&run.Latency, p99), figure(&run.TTFT, p99), figure(&run.TPOT, p50),
-			jpt, usd, run.Counts.Errors, run.Status())
+			jpt, usd, run.Counts.Errors)
+		if slo {
+			fmt.Fprintf(tw, "%s\t", orDash(run.SLOVerdict()))
+		}
+		fmt.Fprintf(tw, "%s\t\n", run.Status())
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
+	for _, l := range MaxRateAnswers(r) {
+		fmt.Fprintln(w, l)
+	}
 	for _, l := range ProblemLines(r) {
 		fmt.Fprintln(w, "! "+l)
 	}
-	for i := range runs {
-		if c := runs[i].Cost; c != nil && c.Assumption {
+	for i := range r.Runs {
+		if c := r.Runs[i].Cost; c != nil && c.Assumption {
 			fmt.Fprintln(w, "* price is an assumption (see the report's cost.basis); override with --price ID=USD_PER_CHIP_HOUR")
 			break
 		}
 	}
 	return nil
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
 }
 
 // figure formats one figure of a summary, "-" where the summary holds no

@@ -20,7 +20,7 @@ import (
 const style = `body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:2em auto;max-width:1200px;color:#222;padding:0 1em}
 h1{font-size:1.5em}h2{font-size:1.2em;margin-top:2em}table{border-collapse:collapse;margin:.5em 0 1em}
 th,td{padding:.25em .6em;border-bottom:1px solid #ddd;text-align:right;white-space:nowrap}th{background:#f4f4f4}
-td.l,th.l{text-align:left}.reg{color:#b00020;font-weight:600}.imp{color:#006d2c}.muted{color:#666}
+td.l,th.l{text-align:left}.reg{color:#b00020;font-weight:600}p.heading{font-weight:600}p.answer{font-weight:600;color:#006d2c}.imp{color:#006d2c}.muted{color:#666}
 img{max-width:100%;border:1px solid #eee}ul.notes{color:#555}tr.bad td{background:#fdecea;color:#b00020}`
 
 var page = template.Must(template.New("page").Parse(`<!DOCTYPE html>
@@ -40,11 +40,13 @@ var page = template.Must(template.New("page").Parse(`<!DOCTYPE html>
 {{end}}
 <ul class="notes">{{range .Notes}}<li>{{.}}</li>{{end}}</ul>
 {{end}}{{end}}
-{{range .Reports}}
+{{range .Reports}}{{$r := .}}
 <h2>{{.Name}}</h2>
 <p class="muted">{{.About}}</p>
-<table class="runs"><thead><tr><th class="l">backend</th><th class="l">load</th><th class="l">status</th>{{range .Columns}}<th>{{.}}</th>{{end}}</tr></thead>
-<tbody>{{range .Rows}}<tr{{if .Bad}} class="bad"{{end}}><td class="l">{{.Backend}}</td><td class="l">{{.Load}}</td><td class="l">{{.Status}}</td>{{range .Cells}}<td>{{.}}</td>{{end}}</tr>
+<p class="heading">{{.Heading}}</p>
+{{range .Answers}}<p class="answer">{{.}}</p>
+{{end}}<table class="runs"><thead><tr><th>rank</th><th class="l">backend</th>{{if .Mixed}}<th class="l">workload</th>{{end}}<th class="l">load</th><th class="l">status</th>{{if .SLO}}<th class="l">SLO</th>{{end}}{{range .Columns}}<th>{{.}}</th>{{end}}</tr></thead>
+<tbody>{{range .Rows}}<tr{{if .Bad}} class="bad"{{end}}><td>{{.Rank}}</td><td class="l">{{.Backend}}</td>{{if $r.Mixed}}<td class="l">{{.Workload}}</td>{{end}}<td class="l">{{.Load}}</td><td class="l">{{.Status}}</td>{{if $r.SLO}}<td class="l">{{.SLO}}</td>{{end}}{{range .Cells}}<td>{{.}}</td>{{end}}</tr>
 {{end}}</tbody></table>
 {{if .Notes}}<ul class="notes">{{range .Notes}}<li>{{.}}</li>{{end}}</ul>{{end}}
 {{end}}
@@ -63,15 +65,20 @@ type view struct {
 }
 
 type reportView struct {
-	Name, About string
-	Columns     []string
-	Rows        []runRow
-	Notes       []string
+	Name, About, Heading string
+	// Answers are max-rate searches' answers; Mixed and SLO add the
+	// workload and SLO columns (see report.MixedWorkloads, report.HasSLO).
+	Answers    []string
+	Mixed, SLO bool
+	Columns    []string
+	Rows       []runRow
+	Notes      []string
 }
 
 type runRow struct {
-	Backend, Load, Status string
-	Cells                 []string
+	Rank                                 int
+	Backend, Workload, Load, Status, SLO string
+	Cells                                []string
 }
 
 // Bad says the row's figures are not to be trusted as they stand.
@@ -106,14 +113,20 @@ func reportOf(name string, r *report.Report) reportView {
 		about = append(about, fmt.Sprintf("%s/%s, %d cores", h.OS, h.Arch, h.Cores))
 	}
 	about = append(about, "model "+r.Config.Model, fmt.Sprintf("seed %d", r.Config.Seed))
-	v := reportView{Name: name, About: strings.Join(about, " · ")}
+	v := reportView{Name: name, About: strings.Join(about, " · "), Heading: report.Heading(r),
+		Answers: report.MaxRateAnswers(r), Mixed: report.MixedWorkloads(r), SLO: report.HasSLO(r)}
 	cols := report.Columns()
 	for _, c := range cols {
 		v.Columns = append(v.Columns, c.Title())
 	}
-	for i := range r.Runs {
-		run := &r.Runs[i]
-		row := runRow{Backend: run.Backend.ID, Load: report.LoadKey(run), Status: run.Status()}
+	seen := map[string]bool{}
+	for _, rr := range report.Rows(r) {
+		run := rr.Run
+		row := runRow{Rank: rr.Rank, Backend: run.Backend.ID, Workload: report.WorkloadOf(run), Load: report.LoadOf(run),
+			Status: run.Status(), SLO: run.SLOVerdict()}
+		if row.SLO == "" {
+			row.SLO = "-"
+		}
 		for _, c := range cols {
 			val, ok := c.Value(run)
 			s := "-"
@@ -128,7 +141,10 @@ func reportOf(name string, r *report.Report) reportView {
 			if c.Assumption {
 				n += " — assumption"
 			}
-			v.Notes = append(v.Notes, n)
+			if !seen[n] { // a sweep's runs share one price: one note
+				seen[n] = true
+				v.Notes = append(v.Notes, n)
+			}
 		}
 	}
 	// Failed and invalid runs are named in the table and, with why, in the
