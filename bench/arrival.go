@@ -23,6 +23,8 @@ const (
 	// 1/rate, as vLLM's benchmark does: shape 1 is Poisson, below 1 burstier,
 	// above 1 more regular.
 	GammaGaps
+	// TraceTimes takes each request's time from a trace (Replay).
+	TraceTimes
 )
 
 func (p Process) String() string {
@@ -37,6 +39,8 @@ func (p Process) String() string {
 		return "exponential"
 	case GammaGaps:
 		return "gamma"
+	case TraceTimes:
+		return "trace"
 	}
 	return "unknown"
 }
@@ -70,6 +74,13 @@ type Arrivals struct {
 	period float64 // Uniform: the whole plan's gap in ns
 	rng    *rand.Rand
 	src    rand.PCG
+
+	// With a trace: the stream, the speedup, and the lengths of the last
+	// arrival (Lengths below).
+	trace   *traceStream
+	speedup float64
+	in, out int
+	hash    []uint64
 }
 
 // NewArrivals returns the arrival plan of c's (single-point) scenario for c's
@@ -100,7 +111,22 @@ func NewArrivals(c *Config) *Arrivals {
 	// A stream per (seed, shard): PCG's two words keep shards independent.
 	a.src.Seed(c.Seed, splitmix(uint64(sh.Index)+0x5ca1ab1e))
 	a.rng = rand.New(&a.src)
+	a.trace, a.speedup = c.stream, c.Speedup
+	if a.speedup <= 0 {
+		a.speedup = 1
+	}
+	if a.proc == TraceTimes {
+		a.rate = 0 // learnt as the trace is read
+	}
 	return a
+}
+
+// Lengths are the prompt and completion lengths of the last arrival, and
+// its prefix blocks' hash ids, when the plan has a trace; ok is false
+// without one (Lengths.Draw gives them then). hash is reused by the next
+// call to Next.
+func (a *Arrivals) Lengths() (in, out int, hash []uint64, ok bool) {
+	return a.in, a.out, a.hash, a.trace != nil
 }
 
 // Rate is this shard's arrival rate per second (0 for ASAP and Burst).
@@ -125,6 +151,14 @@ func (a *Arrivals) Next() (seq uint64, at time.Duration, ok bool) {
 	if a.done || (a.limit > 0 && a.k >= a.limit) {
 		return 0, 0, false
 	}
+	if a.trace != nil {
+		return a.nextTrace()
+	}
+	return a.nextScheduled()
+}
+
+// nextScheduled is Next for the drawn processes.
+func (a *Arrivals) nextScheduled() (seq uint64, at time.Duration, ok bool) {
 	seq = uint64(a.shard.Index) + a.k*uint64(a.shard.Count)
 	switch a.proc {
 	case Uniform:

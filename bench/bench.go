@@ -151,6 +151,19 @@ func Run(ctx context.Context, b accel.Backend, c Config) (*Result, error) {
 
 // runPoint runs one single-point configuration.
 func runPoint(ctx context.Context, b accel.Backend, c Config) (*Result, error) {
+	var err error
+	if c.stream, err = openTrace(&c); err != nil {
+		return nil, err
+	}
+	res, err := runPointWith(ctx, b, c)
+	if terr := c.stream.close(); terr != nil && err == nil {
+		return nil, terr // a trace that broke mid-run measured less than it says
+	}
+	return res, err
+}
+
+// runPointWith runs one point with c's trace, if any, open.
+func runPointWith(ctx context.Context, b accel.Backend, c Config) (*Result, error) {
 	var before accel.Energy
 	em, hasEnergy := b.(accel.EnergyMeter)
 	if hasEnergy {

@@ -82,8 +82,9 @@ const (
 
 // arrival is one planned request.
 type arrival struct {
-	seq uint64
-	at  time.Duration
+	seq     uint64
+	at      time.Duration
+	in, out int32 // the trace's lengths, when the plan has one
 }
 
 // stripe is a recorder shared by the workers whose index is ≡ its own mod
@@ -172,7 +173,10 @@ func (d *dispatcher) take(buf []arrival, svc time.Duration, n int64) int {
 			d.stopped.Store(true)
 			break
 		}
-		buf[k] = arrival{seq, at}
+		buf[k] = arrival{seq: seq, at: at}
+		if in, out, _, ok := d.arr.Lengths(); ok {
+			buf[k].in, buf[k].out = int32(in), int32(out)
+		}
 		k++
 	}
 	return k
@@ -438,7 +442,11 @@ func (w *worker) one() bool {
 		return true
 	}
 	w.req.Seq = a.seq
-	w.req.InputTokens, w.req.OutputTokens = w.lengths.Draw(a.seq)
+	if w.cfg.stream != nil {
+		w.req.InputTokens, w.req.OutputTokens = int(a.in), int(a.out)
+	} else {
+		w.req.InputTokens, w.req.OutputTokens = w.lengths.Draw(a.seq)
+	}
 	w.res.Reset()
 	watched := w.watching.Load()
 	if watched {

@@ -105,6 +105,8 @@ func TestRealtimeScenariosNoop(t *testing.T) {
 			c.Rate = 1000
 			c.Duration = 50 * time.Millisecond
 			c.Requests = 20 // every probe is the same 20 requests: short at any rate
+		case Replay:
+			c.Trace = evenTrace(2000, 200*time.Microsecond)
 		}
 		res, sw, err := runAny(context.Background(), noop.Backend{}, c)
 		if err != nil {

@@ -39,7 +39,7 @@ const (
 
 // Scenarios lists the scenarios this build knows.
 func Scenarios() []Scenario {
-	return []Scenario{SingleStream, Closed, Constant, Poisson, Gamma, Offline, SweepScenario, MaxRate}
+	return []Scenario{SingleStream, Closed, Constant, Poisson, Gamma, Offline, SweepScenario, MaxRate, Replay}
 }
 
 // ParseScenario checks a scenario name; the error lists the valid ones.
@@ -57,7 +57,7 @@ func ParseScenario(s string) (Scenario, error) {
 // Open says whether the scenario issues requests on a schedule (open loop).
 func (s Scenario) Open() bool {
 	switch s {
-	case Constant, Poisson, Gamma, MaxRate:
+	case Constant, Poisson, Gamma, MaxRate, Replay:
 		return true
 	}
 	return false
@@ -165,6 +165,13 @@ type Config struct {
 	Precision string
 	Lengths   Lengths
 
+	// Trace, when set, is where requests come from: Replay's schedule and
+	// lengths, or any other scenario's lengths (see Trace). Speedup divides
+	// Replay's trace time (0: 1).
+	Trace   *Trace
+	Speedup float64
+	stream  *traceStream // this run's pass through Trace (runPoint opens it)
+
 	// Progress, when set, is called about every ProgressEvery (default 1s) of a
 	// real-time run from a monitor goroutine.
 	Progress      func(Progress)
@@ -213,6 +220,8 @@ func (c *Config) process() Process {
 		return Exponential
 	case Gamma:
 		return GammaGaps
+	case Replay:
+		return TraceTimes
 	case SweepScenario, MaxRate:
 		if c.Rate > 0 {
 			if c.Burstiness > 0 && c.Burstiness != 1 {
@@ -290,7 +299,13 @@ func (c *Config) Validate() error {
 	if c.Requests < 0 {
 		return fmt.Errorf("requests %d: want a positive count", c.Requests)
 	}
-	if c.Duration == 0 && c.Requests == 0 {
+	if c.Scenario == Replay && c.Trace == nil {
+		return fmt.Errorf("replay needs a trace: a trace workload (azure-conv, azure-code) or a trace file (--trace)")
+	}
+	if !(c.Speedup >= 0) || c.Speedup > 0 && c.Scenario != Replay {
+		return fmt.Errorf("speedup %v: want a positive factor, for --scenario replay only (0 replays as recorded)", c.Speedup)
+	}
+	if c.Duration == 0 && c.Requests == 0 && c.Scenario != Replay {
 		return fmt.Errorf("no limit: give a duration or a request count")
 	}
 	if c.Warmup < 0 {
@@ -322,6 +337,9 @@ func (c *Config) Validate() error {
 	}
 	if s := c.Shard; s.Count != 0 && (s.Count < 1 || s.Index < 0 || s.Index >= s.Count) {
 		return fmt.Errorf("shard %d/%d: want i/N with 0 <= i < N", s.Index, s.Count)
+	}
+	if c.Trace != nil {
+		return nil // the trace's lengths, checked as it is read
 	}
 	return c.Lengths.Validate()
 }

@@ -44,6 +44,8 @@ func TestVirtualScenarios(t *testing.T) {
 		case bench.MaxRate:
 			c.SLO = []bench.SLO{{Metric: "ttft", Percentile: 99, Max: 500 * time.Millisecond}}
 			c.Duration = 30 * time.Second // overloaded probes queue for the whole run
+		case bench.Replay:
+			c.Rate, c.Trace = 0, evenTrace(200, 100*ms)
 		}
 		// A series' figures are its chosen point's (Sweep.Chosen).
 		run := func() (*bench.Result, *bench.Sweep) {

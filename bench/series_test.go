@@ -22,6 +22,9 @@ func TestRunAndRunSweepTakeTheirScenarios(t *testing.T) {
 		if sc == bench.MaxRate {
 			c.Rates = nil
 		}
+		if sc == bench.Replay {
+			c.Rate, c.Trace = 0, evenTrace(4, ms)
+		}
 		_, runErr := bench.Run(context.Background(), noop.Backend{}, c)
 		_, sweepErr := bench.RunSweep(context.Background(), noop.Backend{}, c)
 		wrong, want := runErr, "bench.RunSweep"

@@ -75,7 +75,11 @@ func (d *virtualDriver) Next(now time.Duration, req *accel.Request) (time.Durati
 		at = now
 	}
 	*req = accel.Request{Seq: seq, Model: c.Model, Precision: c.Precision, Batch: 1}
-	req.InputTokens, req.OutputTokens = c.Lengths.Draw(seq)
+	if in, out, _, ok := d.arr.Lengths(); ok {
+		req.InputTokens, req.OutputTokens = in, out
+	} else {
+		req.InputTokens, req.OutputTokens = c.Lengths.Draw(seq)
+	}
 	d.outstanding++
 	d.readyAt = max(at, now)
 	if d.readyAt >= c.Warmup {
