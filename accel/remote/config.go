@@ -18,6 +18,10 @@ type API string
 const (
 	APIChat        API = "chat"        // /chat/completions with messages
 	APICompletions API = "completions" // /completions with a prompt
+	// APIResponses: /responses with input, OpenAI's Responses API (the
+	// recommended way to run gpt-oss and reasoning models): typed events,
+	// reasoning and answer text apart, usage in response.completed.
+	APIResponses API = "responses"
 )
 
 // Dialect names how a cloud wants to be spoken to.
@@ -32,6 +36,9 @@ const (
 	// (https://RES.openai.azure.com/openai/deployments/DEP?api-version=V) +
 	// /chat/completions, keeping the api-version query, and an api-key header.
 	DialectAzure Dialect = "azure"
+	// DialectAnthropic: base URL + /messages (Anthropic's Messages API),
+	// x-api-key and anthropic-version headers; its API is always messages.
+	DialectAnthropic Dialect = "anthropic"
 	// DialectAuto (or ""): detected from the URL (DetectDialect).
 	DialectAuto Dialect = "auto"
 )
@@ -52,7 +59,8 @@ type Config struct {
 	API     API     // chat (the default) or completions
 	Dialect Dialect // openai, azure, or auto or "": detected from the URL
 	Model   string
-	// APIKey is sent as Authorization: Bearer (openai) or api-key (azure). It is
+	// APIKey is sent as Authorization: Bearer (openai), api-key (azure) or
+	// x-api-key (anthropic). It is
 	// never put in Info, errors or logs; error text a server echoes it in is
 	// redacted.
 	APIKey    string
@@ -149,14 +157,21 @@ func (c *Config) Validate() error {
 		return &FieldError{Field: field, Msg: fmt.Sprintf(format, args...)}
 	}
 	switch c.API {
-	case APIChat, APICompletions:
+	case APIChat, APICompletions, APIResponses:
 	default:
-		return bad("api", "%q: want chat or completions", c.API)
+		return bad("api", "%q: want chat, completions or responses", c.API)
 	}
 	switch c.Dialect {
 	case DialectOpenAI, DialectAzure, DialectAuto, "":
+	case DialectAnthropic:
+		if c.API != APIChat && c.API != "" {
+			return bad("api", "%q: the anthropic dialect has one API, messages (leave --api out)", c.API)
+		}
 	default:
-		return bad("dialect", "%q: want openai, azure or auto", c.Dialect)
+		return bad("dialect", "%q: want openai, azure, anthropic or auto", c.Dialect)
+	}
+	if c.NoStream && (c.API == APIResponses || c.Dialect == DialectAnthropic) {
+		return bad("stream", "false: the responses API and the anthropic dialect are measured streamed only")
 	}
 	switch c.Transport {
 	case TransportAuto, TransportH1, TransportNetHTTP:
@@ -227,8 +242,9 @@ func validHeaderName(name string) bool {
 	return name != ""
 }
 
-// endpoint returns the URL requests go to: the base URL's path + /chat/completions
-// or /completions, keeping its query (Azure's api-version). A base URL with no
+// endpoint returns the URL requests go to: the base URL's path +
+// /chat/completions, /completions, /responses or (anthropic) /messages,
+// keeping its query (Azure's api-version). A base URL with no
 // path means /v1, the usual mount point.
 func (c *Config) endpoint() (string, error) {
 	u, err := url.Parse(c.URL)
@@ -242,9 +258,17 @@ func (c *Config) endpoint() (string, error) {
 	if p == "" && c.Dialect == DialectOpenAI {
 		p = "/v1"
 	}
-	if c.API == APICompletions {
+	if p == "" && c.Dialect == DialectAnthropic {
+		p = "/v1"
+	}
+	switch {
+	case c.Dialect == DialectAnthropic:
+		p += "/messages"
+	case c.API == APICompletions:
 		p += "/completions"
-	} else {
+	case c.API == APIResponses:
+		p += "/responses"
+	default:
 		p += "/chat/completions"
 	}
 	u.Path, u.RawPath = p, ""

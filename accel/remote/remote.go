@@ -44,9 +44,11 @@ import (
 	"time"
 
 	"github.com/inferbench/inferbench/accel"
+	"github.com/inferbench/inferbench/internal/anthropic"
 	"github.com/inferbench/inferbench/internal/h1"
 	"github.com/inferbench/inferbench/internal/openai"
 	"github.com/inferbench/inferbench/internal/redact"
+	"github.com/inferbench/inferbench/internal/responses"
 	"github.com/inferbench/inferbench/internal/rxtime"
 	"github.com/inferbench/inferbench/internal/sse"
 )
@@ -60,6 +62,7 @@ type Backend struct {
 	tr       *http.Transport
 	gate     *h1.Gate  // net/http's dials: none per request to a refusing endpoint (h1's pool has its own)
 	tp       transport // h1Transport or netTransport (see pickTransport)
+	wire     wire      // the requests' and streams' format
 	info     accel.Info
 	callsMu  sync.Mutex
 	calls    []*call // idle calls: a free list, not a sync.Pool, because each
@@ -136,10 +139,17 @@ func New(cfg Config) (*Backend, error) {
 	} else {
 		b.header.Set("Accept", "text/event-stream")
 	}
+	b.wire = cfg.wire()
+	if b.wire == wireAnthropic {
+		b.header.Set("Anthropic-Version", anthropic.Version)
+	}
 	if cfg.APIKey != "" {
-		if cfg.Dialect == DialectAzure {
+		switch cfg.Dialect {
+		case DialectAzure:
 			b.header.Set("api-key", cfg.APIKey)
-		} else {
+		case DialectAnthropic:
+			b.header.Set("X-Api-Key", cfg.APIKey)
+		default:
 			b.header.Set("Authorization", "Bearer "+cfg.APIKey)
 		}
 	}
@@ -352,6 +362,9 @@ type call struct {
 	sse   *sse.Reader
 	ev    sse.Event
 	chunk openai.Chunk
+	anth  anthropic.Event
+	resp2 responses.Event
+	sev   streamEvent
 	whole []byte // the non-streamed response body
 	spec  openai.RequestBody
 
@@ -415,7 +428,7 @@ func (c *call) do(parent context.Context, req *accel.Request, res *accel.Result)
 	// The prompt was built at the start of body; the JSON goes after it and is
 	// then moved down, so one buffer holds both.
 	n := len(c.spec.PromptBytes)
-	c.body = c.spec.Append(c.body[:n])
+	c.body = c.appendBody(c.body[:n], model, req.OutputTokens)
 	c.body = append(c.body[:0], c.body[n:]...)
 	c.spec.PromptBytes = nil
 
@@ -438,10 +451,14 @@ func (c *call) do(parent context.Context, req *accel.Request, res *accel.Result)
 
 	c.sse.Reset(resp.body)
 	var (
-		last     time.Time
-		chunks   int
-		usage    = -1
-		finished bool
+		last      time.Time
+		chunks    int // token-carrying events: answer and reasoning
+		text      bool
+		reasoning int // reasoning events
+		usage     = -1
+		reasonTok = -1
+		finished  bool
+		ev        = &c.sev
 	)
 	for {
 		err := c.sse.Next(&c.ev)
@@ -456,38 +473,31 @@ func (c *call) do(parent context.Context, req *accel.Request, res *accel.Result)
 			if errors.Is(err, sse.ErrLineTooLong) {
 				return accel.Errorf(accel.ClassBadPayload, "%v", err)
 			}
-			return c.classify(parent, err, accel.ClassStreamBroken, "stream ended before [DONE] after "+strconv.Itoa(chunks)+" chunks")
+			return c.classify(parent, err, accel.ClassStreamBroken, "stream ended before "+c.b.lastEvent()+" after "+strconv.Itoa(chunks)+" chunks")
 		}
-		if string(c.ev.Data) == openai.Done {
+		if err := c.parse(&c.ev, ev); err != nil {
+			return err
+		}
+		if ev.output >= 0 {
+			usage, reasonTok = ev.output, ev.reasoningTokens
+		}
+		if ev.input >= 0 {
+			res.InputTokens = ev.input
+		}
+		if ev.finish != "" {
+			res.FinishReason = ev.finish
+		}
+		finished = finished || ev.finished
+		if ev.done {
 			// Read to the end of the body so the connection goes back to the
-			// keep-alive pool; servers close the response right after [DONE].
+			// keep-alive pool; servers close the response right after it.
 			for c.sse.Next(&c.ev) == nil {
 			}
 			c.clean = true
 			break
 		}
-		if len(c.ev.Type) > 0 && string(c.ev.Type) != "message" {
-			if string(c.ev.Type) == "error" {
-				return accel.Errorf(accel.ClassHTTP5xx, "server error event: %s", c.b.redact(truncate(c.ev.Data)))
-			}
-			continue // ping and other named events carry no tokens
-		}
-		if err := openai.ParseChunk(c.ev.Data, &c.chunk); err != nil {
-			return accel.Errorf(accel.ClassBadPayload, "%v in %s", err, c.b.redact(truncate(c.ev.Data)))
-		}
-		if c.chunk.Error {
-			return accel.Errorf(accel.ClassHTTP5xx, "server error in stream: %s", c.b.redact(truncate([]byte(c.chunk.ErrorText()))))
-		}
-		if c.chunk.HasUsage {
-			usage = c.chunk.CompletionTokens
-			res.InputTokens = c.chunk.PromptTokens
-		}
-		if len(c.chunk.FinishReason) > 0 {
-			res.FinishReason = finishReason(c.chunk.FinishReason)
-		}
-		finished = finished || c.chunk.Finished
-		if c.chunk.Content+c.chunk.Reasoning == 0 {
-			continue // role-only, empty delta, finish or usage chunk
+		if ev.text+ev.reasoning == 0 {
+			continue // role-only, empty delta, finish, usage or bookkeeping event
 		}
 		// A token's time is when its bytes arrived (exchange.received):
 		// the kernel's stamp on h1, the clock on net/http.
@@ -497,6 +507,13 @@ func (c *call) do(parent context.Context, req *accel.Request, res *accel.Result)
 			c.ex.firstToken()
 		} else if res.Gaps != nil {
 			res.Gaps.RecordGap(now.Sub(last))
+		}
+		if ev.text > 0 && !text {
+			text = true
+			res.TTFO = now.Sub(start)
+		}
+		if ev.text == 0 {
+			reasoning++
 		}
 		last = now
 		chunks++
@@ -509,15 +526,34 @@ func (c *call) do(parent context.Context, req *accel.Request, res *accel.Result)
 		res.Latency = time.Since(start)
 		res.TTFT = res.Latency
 	}
+	if !text && reasoning > 0 {
+		res.TTFO = res.Latency // all reasoning, no answer: the answer never began
+	}
 	if usage >= 0 {
 		res.OutputTokens, res.Counted = usage, accel.CountedUsage
 	} else {
 		res.OutputTokens, res.Counted = chunks, accel.CountedChunks
 	}
+	res.ReasoningTokens = reasoning
+	if usage >= 0 && reasonTok >= 0 {
+		res.ReasoningTokens = reasonTok
+	}
 	// Several tokens in fewer than two text chunks: their times are unknown,
 	// not equal, so they give no TPOT.
 	res.NoTokenTimes = res.OutputTokens > 1 && chunks < 2
 	return nil
+}
+
+// lastEvent names the event a stream of this backend's wire format ends
+// with, for the error when it ends before it.
+func (b *Backend) lastEvent() string {
+	switch b.wire {
+	case wireAnthropic:
+		return "message_stop"
+	case wireResponses:
+		return "response.completed"
+	}
+	return "[DONE]"
 }
 
 // readWhole reads a non-streamed response: latency is the time to the whole

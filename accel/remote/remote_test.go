@@ -537,8 +537,8 @@ func TestBadConfig(t *testing.T) {
 		cfg   remote.Config
 		want  string
 	}{
-		{"api", remote.Config{API: "embeddings"}, `"embeddings": want chat or completions`},
-		{"dialect", remote.Config{Dialect: "bedrock"}, `"bedrock": want openai, azure or auto`},
+		{"api", remote.Config{API: "embeddings"}, `"embeddings": want chat, completions or responses`},
+		{"dialect", remote.Config{Dialect: "vertex"}, `"vertex": want openai, azure, anthropic or auto`},
 		{"transport", remote.Config{Transport: "carrier-pigeon"}, `"carrier-pigeon": want auto, h1 or net/http`},
 		{"connect-timeout", remote.Config{ConnectTimeout: -time.Second}, `-1s: want a positive duration`},
 		{"max-conns", remote.Config{MaxConns: -1}, `-1: want a whole number of at least 1`},

@@ -122,3 +122,34 @@ func (w *Writer) AppendError(dst []byte, code, msg string) []byte {
 	dst = openai.AppendString(dst, msg)
 	return append(dst, `,"param":null}`+"\n\n"...)
 }
+
+// RequestBody is the body a client sends to /v1/responses: the prompt as
+// input and max_output_tokens.
+type RequestBody struct {
+	Model  string
+	Prompt string
+	// PromptBytes is used instead of Prompt when Prompt is empty.
+	PromptBytes []byte
+	MaxTokens   int
+	Stream      bool
+}
+
+// Append appends the JSON body to dst.
+func (r *RequestBody) Append(dst []byte) []byte {
+	dst = append(dst, `{"model":`...)
+	dst = openai.AppendString(dst, r.Model)
+	dst = append(dst, `,"input":`...)
+	if r.Prompt != "" {
+		dst = openai.AppendString(dst, r.Prompt)
+	} else {
+		dst = openai.AppendBytes(dst, r.PromptBytes)
+	}
+	if r.MaxTokens > 0 {
+		dst = append(dst, `,"max_output_tokens":`...)
+		dst = strconv.AppendInt(dst, int64(r.MaxTokens), 10)
+	}
+	if r.Stream {
+		dst = append(dst, `,"stream":true`...)
+	}
+	return append(dst, '}')
+}
