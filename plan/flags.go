@@ -76,9 +76,9 @@ func BindFlags(fs *pflag.FlagSet, p *Plan, extra func(*pflag.FlagSet)) *Flags {
 	fs.StringVar(&p.Shard, "shard", p.Shard, "run the i-th of N equal parts of the plan, e.g. 0/4 (merge the reports with inferbench merge)")
 	bindReplayFlags(fs, p)
 	r := &p.Remote
-	fs.StringVar(&r.API, "api", r.API, `endpoints: chat (/chat/completions) or completions (/completions) (default "chat")`)
-	fs.StringVar(&r.Dialect, "dialect", r.Dialect, `endpoints: openai (Bearer token), azure (api-key header, api-version URL) or auto (from the URL) (default "auto")`)
-	fs.StringVar(&r.APIKeyEnv, "api-key-env", r.APIKeyEnv, `endpoints: environment variable holding the API key (never reported) (default "OPENAI_API_KEY")`)
+	fs.StringVar(&r.API, "api", r.API, `endpoints: chat (/chat/completions), completions (/completions) or responses (/responses) (default "chat")`)
+	fs.StringVar(&r.Dialect, "dialect", r.Dialect, `endpoints: openai (Bearer token), azure (api-key header, api-version URL), anthropic (/messages, x-api-key) or auto (from the URL) (default "auto")`)
+	fs.StringVar(&r.APIKeyEnv, "api-key-env", r.APIKeyEnv, `endpoints: environment variable holding the API key (never reported) (default "OPENAI_API_KEY"; ANTHROPIC_API_KEY for anthropic)`)
 	fs.StringArrayVar(&r.Headers, "header", r.Headers, "endpoints: extra request header K=V, repeatable")
 	fs.StringVar(&r.CACert, "ca-cert", r.CACert, "endpoints: PEM file of CAs to trust for https")
 	fs.DurationVar(d(&r.ConnectTimeout), "connect-timeout", r.ConnectTimeout.Std(), "endpoints: TCP and TLS connect timeout (default "+remote.DefaultConnectTimeout.String()+")")

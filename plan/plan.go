@@ -138,11 +138,12 @@ type Judgement struct {
 
 // Remote are the settings of http(s):// backends (accel/remote.Config).
 type Remote struct {
-	API     string `json:"api,omitempty"`     // chat (default) or completions
-	Dialect string `json:"dialect,omitempty"` // openai, azure or auto (default)
+	API     string `json:"api,omitempty"`     // chat (default), completions or responses
+	Dialect string `json:"dialect,omitempty"` // openai, azure, anthropic or auto (default)
 	// APIKeyEnv names the variable holding the API key (default
 	// OPENAI_API_KEY; AZURE_OPENAI_API_KEY for the azure dialect when that
-	// one is empty). Given, it must be set; NoAPIKey sends none.
+	// one is empty; ANTHROPIC_API_KEY for anthropic). Given, it must be set;
+	// NoAPIKey sends none.
 	APIKeyEnv         string   `json:"api-key-env,omitempty"`
 	Headers           []string `json:"header,omitempty"` // NAME=VALUE
 	CACert            string   `json:"ca-cert,omitempty"`

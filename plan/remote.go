@@ -71,12 +71,17 @@ const NoAPIKey = "-"
 
 // apiKey reads the API key: from the variable given, which must then be
 // set, else from OPENAI_API_KEY, else for the azure dialect from
-// AZURE_OPENAI_API_KEY. None is no key: a local server needs none.
+// AZURE_OPENAI_API_KEY; the anthropic dialect's default is
+// ANTHROPIC_API_KEY alone (an OpenAI key is no use to it). None is no key:
+// a local server needs none.
 func apiKey(given string, dialect remote.Dialect, getenv func(string) string) (env, key string, err error) {
 	switch given {
 	case NoAPIKey:
 		return "", "", nil
 	case "":
+		if dialect == remote.DialectAnthropic {
+			return "ANTHROPIC_API_KEY", getenv("ANTHROPIC_API_KEY"), nil
+		}
 		if key = getenv("OPENAI_API_KEY"); key != "" || dialect != remote.DialectAzure {
 			return "OPENAI_API_KEY", key, nil
 		}
