@@ -87,13 +87,13 @@ func (p Plan) check() (*checked, error) {
 	if err := p.checkApplies(c.scenario); err != nil {
 		return nil, err
 	}
-	if c.workload, c.notes, err = p.lengths(wl); err != nil {
+	if c.workload, c.notes, err = p.lengths(p.traceWorkload(wl)); err != nil {
 		return nil, err
 	}
 	if p.Concurrency == 0 {
 		p.Concurrency = DefaultConcurrency
 	}
-	if p.Duration == 0 && p.Requests == 0 {
+	if p.Duration == 0 && p.Requests == 0 && c.scenario != bench.Replay { // replay: the whole trace
 		p.Duration = Duration(DefaultDuration) // a request count alone is the limit
 	}
 	if c.cfg, err = p.benchConfig(c.scenario, c.workload); err != nil {
@@ -182,6 +182,9 @@ func (p *Plan) benchConfig(sc bench.Scenario, wl fixtures.Workload) (bench.Confi
 		}
 		cfg.Shard = sh
 	}
+	if err := p.replayConfig(&cfg); err != nil {
+		return cfg, err
+	}
 	if err := cfg.Validate(); err != nil {
 		return cfg, &InputError{err}
 	}
@@ -216,6 +219,8 @@ func scenarioDoes(sc bench.Scenario) string {
 		return "runs one point per value of --rates or --concurrencies"
 	case bench.MaxRate:
 		return "searches for the highest rate that meets --slo"
+	case bench.Replay:
+		return "issues a trace's requests at its times"
 	}
 	return "issues requests its own way"
 }
@@ -248,7 +253,7 @@ func (p *Plan) checkApplies(sc bench.Scenario) error {
 		applies bool
 		instead string
 	}{
-		{[]field{{"rate", p.Rate != 0}}, sc.Open(), map[bool]string{
+		{[]field{{"rate", p.Rate != 0}}, sc.Open() && sc != bench.Replay, map[bool]string{
 			false: "a rate is for --scenario constant, poisson, gamma or max-rate",
 			true:  "a sweep takes its rates from --rates",
 		}[sc == bench.SweepScenario]},

@@ -1,9 +1,17 @@
 package plan
 
 import (
+	"io"
+	"os"
+	"path/filepath"
 	"strconv"
+	"strings"
 
 	"github.com/spf13/pflag"
+
+	"github.com/inferbench/inferbench/bench"
+	"github.com/inferbench/inferbench/fixtures"
+	"github.com/inferbench/inferbench/internal/trace"
 )
 
 // Replay is production traffic: a trace file replayed at its timestamps
@@ -40,7 +48,7 @@ type optBool struct{ p **bool }
 
 func (o optBool) String() string {
 	if o.p == nil || *o.p == nil {
-		return "true"
+		return "" // not given: the usage text names the default
 	}
 	return strconv.FormatBool(**o.p)
 }
@@ -56,3 +64,62 @@ func (o optBool) Set(s string) error {
 
 func (o optBool) Type() string     { return "bool" }
 func (o optBool) IsBoolFlag() bool { return true }
+
+// traceWorkload names the workload of a plan with --trace after the file,
+// so a report says its mix was the trace's, not the workload's.
+func (p *Plan) traceWorkload(wl fixtures.Workload) fixtures.Workload {
+	if p.Trace == "" {
+		return wl
+	}
+	return fixtures.Workload{
+		ID: "trace:" + filepath.Base(p.Trace), About: "the requests of trace " + p.Trace,
+		Model: wl.Model, Input: wl.Input, Output: wl.Output,
+	}
+}
+
+// replayConfig gives the load generator the plan's trace, from --trace or
+// a trace workload, and refuses replay fields that would be ignored.
+func (p *Plan) replayConfig(cfg *bench.Config) error {
+	if p.Speedup != 0 && cfg.Scenario != bench.Replay {
+		return inputf("--speedup does not apply to --scenario %s; it compresses a trace's time in --scenario replay", cfg.Scenario)
+	}
+	if !(p.Speedup >= 0) {
+		return inputf("--speedup %v: want a positive factor, e.g. 10 to replay an hour in six minutes", p.Speedup)
+	}
+	cfg.Speedup = p.Speedup
+	format, err := trace.ParseFormat(p.TraceFormat)
+	if err != nil {
+		return &InputError{err}
+	}
+	wl, err := fixtures.LookupWorkload(p.Workload)
+	if err != nil {
+		return &InputError{err}
+	}
+	switch {
+	case p.Trace != "":
+		if _, err := os.Stat(p.Trace); err != nil {
+			return inputf("--trace %s: %v", p.Trace, err)
+		}
+		path := p.Trace
+		cfg.Trace = &bench.Trace{Name: path, Format: format, Open: func() (io.ReadCloser, error) { return os.Open(path) }}
+	case p.TraceFormat != "":
+		return inputf("--trace-format %s without --trace: the format is of a trace file", p.TraceFormat)
+	case wl.Trace != "":
+		cfg.Trace = &bench.Trace{Name: wl.ID, Format: trace.Azure, Open: wl.OpenTrace}
+	}
+	if cfg.Trace != nil && (p.InputTokens != 0 || p.OutputTokens != nil) {
+		return inputf("--input-tokens and --output-tokens do not apply to a trace (%s): it gives every request's lengths", cfg.Trace.Name)
+	}
+	if cfg.Scenario == bench.Replay && cfg.Trace == nil {
+		return inputf("--scenario replay needs a trace: --workload azure-conv or azure-code, or --trace FILE (valid formats: %s)", strings.Join(formatNames(), ", "))
+	}
+	return nil
+}
+
+func formatNames() []string {
+	var s []string
+	for _, f := range trace.Formats() {
+		s = append(s, string(f))
+	}
+	return s
+}
