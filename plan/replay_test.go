@@ -136,3 +136,24 @@ func TestReplayRefusals(t *testing.T) {
 		}
 	}
 }
+
+// The replay suite is azure-conv replayed whole on several profiles, and
+// every job is a valid plan.
+func TestReplaySuite(t *testing.T) {
+	t.Parallel()
+	s, err := plan.LookupSuite("replay")
+	if err != nil {
+		t.Fatal(err)
+	}
+	jobs, err := s.Jobs(nil)
+	if err != nil || len(jobs) != 1 {
+		t.Fatalf("replay: %d jobs, %v; want 1", len(jobs), err)
+	}
+	p := jobs[0].Plan
+	if p.Workload != "azure-conv" || p.Scenario != "replay" || len(p.Backends) < 3 || p.Duration != 0 || p.Requests != 0 {
+		t.Errorf("job %+v: want azure-conv replayed whole on at least 3 backends", p)
+	}
+	if err := p.Validate(); err != nil {
+		t.Error(err)
+	}
+}
