@@ -38,10 +38,11 @@ func runCmd(ctx context.Context, e *env, args []string) error {
 	p := plan.Plan{Seed: 1}
 	p.Workload, p.Scenario = fixtures.DefaultWorkload, string(bench.Closed)
 	fs := cli.NewFlags(e.stdout, e.stderr, "run", "[flags]", runExamples)
-	out, format := "inferbench-report.json", "text"
+	out, format, progress := "inferbench-report.json", "text", "auto"
 	pf := plan.BindFlags(fs, &p, func(fs *pflag.FlagSet) {
 		fs.StringVarP(&out, "output", "o", out, "write the JSON report here")
 		fs.StringVar(&format, "format", format, "what to print on stdout: text or json")
+		fs.StringVar(&progress, "progress", progress, cli.ProgressUsage)
 	})
 	if err := cli.Parse(fs, args); err != nil {
 		return err
@@ -58,7 +59,7 @@ func runCmd(ctx context.Context, e *env, args []string) error {
 	if err := cli.CheckFormat(format, "text", "json"); err != nil {
 		return err
 	}
-	o, err := execOptions(e)
+	o, err := execOptions(e, progress, runTotal(p))
 	if err != nil {
 		return err
 	}
@@ -90,24 +91,43 @@ func runCmd(ctx context.Context, e *env, args []string) error {
 }
 
 // execOptions are an execution's ties to this invocation: its streams,
-// environment and secrets, the machine's fingerprint, and the report's
-// creation time from SOURCE_DATE_EPOCH (reproducible-builds.org: when set,
-// two runs of a simulated plan with one seed write byte-identical reports).
-func execOptions(e *env) (plan.Options, error) {
+// environment and secrets, the progress line (--progress; total is how long
+// each run lasts, 0 where unknown), the machine's fingerprint, and the
+// report's creation time from SOURCE_DATE_EPOCH (reproducible-builds.org:
+// when set, two runs of a simulated plan with one seed write byte-identical
+// reports).
+func execOptions(e *env, progress string, total time.Duration) (plan.Options, error) {
 	fp := machineFingerprint()
 	o := plan.Options{
 		Version: version, Log: e.stderr, Getenv: e.getenv, Secret: func(s string) { e.secrets.Add(s) },
 		Fingerprint: &fp,
 	}
-	if status := cli.StatusLine(e.stderr); status != nil {
+	pr, err := cli.NewProgress(e.stderr, progress, nil)
+	if err != nil {
+		return o, err
+	}
+	if pr != nil {
 		o.Progress = func(p bench.Progress) {
-			status(fmt.Sprintf("%8v  %10d req  %10.0f req/s  p99 %v", p.Elapsed.Round(time.Second), p.Requests, p.Rate, p.P99.Round(time.Microsecond)))
+			pr.Update(cli.ProgressState{Elapsed: p.Elapsed, Total: total, Requests: p.Requests, Rate: p.Rate, P99: p.P99})
 		}
-		o.ProgressEnd = func() { status("") }
+		o.ProgressEnd = pr.End
 	}
 	t, err := cli.SourceDate(e.getenv)
 	o.Created = t
 	return o, err
+}
+
+// runTotal is how long each of a plan's runs lasts, warm-up included, for
+// the progress line: 0 when a request count alone ends it.
+func runTotal(p plan.Plan) time.Duration {
+	d := p.Duration.Std()
+	if d == 0 && p.Requests == 0 {
+		d = plan.DefaultDuration
+	}
+	if d == 0 {
+		return 0
+	}
+	return d + p.Warmup.Std()
 }
 
 // planError maps an execution's error to an exit code: the plan's own

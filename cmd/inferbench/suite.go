@@ -24,6 +24,7 @@ func suiteCmd(ctx context.Context, e *env, args []string) error {
 	backends := fs.StringArray("backend", nil, "replace the suite's backends with this spec (repeatable)")
 	out := fs.StringP("output", "o", "inferbench-suite.json", "write the combined JSON report here")
 	list := fs.Bool("list", false, "print the runs the suite would do, and stop")
+	progress := fs.String("progress", "auto", cli.ProgressUsage)
 	if err := cli.Parse(fs, args); err != nil {
 		return err
 	}
@@ -65,7 +66,7 @@ func suiteCmd(ctx context.Context, e *env, args []string) error {
 		}
 		return nil
 	}
-	o, err := execOptions(e)
+	o, err := execOptions(e, *progress, 0) // jobs differ in length: elapsed only
 	if err != nil {
 		return err
 	}

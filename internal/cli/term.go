@@ -1,27 +1,10 @@
 package cli
 
 import (
-	"fmt"
-	"io"
-	"os"
 	"strconv"
 	"strings"
 	"time"
 )
-
-// StatusLine returns a printer of one status line, rewritten in place, when
-// w is a terminal, and nil otherwise: progress is for people watching, not
-// for logs. Printing "" clears the line.
-func StatusLine(w io.Writer) func(string) {
-	f, ok := w.(*os.File)
-	if !ok {
-		return nil
-	}
-	if st, err := f.Stat(); err != nil || st.Mode()&os.ModeCharDevice == 0 {
-		return nil
-	}
-	return func(line string) { fmt.Fprint(f, "\r\033[K"+line) }
-}
 
 // SourceDate reads SOURCE_DATE_EPOCH (reproducible-builds.org): when set, it
 // is a report's creation time, so two runs of a simulated plan with one seed
