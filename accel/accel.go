@@ -58,6 +58,17 @@ type Request struct {
 	OutputTokens int
 	// Prompt, when not empty, is sent as is instead of a synthetic prompt.
 	Prompt string
+	// Prefix names the prompt's leading blocks of PrefixBlock tokens each
+	// (a trace's hash_ids, a shared-prefix group's, a session's history):
+	// requests with equal ids there have byte-identical prompts there, so a
+	// prefix cache, a server's or the simulator's, sees their reuse. The
+	// rest of the prompt is the request's own. The load generator reuses
+	// the slice after Infer returns (or the request is done in virtual time).
+	Prefix      []uint64
+	PrefixBlock int
+	// Turn is the request's turn in a multi-turn session (0: the first, or
+	// no session).
+	Turn int
 	// OnToken, when set, is called as each output token is produced, with the
 	// token's index (0-based). Serving paths (inferbench serve) stream with it; the
 	// load generator leaves it nil.
