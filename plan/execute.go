@@ -65,6 +65,15 @@ func Registry(endpoints remote.Opener, endpoint string, openLib func() (*nvml.Li
 // interrupt (ctx canceled) returns the runs done so far, marked
 // Interrupted.
 func Execute(ctx context.Context, p Plan, o Options) (*report.Report, error) {
+	return execute(ctx, p, o, Measure)
+}
+
+// measurer runs one backend's load (Measure, or a frontier's sweep).
+type measurer func(ctx context.Context, b accel.Backend, c bench.Config, workload string) (*bench.Result, []report.Run, float64, error)
+
+// execute is Execute with the backends' load run by measure: every command
+// that measures shares the rest (opening, telemetry, pricing, redaction).
+func execute(ctx context.Context, p Plan, o Options, measure measurer) (*report.Report, error) {
 	c, err := p.check()
 	if err != nil {
 		return nil, err
@@ -123,7 +132,7 @@ func Execute(ctx context.Context, p Plan, o Options) (*report.Report, error) {
 		if err := w.begin(b); err != nil {
 			return nil, err
 		}
-		res, runs, maxRate, err := Measure(ctx, b, cfg, c.workload.ID)
+		res, runs, maxRate, err := measure(ctx, b, cfg, c.workload.ID)
 		if o.ProgressEnd != nil {
 			o.ProgressEnd()
 		}
