@@ -37,7 +37,9 @@ type phaseStats struct {
 	decodeSeqsInSteps int64
 }
 
-func newEngine(dev *Device) *engine { return &engine{b: batcher{dev: dev}} }
+func newEngine(dev *Device) *engine {
+	return &engine{b: batcher{dev: dev}, energy: newMeter(dev)}
+}
 
 func (e *engine) alloc() *seq {
 	if n := len(e.free); n > 0 {
@@ -57,7 +59,7 @@ func (e *engine) idle(t time.Duration) {
 	if t <= e.now {
 		return
 	}
-	e.energy.add(e.b.dev, t-e.now, 0)
+	e.energy.idle(t - e.now)
 	e.now = t
 }
 
@@ -125,7 +127,7 @@ func (e *engine) run(ctx context.Context, d accel.Driver) error {
 func (e *engine) step() {
 	st := e.b.plan()
 	c := e.b.dev.Cost(st)
-	e.energy.add(e.b.dev, c.Time, c.Utilization)
+	e.energy.step(c)
 	e.now += c.Time
 	e.busy += c.Time
 	e.steps++

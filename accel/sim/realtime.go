@@ -73,6 +73,7 @@ func startRT(dev *Device) *rtEngine {
 		exited: make(chan struct{}),
 		epoch:  time.Now(),
 		timers: sleep.NewTimers(1),
+		meter:  newMeter(dev),
 	}
 	go e.loop()
 	return e
@@ -80,13 +81,13 @@ func startRT(dev *Device) *rtEngine {
 
 func (e *rtEngine) since() time.Duration { return time.Since(e.epoch) }
 
-// account adds energy for the device time from the last account to now, at a
-// power; idle gaps are accounted at idle power.
-func (e *rtEngine) account(now time.Duration, stepTime time.Duration, util float64) {
+// account adds energy for the device time from the last account to now: the
+// step that ended at now at its power, the gap before it at idle power.
+func (e *rtEngine) account(now time.Duration, c StepCost) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	e.meter.add(e.b.dev, now-stepTime-e.accounted, 0)
-	e.meter.add(e.b.dev, stepTime, util)
+	e.meter.idle(now - c.Time - e.accounted)
+	e.meter.step(c)
 	e.accounted = now
 }
 
@@ -96,8 +97,8 @@ func (e *rtEngine) energy() accel.Energy {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	m := e.meter
-	m.add(e.b.dev, now-e.accounted, 0) // idle since the last step
-	return accel.Energy{Joules: m.joules, Elapsed: now, PeakW: max(m.peakW, e.b.dev.Power(0))}
+	m.idle(now - e.accounted) // idle since the last step
+	return accel.Energy{Joules: m.joules, Elapsed: now, PeakW: max(m.peakW, m.idleW())}
 }
 
 func (e *rtEngine) loop() {
@@ -147,7 +148,7 @@ func (e *rtEngine) loop() {
 			return
 		}
 		e.take() // requests that came during the step join at the next
-		e.account(due, cost.Time, cost.Utilization)
+		e.account(due, cost)
 		e.b.commit(due, e)
 	}
 }
