@@ -128,7 +128,7 @@ func (r *Result) OutputTokensPerSecond() float64 {
 
 func newResult(c Config) *Result {
 	return &Result{
-		Config: c, Recorder: NewRecorder(), Valid: true,
+		Config: c, Recorder: NewRecorder().withTurns(c.Sessions.Turns), Valid: true,
 		ErrorsByClass: map[accel.ErrClass]int64{}, ErrorExamples: map[accel.ErrClass]string{},
 	}
 }
@@ -275,6 +275,9 @@ func (t *tally) add(rec *Recorder, req *accel.Request, res *accel.Result, err er
 	rec.record(rec.Latency, latency)
 	if !res.NoTTFT {
 		rec.record(rec.TTFT, ttft)
+		if req.Turn < len(rec.TurnTTFT) {
+			rec.record(rec.TurnTTFT[req.Turn], ttft)
+		}
 	}
 	// An answer that came whole has no per-token time: recording 0 would read
 	// as a 1 ns TPOT (the histogram's floor), a number nobody measured.

@@ -84,7 +84,9 @@ const (
 type arrival struct {
 	seq     uint64
 	at      time.Duration
-	in, out int32 // the trace's lengths, when the plan has one
+	in, out int32    // the trace's lengths, when the plan has one
+	hash    []uint64 // the trace's prefix block ids (the slot's own copy)
+	turn    int32    // sessions: the turn (0 for a session's start)
 }
 
 // stripe is a recorder shared by the workers whose index is ≡ its own mod
@@ -173,9 +175,10 @@ func (d *dispatcher) take(buf []arrival, svc time.Duration, n int64) int {
 			d.stopped.Store(true)
 			break
 		}
-		buf[k] = arrival{seq: seq, at: at}
-		if in, out, _, ok := d.arr.Lengths(); ok {
+		buf[k] = arrival{seq: seq, at: at, hash: buf[k].hash[:0]}
+		if in, out, hash, ok := d.arr.Lengths(); ok {
 			buf[k].in, buf[k].out = int32(in), int32(out)
+			buf[k].hash = append(buf[k].hash, hash...)
 		}
 		k++
 	}
@@ -353,6 +356,10 @@ type worker struct {
 	sleeper  *sleep.Sleeper
 
 	cfg      *Config
+	next     arrival // a session's next turn, when hasNext
+	hasNext  bool
+	until    time.Duration // sessions: no turn at or after (0: none)
+	prefix   []uint64      // the request's prefix ids, reused
 	failFast bool          // the fail-fast rule is on
 	backoff  time.Duration // closed loop: its latest pause after connect failures (0: none)
 }
@@ -366,6 +373,9 @@ func (w *worker) init(r *runner, s *stripe) {
 	}
 	if !w.open && c.Duration > 0 {
 		w.deadline = c.Warmup + c.Duration
+	}
+	if c.Duration > 0 {
+		w.until = c.Warmup + c.Duration
 	}
 	w.req = accel.Request{Model: c.Model, Precision: c.Precision, Batch: 1}
 	w.res.Gaps = s
@@ -404,13 +414,22 @@ func (w *worker) wait(at time.Duration) (time.Duration, bool) {
 // one sends one request and records it; false when the worker is done. It
 // allocates nothing.
 func (w *worker) one() bool {
-	if w.i == w.n && !w.refill() {
-		return false
+	var a arrival
+	turn := w.hasNext // a session's next turn: sent at its time, in any loop
+	if turn {
+		a, w.hasNext = w.next, false
+		if w.until > 0 && a.at >= w.until {
+			return true // issuing has stopped: the session ends here
+		}
+	} else {
+		if w.i == w.n && !w.refill() {
+			return false
+		}
+		a = w.buf[w.i]
+		w.i++
 	}
-	a := w.buf[w.i]
-	w.i++
 	var sent time.Duration
-	if w.open {
+	if w.open || turn {
 		var ok bool
 		if sent, ok = w.wait(a.at); !ok {
 			w.halted, w.i = true, w.n // stopped while waiting: send nothing more
@@ -442,10 +461,26 @@ func (w *worker) one() bool {
 		return true
 	}
 	w.req.Seq = a.seq
-	if w.cfg.stream != nil {
+	c := w.cfg
+	switch {
+	case c.Sessions.Turns > 0:
+		in := int(a.in)
+		if a.turn == 0 {
+			in = c.firstTurn(a.seq)
+		}
+		c.turnOf(&w.req, a.seq, int(a.turn), in, w.prefix[:0])
+		w.prefix = w.req.Prefix
+	case c.stream != nil:
 		w.req.InputTokens, w.req.OutputTokens = int(a.in), int(a.out)
-	} else {
+		if len(a.hash) > 0 {
+			w.req.Prefix, w.req.PrefixBlock = a.hash, w.d.arr.block()
+		}
+	default:
 		w.req.InputTokens, w.req.OutputTokens = w.lengths.Draw(a.seq)
+		if c.SharedPrefix.Groups > 0 {
+			c.sharedPrefix(&w.req, a.seq, w.prefix[:0])
+			w.prefix = w.req.Prefix
+		}
 	}
 	w.res.Reset()
 	watched := w.watching.Load()
@@ -486,6 +521,12 @@ func (w *worker) one() bool {
 	cls := w.res.Class
 	if cls == accel.ClassNone && err != nil {
 		cls = accel.ClassOf(err)
+	}
+	if c.Sessions.Turns > 0 && cls == accel.ClassNone && w.req.Turn+1 < c.Sessions.Turns {
+		// The session goes on: its next turn is this worker's next send.
+		w.next = arrival{seq: a.seq, turn: int32(w.req.Turn + 1), at: end + c.Sessions.Think,
+			in: int32(w.req.InputTokens + w.res.OutputTokens + c.Sessions.TurnTokens)}
+		w.hasNext = true
 	}
 	if w.failFast && a.at >= w.warm && (cls != accel.ClassNone || w.d.streaking.Load()) {
 		// A request that ends past a closed loop's deadline ends nothing early.
@@ -602,7 +643,7 @@ func runRealtime(ctx context.Context, b accel.Backend, c *Config) *Result {
 	}
 	r.stripes = make([]stripe, max(1, min(n, runtime.GOMAXPROCS(0))))
 	for i := range r.stripes {
-		r.stripes[i].rec = NewRecorder()
+		r.stripes[i].rec = NewRecorder().withTurns(c.Sessions.Turns)
 	}
 	// Auto-sized open loops are watched from the first call (see watch).
 	r.watching.Store(r.open && c.Workers == 0)

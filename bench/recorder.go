@@ -27,6 +27,8 @@ type Recorder struct {
 	TTFT    *hdrhistogram.Histogram
 	TPOT    *hdrhistogram.Histogram // (latency − TTFT) / (tokens − 1), per request
 	ITL     *hdrhistogram.Histogram // every inter-token gap
+	// TurnTTFT is TTFT by a session's turn index (Sessions; nil without).
+	TurnTTFT []*hdrhistogram.Histogram
 
 	Clamped int64 // values outside the histogram bounds, recorded at the bound
 }
@@ -66,6 +68,11 @@ func (r *Recorder) Merge(o *Recorder) {
 	r.TTFT.Merge(o.TTFT)
 	r.TPOT.Merge(o.TPOT)
 	r.ITL.Merge(o.ITL)
+	for i, h := range o.TurnTTFT {
+		if i < len(r.TurnTTFT) {
+			r.TurnTTFT[i].Merge(h)
+		}
+	}
 	r.Clamped += o.Clamped
 }
 
@@ -77,5 +84,8 @@ func (r *Recorder) reset() {
 	r.TTFT.Reset()
 	r.TPOT.Reset()
 	r.ITL.Reset()
+	for _, h := range r.TurnTTFT {
+		h.Reset()
+	}
 	r.Clamped = 0
 }

@@ -138,3 +138,6 @@ func (a *Arrivals) nextTrace() (seq uint64, at time.Duration, ok bool) {
 	a.k++
 	return seq, at, true
 }
+
+// block is the trace's prefix block in tokens.
+func (a *Arrivals) block() int { return trace.BlockTokens }

@@ -171,6 +171,9 @@ type Config struct {
 	Trace   *Trace
 	Speedup float64
 	stream  *traceStream // this run's pass through Trace (runPoint opens it)
+	// Sessions and SharedPrefix shape the requests (see each).
+	Sessions     Sessions
+	SharedPrefix SharedPrefix
 
 	// Progress, when set, is called about every ProgressEvery (default 1s) of a
 	// real-time run from a monitor goroutine.
@@ -337,6 +340,18 @@ func (c *Config) Validate() error {
 	}
 	if s := c.Shard; s.Count != 0 && (s.Count < 1 || s.Index < 0 || s.Index >= s.Count) {
 		return fmt.Errorf("shard %d/%d: want i/N with 0 <= i < N", s.Index, s.Count)
+	}
+	if err := c.Sessions.validate(); err != nil {
+		return err
+	}
+	if err := c.SharedPrefix.validate(); err != nil {
+		return err
+	}
+	if c.Trace != nil && (c.Sessions.Turns > 0 || c.SharedPrefix.Groups > 0) {
+		return fmt.Errorf("a trace gives its own requests: no sessions or shared prefix over it")
+	}
+	if c.Sessions.Turns > 0 && c.SharedPrefix.Groups > 0 {
+		return fmt.Errorf("sessions or a shared prefix, not both")
 	}
 	if c.Trace != nil {
 		return nil // the trace's lengths, checked as it is read

@@ -46,6 +46,21 @@ type virtualDriver struct {
 	live    int64         // issued for warm-up's end or later, not done
 	lastNow time.Duration // the latest clock the engine showed
 	readyAt time.Duration // the latest request's arrival time
+
+	sess *sessionDriver // with Config.Sessions
+	// spare are prefix id buffers of requests done: a request in flight
+	// keeps its own until Done, so an engine may read it at admission.
+	spare [][]uint64
+}
+
+// prefixBuf is an empty buffer for a request's prefix ids.
+func (d *virtualDriver) prefixBuf() []uint64 {
+	if n := len(d.spare); n > 0 {
+		b := d.spare[n-1]
+		d.spare = d.spare[:n-1]
+		return b[:0]
+	}
+	return nil
 }
 
 var (
@@ -58,6 +73,9 @@ func (d *virtualDriver) Next(now time.Duration, req *accel.Request) (time.Durati
 	d.lastNow = max(d.lastNow, now)
 	if d.stopped != "" {
 		return 0, accel.NextEnd
+	}
+	if d.sess != nil {
+		return d.nextTurn(now, req)
 	}
 	if d.closed {
 		if c.Duration > 0 && now >= c.Warmup+c.Duration {
@@ -75,10 +93,16 @@ func (d *virtualDriver) Next(now time.Duration, req *accel.Request) (time.Durati
 		at = now
 	}
 	*req = accel.Request{Seq: seq, Model: c.Model, Precision: c.Precision, Batch: 1}
-	if in, out, _, ok := d.arr.Lengths(); ok {
+	if in, out, hash, ok := d.arr.Lengths(); ok {
 		req.InputTokens, req.OutputTokens = in, out
+		if len(hash) > 0 {
+			req.Prefix, req.PrefixBlock = append(d.prefixBuf(), hash...), d.arr.block()
+		}
 	} else {
 		req.InputTokens, req.OutputTokens = c.Lengths.Draw(seq)
+		if c.SharedPrefix.Groups > 0 {
+			c.sharedPrefix(req, seq, d.prefixBuf())
+		}
 	}
 	d.outstanding++
 	d.readyAt = max(at, now)
@@ -90,6 +114,13 @@ func (d *virtualDriver) Next(now time.Duration, req *accel.Request) (time.Durati
 
 func (d *virtualDriver) Done(req *accel.Request, res *accel.Result, arrived, finished time.Duration) {
 	d.outstanding--
+	if d.sess != nil {
+		d.turnDone(req, res, finished)
+	}
+	if cap(req.Prefix) > 0 {
+		d.spare = append(d.spare, req.Prefix[:0])
+		req.Prefix = nil
+	}
 	d.last = max(d.last, finished)
 	d.lastNow = max(d.lastNow, finished)
 	if arrived < d.cfg.Warmup {
@@ -168,6 +199,9 @@ func runVirtual(ctx context.Context, v accel.Virtual, c *Config) (*Result, error
 	d := &virtualDriver{
 		cfg: c, arr: NewArrivals(c), rec: res.Recorder, rule: stopRule{c},
 		closed: p == ASAP, conc: c.concurrency(),
+	}
+	if c.Sessions.Turns > 0 {
+		d.sess = &sessionDriver{}
 	}
 	if err := v.Drive(ctx, d); err != nil && ctx.Err() == nil {
 		return nil, err
