@@ -239,3 +239,108 @@ func TestEnergyCalibration(t *testing.T) {
 	}
 	t.Logf("\n%s", b.String())
 }
+
+// phaseMix is a static batch's steps in two kinds, for refitting: its prompt
+// chunks and its decode steps at the mean context, each with its count.
+type phaseMix struct {
+	steps []sim.StepCost
+	count []float64
+}
+
+func staticBatchMix(d *sim.Device, batch, in, out int) phaseMix {
+	b := batch
+	if fit := int(d.KVCapacityTokens()) / (in + out); fit >= 1 && fit < b {
+		b = fit // the engine admits no more at once
+	}
+	var m phaseMix
+	total := b * in
+	for done := 0; done < total; done += sim.MaxStepTokens {
+		c := min(sim.MaxStepTokens, total-done)
+		m.steps = append(m.steps, d.Cost(sim.Step{PrefillTokens: c, PrefillPairs: float64(c) * float64(in+1) / 2, PromptsDone: max(c/in, 1)}))
+		m.count = append(m.count, 1)
+	}
+	if out > 1 {
+		m.steps = append(m.steps, d.Cost(sim.Step{DecodeSeqs: b, DecodeCtx: float64(b) * (float64(in) + float64(out)/2)}))
+		m.count = append(m.count, float64(out-1))
+	}
+	return m
+}
+
+// avgWatts is the mix's time-weighted draw per chip.
+func (m phaseMix) avgWatts(pp *sim.PowerParams) float64 {
+	var e, t float64
+	for i, c := range m.steps {
+		e += pp.Watts(c) * c.Time.Seconds() * m.count[i]
+		t += c.Time.Seconds() * m.count[i]
+	}
+	return e / t
+}
+
+// TestPowerRefit logs the compute_w and memory_w a least-squares fit over the
+// power_fit cases gives with today's roofline (idle and wait_w as in the
+// table), beside the table's: when the roofline changes, this says what to
+// write into fixtures/power.json. It approximates each run by its prompt
+// chunks and one decode step at the mean context, so it reads a few percent
+// from a fit over whole engine runs. It fails only if no fit is near the data.
+func TestPowerRefit(t *testing.T) {
+	t.Parallel()
+	data := fixtures.CalibrationEnergy()
+	f, err := sim.ParseCalibration(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var extra struct {
+		Cases []energyCase `json:"cases"`
+	}
+	if err := json.Unmarshal(data, &extra); err != nil {
+		t.Fatal(err)
+	}
+	type point struct {
+		mix   phaseMix
+		chips float64
+		w     float64
+	}
+	var pts []point
+	profile := ""
+	for i, c := range f.Cases {
+		x := extra.Cases[i]
+		if !x.PowerFit || x.MeasuredPowerW <= 0 {
+			continue
+		}
+		if profile != "" && c.Profile != profile {
+			t.Fatalf("power_fit cases span %s and %s: fit one profile at a time", profile, c.Profile)
+		}
+		profile = c.Profile
+		d := powerDevice(t, c.Profile, c.Chips, c.Model, c.Precision)
+		pts = append(pts, point{staticBatchMix(d, c.Batch, c.InputTokens, c.OutputTokens), float64(c.Chips), x.MeasuredPowerW})
+	}
+	if len(pts) < 2 {
+		t.Fatalf("%d power_fit cases: a fit of two figures needs two", len(pts))
+	}
+	table := sim.PowerModel(mustProfile(t, profile))
+	sse := func(pp *sim.PowerParams) (s, worst float64) {
+		for _, p := range pts {
+			e := (p.chips*p.mix.avgWatts(pp) - p.w) / p.w
+			s += e * e
+			worst = max(worst, math.Abs(e))
+		}
+		return s, worst
+	}
+	best, bestSSE := table, math.Inf(1)
+	for cw := 0.0; cw <= 2*table.TDPW; cw += 5 {
+		for mw := 0.0; mw <= table.TDPW; mw += 5 {
+			pp := table
+			pp.ComputeW, pp.MemoryW = cw, mw
+			if s, _ := sse(&pp); s < bestSSE {
+				best, bestSSE = pp, s
+			}
+		}
+	}
+	_, worstTable := sse(&table)
+	_, worstFit := sse(&best)
+	t.Logf("%s over %d power_fit cases: refit compute_w %.0f, memory_w %.0f (worst %.1f%%); power.json has %.0f, %.0f (worst %.1f%% by this approximation)",
+		profile, len(pts), best.ComputeW, best.MemoryW, 100*worstFit, table.ComputeW, table.MemoryW, 100*worstTable)
+	if worstFit > 0.15 {
+		t.Errorf("no compute_w, memory_w brings every fitted case within 15%% (best %.1f%%): the model's shape does not fit the data", 100*worstFit)
+	}
+}
