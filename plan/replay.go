@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/spf13/pflag"
 
@@ -107,6 +108,11 @@ func (p *Plan) replayConfig(cfg *bench.Config) error {
 	case wl.Trace != "":
 		cfg.Trace = &bench.Trace{Name: wl.ID, Format: trace.Azure, Open: wl.OpenTrace}
 	}
+	if p.Trace == "" {
+		if err := shapeConfig(cfg, wl); err != nil {
+			return err
+		}
+	}
 	if cfg.Trace != nil && (p.InputTokens != 0 || p.OutputTokens != nil) {
 		return inputf("--input-tokens and --output-tokens do not apply to a trace (%s): it gives every request's lengths", cfg.Trace.Name)
 	}
@@ -122,4 +128,20 @@ func formatNames() []string {
 		s = append(s, string(f))
 	}
 	return s
+}
+
+// shapeConfig gives the load generator a workload kind's shape: shared
+// prefixes or sessions.
+func shapeConfig(cfg *bench.Config, wl fixtures.Workload) error {
+	switch wl.Kind {
+	case fixtures.SharedPrefixKind:
+		cfg.SharedPrefix = bench.SharedPrefix{Groups: wl.Groups, Tokens: wl.PrefixTokens}
+	case fixtures.SessionsKind:
+		think, err := time.ParseDuration(wl.ThinkTime)
+		if err != nil {
+			return inputf("workload %s: think_time %q: want a duration, e.g. 5s", wl.ID, wl.ThinkTime)
+		}
+		cfg.Sessions = bench.Sessions{Turns: wl.Turns, Think: think, TurnTokens: wl.TurnTokens}
+	}
+	return nil
 }

@@ -157,3 +157,30 @@ func TestReplaySuite(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// The sessions and shared-prefix workloads through Execute on the oracle in
+// virtual time: 4 sessions of 5 turns are 20 requests with a TTFT row per
+// turn; shared-prefix prompts are 1,024 tokens longer than their own.
+func TestExecuteWorkloadKinds(t *testing.T) {
+	t.Parallel()
+	rep, err := plan.Execute(context.Background(), plan.Plan{
+		Backends: []string{"oracle?ttft=20ms&tpot=1ms"}, Work: plan.Work{Workload: "sessions"},
+		Load: plan.Load{Concurrency: 2}, Limits: plan.Limits{Requests: 4},
+	}, plan.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := rep.Runs[0]; r.Counts.Requests != 20 || r.Counts.Completed != 20 {
+		t.Errorf("sessions: counts %+v, want 20 requests (4 sessions of 5 turns)", r.Counts)
+	}
+	rep, err = plan.Execute(context.Background(), plan.Plan{
+		Backends: []string{"oracle?ttft=20ms&tpot=1ms"}, Work: plan.Work{Workload: "shared-prefix"},
+		Limits: plan.Limits{Requests: 50},
+	}, plan.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := rep.Runs[0]; r.Workload.MeanInputTokens < 1024+64 {
+		t.Errorf("shared-prefix: mean prompt %v tokens, want 1,024 of prefix and the request's own", r.Workload.MeanInputTokens)
+	}
+}
