@@ -422,7 +422,7 @@ func (c *call) do(parent context.Context, req *accel.Request, res *accel.Result)
 	case len(b.cfg.Prompts) > 0:
 		c.spec.Prompt = b.cfg.Prompts[req.Seq%uint64(len(b.cfg.Prompts))]
 	default:
-		c.body = AppendSyntheticPrompt(c.body[:0], b.cfg.Seed, req.Seq, req.InputTokens)
+		c.body = appendPrompt(c.body[:0], b.cfg.Seed, req)
 		c.spec.PromptBytes = c.body
 	}
 	// The prompt was built at the start of body; the JSON goes after it and is
