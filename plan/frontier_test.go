@@ -8,6 +8,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/inferbench/inferbench/accel/oracle"
+	"github.com/inferbench/inferbench/accel/remote/server"
+	"github.com/inferbench/inferbench/internal/servertest"
 	"github.com/inferbench/inferbench/plan"
 	"github.com/inferbench/inferbench/report"
 )
@@ -85,6 +88,45 @@ func TestFrontierRefuses(t *testing.T) {
 		_, err := plan.Frontier(context.Background(), tc.p, plan.Options{})
 		if err == nil || !plan.IsInput(err) || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%+v: error %v, want bad input naming %s", tc.p.Load, err, tc.want)
+		}
+	}
+}
+
+// A frontier of a simulated backend beside an endpoint (a real-time oracle
+// behind the OpenAI server, 2 slots, 10 ms + 2 × 2 ms per request of 3
+// tokens): both curves come back, through one executor, the endpoint's in
+// real time, each user near 1000 / 2 ms = 500 tok/s (within half of it:
+// on a busy machine a late first token shortens the gap after it, and a
+// late wake-up lengthens one).
+func TestFrontierMixesSimAndEndpoint(t *testing.T) {
+	t.Parallel()
+	o, err := oracle.New(oracle.Config{TTFT: 10 * time.Millisecond, TPOT: 2 * time.Millisecond, Slots: 2, Realtime: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := servertest.Start(t, server.Config{Backend: o})
+	p := plan.Plan{Backends: []string{"sim:h100-sxm", ts.URL + "/v1"}}
+	p.InputTokens, p.OutputTokens = 8, intp(3)
+	p.Concurrencies = []int{1, 2, 4}
+	p.Duration = plan.Duration(time.Second)
+	rep, err := plan.Frontier(context.Background(), p, plan.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	curves := report.Frontier(rep)
+	if len(curves) != 2 {
+		t.Fatalf("%d curves, want sim's and the endpoint's: %+v", len(curves), curves)
+	}
+	for _, c := range curves {
+		if len(c.Points) < 2 {
+			t.Errorf("%s: %d points, want at least c=1 and c=2", c.Backend, len(c.Points))
+		}
+		if strings.HasPrefix(c.Backend, "http") {
+			for _, pt := range c.Points {
+				if pt.PerUser > 500*1.5 || pt.PerUser < 500*0.5 {
+					t.Errorf("endpoint %s: %.4g tok/s per user, want about 500", pt.Load, pt.PerUser)
+				}
+			}
 		}
 	}
 }

@@ -77,6 +77,7 @@ func commands() []command {
 		{"report", "render a saved report: text, markdown, json, csv, gobench (benchstat), html", reportCmd},
 		{"plot", "plot reports: latency CDF, throughput vs p99 across a sweep, telemetry (PNG or SVG)", plotCmd},
 		{"merge", "merge shard reports into one: histograms add exactly, counts and rates add", mergeCmd},
+		{"frontier", "sweep concurrency per backend: output tok/s per chip against tok/s per user, $/1M tok, J/tok", frontierCmd},
 	}
 	sort.SliceStable(cs, func(i, j int) bool { return cs[i].name < cs[j].name })
 	return cs
