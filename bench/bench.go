@@ -32,6 +32,9 @@ type Result struct {
 	Config  Config
 	Virtual bool // served in virtual time
 	*Recorder
+	// PrefixCache is what the backend's prefix cache served during the
+	// run, and held at its end (nil: it keeps none, or it was off).
+	PrefixCache *accel.PrefixCacheStats
 
 	Requests      int64 // issued after warm-up (dropped sends included)
 	Completed     int64 // finished without error
@@ -128,7 +131,7 @@ func (r *Result) OutputTokensPerSecond() float64 {
 
 func newResult(c Config) *Result {
 	return &Result{
-		Config: c, Recorder: NewRecorder().withTurns(c.Sessions.Turns), Valid: true,
+		Config: c, Recorder: NewRecorder().forConfig(&c), Valid: true,
 		ErrorsByClass: map[accel.ErrClass]int64{}, ErrorExamples: map[accel.ErrClass]string{},
 	}
 }
@@ -169,6 +172,11 @@ func runPointWith(ctx context.Context, b accel.Backend, c Config) (*Result, erro
 	if hasEnergy {
 		before = em.Energy()
 	}
+	pc, _ := b.(accel.PrefixCacher)
+	var pcBefore accel.PrefixCacheStats
+	if pc != nil {
+		pcBefore, _ = pc.PrefixCache()
+	}
 	var res *Result
 	if v, ok := accel.AsVirtual(b); ok {
 		r, err := runVirtual(ctx, v, &c)
@@ -183,6 +191,13 @@ func runPointWith(ctx context.Context, b accel.Backend, c Config) (*Result, erro
 		after := em.Energy()
 		res.HasEnergy = true
 		res.Energy = accel.Energy{Joules: after.Joules - before.Joules, Elapsed: after.Elapsed - before.Elapsed, PeakW: after.PeakW}
+	}
+	if pc != nil {
+		if after, ok := pc.PrefixCache(); ok {
+			after.InputTokens -= pcBefore.InputTokens
+			after.HitTokens -= pcBefore.HitTokens
+			res.PrefixCache = &after
+		}
 	}
 	res.Interrupted = ctx.Err() != nil
 	res.judge()

@@ -515,6 +515,7 @@ func (w *worker) one() bool {
 		// Latency and TTFT count from the reference time: the schedule in an
 		// open loop (so a late send shows as latency), the send otherwise.
 		s.t.add(s.rec, &w.req, &w.res, err, end-a.at, lag+w.res.TTFT)
+		s.rec.Timeline.add(a.at, lag+w.res.TTFT, err == nil && w.res.Class == accel.ClassNone)
 	}
 	s.mu.Unlock()
 
@@ -643,7 +644,7 @@ func runRealtime(ctx context.Context, b accel.Backend, c *Config) *Result {
 	}
 	r.stripes = make([]stripe, max(1, min(n, runtime.GOMAXPROCS(0))))
 	for i := range r.stripes {
-		r.stripes[i].rec = NewRecorder().withTurns(c.Sessions.Turns)
+		r.stripes[i].rec = NewRecorder().forConfig(c)
 	}
 	// Auto-sized open loops are watched from the first call (see watch).
 	r.watching.Store(r.open && c.Workers == 0)

@@ -29,6 +29,8 @@ type Recorder struct {
 	ITL     *hdrhistogram.Histogram // every inter-token gap
 	// TurnTTFT is TTFT by a session's turn index (Sessions; nil without).
 	TurnTTFT []*hdrhistogram.Histogram
+	// Timeline is a replay's requests over time (nil for other scenarios).
+	Timeline *Timeline
 
 	Clamped int64 // values outside the histogram bounds, recorded at the bound
 }
@@ -73,6 +75,7 @@ func (r *Recorder) Merge(o *Recorder) {
 			r.TurnTTFT[i].Merge(h)
 		}
 	}
+	r.Timeline.merge(o.Timeline)
 	r.Clamped += o.Clamped
 }
 
@@ -86,6 +89,9 @@ func (r *Recorder) reset() {
 	r.ITL.Reset()
 	for _, h := range r.TurnTTFT {
 		h.Reset()
+	}
+	if r.Timeline != nil {
+		r.Timeline.Buckets, r.Timeline.Width = r.Timeline.Buckets[:0], time.Second
 	}
 	r.Clamped = 0
 }

@@ -141,3 +141,90 @@ func (a *Arrivals) nextTrace() (seq uint64, at time.Duration, ok bool) {
 
 // block is the trace's prefix block in tokens.
 func (a *Arrivals) block() int { return trace.BlockTokens }
+
+// Timeline is a replay's requests over run time (trace time after the
+// speedup), by when each was scheduled: how many, and their TTFTs. It has
+// at most timelineBuckets buckets, starting a second wide and doubling as
+// the run goes on, so a week-long trace takes the same memory as an hour.
+type Timeline struct {
+	Width   time.Duration
+	Buckets []TimeBucket
+}
+
+// TimeBucket is one stretch of a Timeline.
+type TimeBucket struct {
+	Requests  int64         // scheduled in the stretch
+	Completed int64         // of those, completed
+	TTFTSum   time.Duration // of the completed
+	TTFTMax   time.Duration
+}
+
+const timelineBuckets = 512
+
+func newTimeline() *Timeline {
+	return &Timeline{Width: time.Second, Buckets: make([]TimeBucket, 0, timelineBuckets)}
+}
+
+// add counts a request scheduled at at; ok with its TTFT when it completed.
+func (t *Timeline) add(at, ttft time.Duration, ok bool) {
+	if t == nil {
+		return
+	}
+	i := int(at / t.Width)
+	for i >= timelineBuckets {
+		t.coarsen()
+		i = int(at / t.Width)
+	}
+	for len(t.Buckets) <= i {
+		t.Buckets = append(t.Buckets, TimeBucket{})
+	}
+	b := &t.Buckets[i]
+	b.Requests++
+	if ok {
+		b.Completed++
+		b.TTFTSum += ttft
+		b.TTFTMax = max(b.TTFTMax, ttft)
+	}
+}
+
+// coarsen doubles the width, adding buckets in pairs.
+func (t *Timeline) coarsen() {
+	n := (len(t.Buckets) + 1) / 2
+	for i := range n {
+		b := t.Buckets[2*i]
+		if 2*i+1 < len(t.Buckets) {
+			b.merge(t.Buckets[2*i+1])
+		}
+		t.Buckets[i] = b
+	}
+	t.Buckets = t.Buckets[:n]
+	t.Width *= 2
+}
+
+func (b *TimeBucket) merge(o TimeBucket) {
+	b.Requests += o.Requests
+	b.Completed += o.Completed
+	b.TTFTSum += o.TTFTSum
+	b.TTFTMax = max(b.TTFTMax, o.TTFTMax)
+}
+
+// merge adds o into t (the stripes of a real-time run).
+func (t *Timeline) merge(o *Timeline) {
+	if t == nil || o == nil {
+		return
+	}
+	for t.Width < o.Width {
+		t.coarsen()
+	}
+	for i, b := range o.Buckets {
+		at := time.Duration(i) * o.Width
+		for int(at/t.Width) >= timelineBuckets {
+			t.coarsen()
+		}
+		j := int(at / t.Width)
+		for len(t.Buckets) <= j {
+			t.Buckets = append(t.Buckets, TimeBucket{})
+		}
+		t.Buckets[j].merge(b)
+	}
+}

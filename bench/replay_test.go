@@ -108,6 +108,24 @@ func TestKnownReplayVirtual(t *testing.T) {
 			for _, r := range c.want {
 				out += int64(r.out)
 			}
+			// The timeline counts each request in the second it was due.
+			var tl []int64
+			for _, r := range c.want {
+				i := int(r.at / res.Timeline.Width)
+				for len(tl) <= i {
+					tl = append(tl, 0)
+				}
+				tl[i]++
+			}
+			for i, b := range res.Timeline.Buckets {
+				if i >= len(tl) || b.Requests != tl[i] || b.Completed != b.Requests || b.TTFTMax != ms && b.Requests > 0 {
+					t.Errorf("timeline bucket %d: %+v, want %d requests of 1ms TTFT", i, b, tl)
+					break
+				}
+			}
+			if len(res.Timeline.Buckets) != len(tl) {
+				t.Errorf("timeline of %d buckets, want %d", len(res.Timeline.Buckets), len(tl))
+			}
 			if res.Requests != int64(len(c.want)) || res.Completed != res.Requests || res.OutputTokens != out {
 				t.Errorf("requests %d completed %d output tokens %d, want %d, %d, %d", res.Requests, res.Completed, res.OutputTokens, len(c.want), len(c.want), out)
 			}

@@ -214,3 +214,13 @@ func (r *Recorder) withTurns(n int) *Recorder {
 	}
 	return r
 }
+
+// forConfig gives r what c's plan records beyond the histograms: a TTFT
+// histogram per turn index, a replay's timeline.
+func (r *Recorder) forConfig(c *Config) *Recorder {
+	r.withTurns(c.Sessions.Turns)
+	if c.Scenario == Replay {
+		r.Timeline = newTimeline()
+	}
+	return r
+}

@@ -138,6 +138,7 @@ func (d *virtualDriver) Done(req *accel.Request, res *accel.Result, arrived, fin
 		d.rec.record(d.rec.Service, res.Latency)
 	}
 	d.t.add(d.rec, req, res, err, lat, ttft)
+	d.rec.Timeline.add(arrived, ttft, err == nil)
 	if c := d.cfg; c.failFastOn() {
 		switch {
 		case res.Class == accel.ClassNone:
