@@ -30,6 +30,9 @@ type Trace struct {
 	Format trace.Format
 	// Open opens the trace from its start.
 	Open func() (io.ReadCloser, error)
+	// Attribution is the credit the trace's licence asks for, carried into
+	// reports.
+	Attribution string
 }
 
 // traceStream is one run's pass through a trace.

@@ -106,7 +106,7 @@ func (p *Plan) replayConfig(cfg *bench.Config) error {
 	case p.TraceFormat != "":
 		return inputf("--trace-format %s without --trace: the format is of a trace file", p.TraceFormat)
 	case wl.Trace != "":
-		cfg.Trace = &bench.Trace{Name: wl.ID, Format: trace.Azure, Open: wl.OpenTrace}
+		cfg.Trace = &bench.Trace{Name: wl.ID, Format: trace.Azure, Open: wl.OpenTrace, Attribution: wl.Attribution}
 	}
 	if p.Trace == "" {
 		if err := shapeConfig(cfg, wl); err != nil {

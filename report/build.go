@@ -46,6 +46,7 @@ func FromBench(info accel.Info, workload string, r *bench.Result) (Run, error) {
 		run.Workload.RequestedMeanOutputTokens = float64(r.RequestedOutputTokens) / float64(r.Completed)
 	}
 	run.Warnings = append(run.Warnings, tokenWarnings(workload, r)...)
+	run.Trace, run.TTFTByTurn, run.PrefixCache = traceOf(r), turnsOf(r), prefixCacheOf(r)
 	if r.Elapsed > 0 {
 		run.Throughput.InputTokensPerS = float64(r.InputTokens) / r.Elapsed.Seconds()
 	}

@@ -87,6 +87,12 @@ type Run struct {
 	Telemetry *Telemetry `json:"telemetry,omitempty"`
 	// Cost is what the run's hardware costs to rent (see cost.go).
 	Cost *Cost `json:"cost,omitempty"`
+	// Trace, TTFTByTurn and PrefixCache are production traffic's: the
+	// trace replayed, TTFT by a session's turn, what a simulated device's
+	// prefix cache served (see replay.go).
+	Trace       *TraceRun    `json:"trace,omitempty"`
+	TTFTByTurn  []TurnTTFT   `json:"ttft_by_turn,omitempty"`
+	PrefixCache *PrefixCache `json:"prefix_cache,omitempty"`
 	// Valid is false when the numbers describe the harness rather than the
 	// backend (late or dropped sends, a full worker pool) or the run missed
 	// its floors; InvalidReasons says why.

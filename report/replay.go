@@ -1,0 +1,112 @@
+package report
+
+import (
+	"github.com/inferbench/inferbench/bench"
+)
+
+// TraceRun is the trace a run replayed (or drew its lengths from).
+type TraceRun struct {
+	// Name is the trace's file or workload; Attribution the credit its
+	// licence asks for (the Azure traces: CC-BY 4.0).
+	Name        string `json:"name"`
+	Attribution string `json:"attribution,omitempty"`
+	// Speedup is the factor trace time was divided by (replay).
+	Speedup float64 `json:"speedup,omitempty"`
+	// Timeline is the replay's requests over trace time after the speedup:
+	// one point per BucketS seconds, from the trace's first request.
+	BucketS  float64      `json:"bucket_s,omitempty"`
+	Timeline []TracePoint `json:"timeline,omitempty"`
+}
+
+// TracePoint is one stretch of a replay.
+type TracePoint struct {
+	// StartS is the stretch's start, seconds of run time.
+	StartS float64 `json:"start_s"`
+	// Requests were due in the stretch; RatePerS is that over its width.
+	Requests int64   `json:"requests"`
+	RatePerS float64 `json:"rate_per_s"`
+	// Completed of them, and their mean and largest TTFT.
+	Completed  int64   `json:"completed"`
+	TTFTMeanMs float64 `json:"ttft_mean_ms,omitempty"`
+	TTFTMaxMs  float64 `json:"ttft_max_ms,omitempty"`
+}
+
+// TurnTTFT is the TTFT of a session's turn index (0: the first).
+type TurnTTFT struct {
+	Turn     int     `json:"turn"`
+	Requests int64   `json:"requests"`
+	P50      float64 `json:"p50_ms"`
+	P90      float64 `json:"p90_ms"`
+	P99      float64 `json:"p99_ms"`
+	Mean     float64 `json:"mean_ms"`
+}
+
+// PrefixCache is what a simulated device's prefix cache served during a
+// run.
+type PrefixCache struct {
+	// HitRate is the fraction of input tokens served from the cache (their
+	// prefill skipped): HitTokens over InputTokens.
+	HitRate     float64 `json:"hit_rate"`
+	HitTokens   int64   `json:"hit_tokens"`
+	InputTokens int64   `json:"input_tokens"`
+	// Occupancy is the fraction of the cache's capacity (the device's KV
+	// capacity) its blocks held at the end of the run.
+	Occupancy      float64 `json:"occupancy"`
+	Blocks         int64   `json:"blocks"`
+	CapacityBlocks int64   `json:"capacity_blocks"`
+	BlockTokens    int     `json:"block_tokens"`
+}
+
+func traceOf(r *bench.Result) *TraceRun {
+	c := r.Config
+	if c.Trace == nil {
+		return nil
+	}
+	t := &TraceRun{Name: c.Trace.Name, Attribution: c.Trace.Attribution, Speedup: c.Speedup}
+	if tl := r.Timeline; tl != nil && len(tl.Buckets) > 0 {
+		w := tl.Width.Seconds()
+		t.BucketS = w
+		for i, b := range tl.Buckets {
+			p := TracePoint{StartS: float64(i) * w, Requests: b.Requests, RatePerS: float64(b.Requests) / w, Completed: b.Completed}
+			if b.Completed > 0 {
+				p.TTFTMeanMs = b.TTFTSum.Seconds() / float64(b.Completed) * 1e3
+				p.TTFTMaxMs = b.TTFTMax.Seconds() * 1e3
+			}
+			t.Timeline = append(t.Timeline, p)
+		}
+	}
+	return t
+}
+
+func turnsOf(r *bench.Result) []TurnTTFT {
+	if r.Recorder == nil {
+		return nil
+	}
+	var out []TurnTTFT
+	for k, h := range r.TurnTTFT {
+		if h.TotalCount() == 0 {
+			continue
+		}
+		out = append(out, TurnTTFT{
+			Turn: k, Requests: h.TotalCount(),
+			P50: float64(h.ValueAtQuantile(50)) / 1e6, P90: float64(h.ValueAtQuantile(90)) / 1e6,
+			P99: float64(h.ValueAtQuantile(99)) / 1e6, Mean: h.Mean() / 1e6,
+		})
+	}
+	return out
+}
+
+func prefixCacheOf(r *bench.Result) *PrefixCache {
+	s := r.PrefixCache
+	if s == nil {
+		return nil
+	}
+	p := &PrefixCache{HitTokens: s.HitTokens, InputTokens: s.InputTokens, Blocks: s.Blocks, CapacityBlocks: s.Capacity, BlockTokens: s.BlockTokens}
+	if s.InputTokens > 0 {
+		p.HitRate = float64(s.HitTokens) / float64(s.InputTokens)
+	}
+	if s.Capacity > 0 {
+		p.Occupancy = float64(s.Blocks) / float64(s.Capacity)
+	}
+	return p
+}
