@@ -75,7 +75,7 @@ func commands() []command {
 		{"suite", "run a suite file (backends × workloads × scenarios) into one report", suiteCmd},
 		{"compare", "compare reports (across runs or hardware); exit 3 on a significant regression", compareCmd},
 		{"report", "render a saved report: text, markdown, json, csv, gobench (benchstat), html", reportCmd},
-		{"plot", "plot reports: latency CDF, throughput vs p99 across a sweep, telemetry (PNG or SVG)", plotCmd},
+		{"plot", "plot reports: latency CDF, frontier, latency/TTFT/TPOT vs throughput across loads, telemetry (PNG or SVG)", plotCmd},
 		{"merge", "merge shard reports into one: histograms add exactly, counts and rates add", mergeCmd},
 		{"frontier", "sweep concurrency per backend: output tok/s per chip against tok/s per user, $/1M tok, J/tok", frontierCmd},
 	}

@@ -15,7 +15,8 @@ import (
 
 const plotExamples = `  inferbench plot r.json -o r.png                    # latency CDF per backend
   inferbench plot h100.json l4.json inf2.json -o cmp.svg
-  inferbench plot sweep.json -o sweep.png            # adds throughput vs p99 across the sweep's loads
+  inferbench plot sweep.json -o sweep.png            # adds the frontier and latency, TTFT, TPOT vs throughput (SLO lines)
+  inferbench plot frontier.json -o frontier.png      # tok/s per chip against tok/s per user, one curve per backend
   inferbench plot r.json --data                      # the plotted series as JSON, no image
 `
 

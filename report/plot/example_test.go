@@ -23,6 +23,9 @@ func ExampleCompute() {
 		fmt.Printf("%s: %d series\n", p.Title, len(p.Series))
 	}
 	// Output:
-	// Latency distribution (tail on a log scale): 2 series
-	// Throughput vs p99 latency across loads: 1 series
+	// Latency distribution: chat (llama-3.1-8b), 2 loads: 2 series
+	// Throughput vs interactivity frontier: chat (llama-3.1-8b), 2 loads (up and right is better): 1 series
+	// Latency p99 vs throughput across loads: chat (llama-3.1-8b), 2 loads: 1 series
+	// TTFT p99 vs throughput across loads: chat (llama-3.1-8b), 2 loads: 1 series
+	// TPOT p99 vs throughput across loads: chat (llama-3.1-8b), 2 loads: 1 series
 }

@@ -3,6 +3,7 @@ package plot_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"math"
 	"path/filepath"
 	"strings"
@@ -50,7 +51,8 @@ func TestComputeGolden(t *testing.T) {
 	for _, p := range d.Panels {
 		titles = append(titles, p.Title)
 	}
-	for _, want := range []string{"Latency distribution", "Throughput vs p99", "Power over the run: sim:l4", "Utilization over the run: sim:l4"} {
+	for _, want := range []string{"Latency distribution: chat (llama-3.1-8b), 3 loads", "Throughput vs interactivity frontier: chat (llama-3.1-8b)",
+		"Latency p99 vs throughput", "TTFT p99 vs throughput", "TPOT p99 vs throughput", "Power over the run: sim:l4", "Utilization over the run: sim:l4"} {
 		if !strings.Contains(strings.Join(titles, "|"), want) {
 			t.Errorf("panels %q lack %q", titles, want)
 		}
@@ -70,11 +72,16 @@ func TestComputeGolden(t *testing.T) {
 	if last := cdf.Series[0].Points[len(cdf.Series[0].Points)-1]; last.X > 2.1 || last.X < 2.0 {
 		t.Errorf("CDF of 120 samples reaches %v nines, want about 2.08", last.X)
 	}
-	sw := d.Panels[1]
-	if len(sw.Series) != 1 || len(sw.Series[0].Points) != 3 || sw.Series[0].Label != "sim:h100-sxm" {
-		t.Errorf("sweep panel %+v: want one backend at three loads", sw.Series)
+	fr := d.Panels[1]
+	if len(fr.Series) != 1 || len(fr.Series[0].Points) != 3 || fr.Series[0].Points[2].Label != "2 req/s" {
+		t.Errorf("frontier panel %+v: want one backend at three loads, labelled", fr.Series)
 	}
-	util := d.Panels[3]
+	for _, sw := range d.Panels[2:5] {
+		if len(sw.Series) != 1 || len(sw.Series[0].Points) != 3 || sw.Series[0].Label != "sim:h100-sxm" {
+			t.Errorf("%s: %+v: want one backend at three loads", sw.Title, sw.Series)
+		}
+	}
+	util := d.Panels[6]
 	if n := len(util.Series[0].Points); n != 3 {
 		t.Errorf("utilization points %d, want 3 (the missing reading left out)", n)
 	}
@@ -107,5 +114,84 @@ func TestRenderPNGAndSVG(t *testing.T) {
 	}
 	if err := (plot.Data{}).Render(&bytes.Buffer{}, "png"); err == nil {
 		t.Error("empty data rendered")
+	}
+}
+
+// A sweep judged by an SLO plots the SLO's percentile of its metric, with
+// the bound across the panel; the other metrics keep p99.
+func TestSweepSLOLine(t *testing.T) {
+	var runs []report.Run
+	for i, rate := range []float64{2, 4} {
+		r := reporttest.Run(reporttest.Spec{Backend: "sim:l4", N: 200, MedianMS: 100 * float64(i+1), Seed: uint64(i), Rate: rate})
+		r.Scenario.Name = "max-rate"
+		r.Scenario.SLO = []report.SLO{{Objective: "ttft-p90=15ms", Met: i == 0}}
+		runs = append(runs, r)
+	}
+	d, err := plot.Compute([]plot.Input{{Name: "mr.json", Report: reporttest.Report(runs...)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ttft *plot.Panel
+	for i := range d.Panels {
+		if strings.HasPrefix(d.Panels[i].Title, "TTFT p90 vs throughput") {
+			ttft = &d.Panels[i]
+		}
+		if strings.HasPrefix(d.Panels[i].Title, "TPOT") && len(d.Panels[i].HLines) > 0 {
+			t.Errorf("%s: an SLO line, but the SLO is on TTFT", d.Panels[i].Title)
+		}
+	}
+	if ttft == nil {
+		t.Fatalf("no TTFT p90 panel: %+v", d.Panels)
+	}
+	if len(ttft.HLines) != 1 || ttft.HLines[0].Y != 15 || ttft.HLines[0].Label != "SLO ttft-p90=15ms" {
+		t.Errorf("TTFT lines %+v, want the 15 ms bound", ttft.HLines)
+	}
+	// TTFT is a tenth of latency in reporttest: its p90 at the first rate is
+	// latency p90 / 10.
+	if got, want := ttft.Series[0].Points[0].Y, runs[0].TTFT.P90; math.Abs(got-want) > want*1e-3 {
+		t.Errorf("TTFT p90 point %v, want %v", got, want)
+	}
+}
+
+// The palette keeps 16 series apart: no two colours closer than a visible
+// step (Euclidean distance in RGB above 60), and no colour too pale on
+// white.
+func TestPaletteSixteen(t *testing.T) {
+	p := plot.Palette()
+	if len(p) < plot.MaxSeries {
+		t.Fatalf("%d colours, want %d", len(p), plot.MaxSeries)
+	}
+	for i := range p {
+		if lum := 0.2126*float64(p[i].R) + 0.7152*float64(p[i].G) + 0.0722*float64(p[i].B); lum > 215 {
+			t.Errorf("colour %d %v too pale on white (luminance %.0f)", i, p[i], lum)
+		}
+		for j := i + 1; j < len(p); j++ {
+			dr, dg, db := float64(p[i].R)-float64(p[j].R), float64(p[i].G)-float64(p[j].G), float64(p[i].B)-float64(p[j].B)
+			if d := math.Sqrt(dr*dr + dg*dg + db*db); d < 60 {
+				t.Errorf("colours %d %v and %d %v are %.0f apart", i, p[i], j, p[j], d)
+			}
+		}
+	}
+}
+
+// Sixteen backends draw sixteen colours, and one backend keeps its colour
+// from panel to panel: the SVG holds each colour once per panel it is in.
+func TestSixteenSeriesRender(t *testing.T) {
+	var runs []report.Run
+	for i := range plot.MaxSeries {
+		runs = append(runs, reporttest.Run(reporttest.Spec{Backend: fmt.Sprintf("sim:dev%02d", i), N: 50, MedianMS: float64(100 + 10*i), Seed: uint64(i)}))
+	}
+	d, err := plot.Compute([]plot.Input{{Name: "r.json", Report: reporttest.Report(runs...)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := d.Render(&buf, "svg"); err != nil {
+		t.Fatal(err)
+	}
+	for i, c := range plot.Palette() {
+		if hex := fmt.Sprintf("#%02X%02X%02X", c.R, c.G, c.B); !strings.Contains(buf.String(), hex) {
+			t.Errorf("series %d's colour %s not drawn", i, hex)
+		}
 	}
 }
