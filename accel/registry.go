@@ -71,6 +71,8 @@ type Options struct {
 	// it says so through Virtual.VirtualTime, and AsVirtual then is false.
 	Realtime bool
 	Seed     uint64 // for synthetic prompts and any randomness in the backend
+	// NoPrefixCache opens simulated devices without their prefix cache.
+	NoPrefixCache bool
 }
 
 // Opener opens the backends of one or more schemes.

@@ -330,6 +330,9 @@ func (p *Plan) checkBackendFields() error {
 	if p.Realtime && !simulated {
 		return inputf("--realtime does not apply to %s: only simulated (sim:) backends run in virtual time to begin with", which)
 	}
+	if p.PrefixCache != nil && !simulated {
+		return inputf("--prefix-cache does not apply to %s: only simulated (sim:) backends keep a prefix cache", which)
+	}
 	if p.Interval != 0 && len(p.GPUs) == 0 && !nvmlGPU {
 		return inputf("--telemetry-interval does not apply without --telemetry nvml:N or an nvml:N backend: there is no GPU to read")
 	}

@@ -59,6 +59,9 @@ type batcher struct {
 	kvUsed  float64
 	seqs    int // running sequences, counting multiplicity
 	peak    int // most running sequences seen
+
+	// cache is the device's prefix cache (prefix.go); nil: none.
+	cache *prefixCache
 }
 
 // prepare fills a seq's sizes from its request.
@@ -115,6 +118,7 @@ func (b *batcher) admit(now time.Duration, h handler) {
 		b.seqs += s.mult
 		b.peak = max(b.peak, b.seqs)
 		b.running = append(b.running, s)
+		b.cache.admit(s, cap-b.kvUsed)
 	}
 }
 
@@ -185,6 +189,7 @@ func (b *batcher) commit(now time.Duration, h handler) {
 		if s.prompt >= s.in && s.produced >= s.out {
 			b.kvUsed -= s.need
 			b.seqs -= s.mult
+			b.cache.keep(s, b.dev.kvCapacity-b.kvUsed)
 			h.finish(s, now)
 			continue
 		}

@@ -62,10 +62,10 @@ type rtEngine struct {
 // their senders block.
 const rtBuffer = 1024
 
-func startRT(dev *Device) *rtEngine {
+func startRT(dev *Device, cache *prefixCache) *rtEngine {
 	ctx, stop := context.WithCancel(context.Background())
 	e := &rtEngine{
-		b:      batcher{dev: dev},
+		b:      batcher{dev: dev, cache: cache},
 		submit: make(chan *rtCall, rtBuffer),
 		cancel: make(chan *rtCall, rtBuffer),
 		ctx:    ctx,

@@ -44,6 +44,9 @@ type Backend struct {
 	calls  sync.Pool // *rtCall, reused across Infer calls
 	// last holds the statistics of the most recent Drive.
 	last DriveStats
+	// noCache and cached: the prefix cache is off; its counts (prefix.go).
+	noCache bool
+	cached  accel.PrefixCacheStats
 }
 
 var (
@@ -65,6 +68,8 @@ type Config struct {
 	// time: VirtualTime is false, so the load generator does not drive it.
 	// Infer always runs in wall-clock time and Drive in virtual time.
 	Realtime bool
+	// NoPrefixCache opens the device without a prefix cache (prefix.go).
+	NoPrefixCache bool
 }
 
 // New opens a simulated device for a profile, model and precision; see Config.
@@ -109,7 +114,7 @@ func (c Config) New() (*Backend, error) {
 	if chips > 1 {
 		id += "?chips=" + strconv.Itoa(chips)
 	}
-	b := &Backend{dev: dev, realtime: realtime}
+	b := &Backend{dev: dev, realtime: realtime, noCache: c.NoPrefixCache}
 	b.info = accel.Info{
 		ID: id, Kind: accel.KindSimulated, Name: p.Name, Vendor: p.Vendor, Profile: p.ID,
 		Chips: chips, Precision: prec.Name,
@@ -189,6 +194,7 @@ func (b *Backend) LastDrive() DriveStats {
 // Drive serves d's requests in virtual time with continuous batching.
 func (b *Backend) Drive(ctx context.Context, d accel.Driver) error {
 	e := newEngine(b.dev)
+	e.b.cache = b.newCache()
 	err := e.run(ctx, d)
 	st := DriveStats{
 		Elapsed: e.now, Busy: e.busy, Steps: e.steps, PeakBatch: e.b.peak,
@@ -203,6 +209,7 @@ func (b *Backend) Drive(ctx context.Context, d accel.Driver) error {
 	b.energy.Elapsed += e.now
 	b.energy.PeakW = max(b.energy.PeakW, e.energy.peakW)
 	b.last = st
+	b.addCache(e.b.cache)
 	b.mu.Unlock()
 	return err
 }
@@ -233,7 +240,7 @@ func (b *Backend) Infer(ctx context.Context, req *accel.Request, res *accel.Resu
 		return accel.Errorf(accel.ClassCanceled, "request %d: simulated device %s is closed", req.Seq, b.info.ID)
 	}
 	if b.rt == nil {
-		b.rt = startRT(b.dev)
+		b.rt = startRT(b.dev, b.newCache())
 	}
 	rt := b.rt
 	b.mu.Unlock()
@@ -282,7 +289,7 @@ func (o Opener) Open(s accel.Spec, opts accel.Options) (accel.Backend, error) {
 // Config builds the Config a spec and the run's options describe, checking
 // the spec: its profile exists and its options are known (chips=N).
 func (o Opener) Config(s accel.Spec, opts accel.Options) (Config, error) {
-	c := Config{Profile: s.Target, Model: opts.Model, Precision: opts.Precision, Realtime: opts.Realtime}
+	c := Config{Profile: s.Target, Model: opts.Model, Precision: opts.Precision, Realtime: opts.Realtime, NoPrefixCache: opts.NoPrefixCache}
 	if _, err := LookupProfile(s.Target); err != nil {
 		hint := suggest.HintPrefixed(s.Target, ProfileIDs(), "sim:")
 		return c, &accel.SpecError{Spec: s.Raw, Reason: fmt.Sprintf("unknown profile %q%s", s.Target, hint), Valid: o.Targets()}
