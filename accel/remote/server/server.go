@@ -46,7 +46,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/inferbench/inferbench/accel"
+	"github.com/inferbench/inferbench/internal/anthropic"
 	"github.com/inferbench/inferbench/internal/openai"
+	"github.com/inferbench/inferbench/internal/responses"
 	"github.com/inferbench/inferbench/internal/rxtime"
 )
 
@@ -65,8 +67,12 @@ type Config struct {
 	// DefaultMaxTokens is the completion length when a request gives none (16,
 	// the OpenAI completions default, when zero).
 	DefaultMaxTokens int
-	// APIKey, when set, must come as "Authorization: Bearer KEY" or "api-key: KEY".
+	// APIKey, when set, must come as "Authorization: Bearer KEY",
+	// "api-key: KEY" or "x-api-key: KEY".
 	APIKey string
+	// Dialect is the wire format served (DialectOpenAI when empty): which
+	// routes answer, and how their streams are written.
+	Dialect string
 
 	// MaxBodyBytes bounds a request body: a longer one is answered 413
 	// without being read further (DefaultMaxBodyBytes when zero).
@@ -101,6 +107,17 @@ type Config struct {
 	DropStreamEvery int           // every Nth stream is cut half-way, without [DONE]
 }
 
+// The dialects a server speaks (Config.Dialect, `serve --dialect`).
+const (
+	// DialectOpenAI serves /v1/chat/completions, /v1/completions and Azure's
+	// deployment routes.
+	DialectOpenAI = "openai"
+	// DialectResponses serves OpenAI's Responses API, /v1/responses.
+	DialectResponses = "responses"
+	// DialectAnthropic serves Anthropic's Messages API, /v1/messages.
+	DialectAnthropic = "anthropic"
+)
+
 // The limits a zero Config field stands for.
 const (
 	// DefaultMaxBodyBytes is 1 MiB: about 200,000 words of prompt, more than
@@ -131,6 +148,8 @@ func (c *Config) Validate() error {
 	switch {
 	case c.Backend == nil:
 		return errors.New("server: no backend")
+	case c.Dialect != "" && c.Dialect != DialectOpenAI && c.Dialect != DialectResponses && c.Dialect != DialectAnthropic:
+		return fmt.Errorf("dialect %q: want %s, %s or %s", c.Dialect, DialectOpenAI, DialectResponses, DialectAnthropic)
 	case c.ErrorRate < 0 || c.ErrorRate > 1 || math.IsNaN(c.ErrorRate):
 		return fmt.Errorf("error rate %v: want a fraction from 0 to 1", c.ErrorRate)
 	case c.StallEvery < 0:
@@ -255,10 +274,17 @@ func New(cfg Config) (*Server, error) {
 		}
 	}
 
-	s.mux.HandleFunc("POST /v1/chat/completions", s.completions(true, "/v1/chat/completions"))
-	s.mux.HandleFunc("POST /v1/completions", s.completions(false, "/v1/completions"))
-	s.mux.HandleFunc("POST /openai/deployments/{deployment}/chat/completions", s.completions(true, "azure/chat/completions"))
-	s.mux.HandleFunc("POST /openai/deployments/{deployment}/completions", s.completions(false, "azure/completions"))
+	switch cfg.Dialect {
+	case DialectResponses:
+		s.mux.HandleFunc("POST /v1/responses", s.generation(formatResponses, "/v1/responses"))
+	case DialectAnthropic:
+		s.mux.HandleFunc("POST /v1/messages", s.generation(formatAnthropic, "/v1/messages"))
+	default:
+		s.mux.HandleFunc("POST /v1/chat/completions", s.completions(true, "/v1/chat/completions"))
+		s.mux.HandleFunc("POST /v1/completions", s.completions(false, "/v1/completions"))
+		s.mux.HandleFunc("POST /openai/deployments/{deployment}/chat/completions", s.completions(true, "azure/chat/completions"))
+		s.mux.HandleFunc("POST /openai/deployments/{deployment}/completions", s.completions(false, "azure/completions"))
+	}
 	s.mux.HandleFunc("GET /v1/models", s.models)
 	s.mux.HandleFunc("GET /health", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
@@ -332,10 +358,15 @@ func (s *Server) authorized(w http.ResponseWriter, r *http.Request, route string
 	if s.cfg.APIKey == "" {
 		return true
 	}
-	if r.Header.Get("Authorization") == "Bearer "+s.cfg.APIKey || r.Header.Get("api-key") == s.cfg.APIKey {
+	if r.Header.Get("Authorization") == "Bearer "+s.cfg.APIKey || r.Header.Get("api-key") == s.cfg.APIKey ||
+		r.Header.Get("x-api-key") == s.cfg.APIKey {
 		return true
 	}
-	s.fail(w, route, http.StatusUnauthorized, "invalid_request_error", "missing or incorrect API key: send Authorization: Bearer KEY or api-key: KEY")
+	typ := "invalid_request_error"
+	if route == "/v1/messages" {
+		typ = "authentication_error"
+	}
+	s.fail(w, route, http.StatusUnauthorized, typ, "missing or incorrect API key: send Authorization: Bearer KEY, api-key: KEY or x-api-key: KEY")
 	return false
 }
 
@@ -360,8 +391,24 @@ func invalid(param, format string, args ...any) *apiError {
 	return &apiError{status: http.StatusBadRequest, typ: "invalid_request_error", param: param, msg: fmt.Sprintf(format, args...)}
 }
 
-// refuse writes e as an OpenAI error body.
+// refuse writes e as an OpenAI error body (Anthropic's on its route).
 func (s *Server) refuse(w http.ResponseWriter, route string, e *apiError) {
+	if route == "/v1/messages" {
+		typ := e.typ
+		switch e.status {
+		case http.StatusNotFound:
+			typ = "not_found_error"
+		case http.StatusTooManyRequests:
+			typ = "rate_limit_error"
+		case http.StatusRequestEntityTooLarge:
+			typ = "request_too_large"
+		case http.StatusInternalServerError:
+			typ = "api_error"
+		}
+		writeJSON(w, e.status, anthropic.ErrorBody{Type: "error", Error: anthropic.ErrorDetail{Type: typ, Message: e.msg}})
+		s.requests.WithLabelValues(route, strconv.Itoa(e.status)).Inc()
+		return
+	}
 	d := openai.ErrorDetail{Message: e.msg, Type: e.typ}
 	if e.param != "" {
 		d.Param = &e.param
@@ -399,8 +446,16 @@ func arrivedAt(ctx context.Context, handlerStart time.Time) time.Time {
 	return handlerStart
 }
 
+// The wire formats a request can come in.
+const (
+	formatOpenAI    = iota // chat/completions or completions (request.chat says which)
+	formatResponses        // /v1/responses
+	formatAnthropic        // /v1/messages
+)
+
 // request is one request's parsed settings.
 type request struct {
+	format       int
 	chat         bool
 	model        string
 	promptTokens int
@@ -420,13 +475,22 @@ type request struct {
 // what is left of a refused body before it replies, and a client that
 // stopped sending would otherwise hold the connection for ever. (An
 // unsupported controller, a test's recorder, just has no deadline.)
-func (s *Server) parse(w http.ResponseWriter, r *http.Request, rc *http.ResponseController, chat bool) (request, *apiError) {
+func (s *Server) parse(w http.ResponseWriter, r *http.Request, rc *http.ResponseController, chat bool, format int) (request, *apiError) {
 	deadline := rc.SetReadDeadline(time.Now().Add(s.cfg.BodyTimeout)) == nil
 	if r.ContentLength > s.cfg.MaxBodyBytes { // refused unread
 		w.Header().Set("Connection", "close")
 		return request{}, s.tooLarge()
 	}
-	q, e := s.decode(http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes), chat, r.PathValue("deployment") != "")
+	var q request
+	var e *apiError
+	switch body := http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes); format {
+	case formatResponses:
+		q, e = s.decodeResponses(body)
+	case formatAnthropic:
+		q, e = s.decodeMessages(body)
+	default:
+		q, e = s.decode(body, chat, r.PathValue("deployment") != "")
+	}
 	switch {
 	case e == nil && deadline:
 		rc.SetReadDeadline(time.Time{})
@@ -453,16 +517,111 @@ func (s *Server) tooLarge() *apiError {
 // for a body over the limit, 408 for one too slow), naming the parameter.
 func (s *Server) decode(body io.Reader, chat, deployment bool) (request, *apiError) {
 	var in openai.Request
+	if e := s.decodeJSON(body, &in); e != nil {
+		return request{}, e
+	}
+	return s.check(&in, chat, deployment)
+}
+
+// decodeJSON reads one JSON object from body into v, and nothing after it.
+func (s *Server) decodeJSON(body io.Reader, v any) *apiError {
 	dec := json.NewDecoder(body)
-	if err := dec.Decode(&in); err != nil {
-		return request{}, s.bodyError(err)
+	if err := dec.Decode(v); err != nil {
+		return s.bodyError(err)
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		if e := s.bodyError(err); err != nil && e.status != http.StatusBadRequest {
-			return request{}, e // over the limit or too slow
+			return e // over the limit or too slow
 		}
-		return request{}, invalid("", "request body: want one JSON object and nothing after it")
+		return invalid("", "request body: want one JSON object and nothing after it")
 	}
+	return nil
+}
+
+// decodeResponses reads a /v1/responses request: input a string or
+// messages, instructions a system message, max_output_tokens the length.
+// It is checked as the same chat request would be.
+func (s *Server) decodeResponses(body io.Reader) (request, *apiError) {
+	var in responses.Request
+	if e := s.decodeJSON(body, &in); e != nil {
+		return request{}, e
+	}
+	msgs, err := responsesInput(in.Input)
+	if err != nil {
+		return request{}, invalid("input", "input: %v", err)
+	}
+	if in.Instructions != "" {
+		ins, _ := json.Marshal(in.Instructions)
+		msgs = append([]openai.Message{{Role: "system", Content: ins}}, msgs...)
+	}
+	q, e := s.check(&openai.Request{Model: in.Model, Messages: msgs, MaxTokens: in.MaxOutputTokens, Stream: in.Stream}, true, false)
+	q.format, q.usage = formatResponses, true
+	return q, e
+}
+
+// responsesInput turns a Responses API input (a string, or items with a
+// role and content: a string or input_text/output_text parts) into chat
+// messages with the same text.
+func responsesInput(raw json.RawMessage) ([]openai.Message, error) {
+	if isNull(raw) {
+		return nil, errors.New("want a string or an array of messages")
+	}
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		return []openai.Message{{Role: "user", Content: raw}}, nil
+	}
+	var items []struct {
+		Role    string          `json:"role"`
+		Content json.RawMessage `json:"content"`
+	}
+	if err := json.Unmarshal(raw, &items); err != nil {
+		return nil, errors.New("want a string or an array of messages")
+	}
+	msgs := make([]openai.Message, 0, len(items))
+	for i, it := range items {
+		content := it.Content
+		var parts []struct {
+			Type string  `json:"type"`
+			Text *string `json:"text"`
+		}
+		if json.Unmarshal(it.Content, &parts) == nil {
+			var text strings.Builder
+			for j, p := range parts {
+				if (p.Type != "input_text" && p.Type != "output_text" && p.Type != "text") || p.Text == nil {
+					return nil, fmt.Errorf("[%d].content[%d]: type %q: this server takes text parts only", i, j, p.Type)
+				}
+				text.WriteString(*p.Text)
+				text.WriteByte(' ')
+			}
+			content, _ = json.Marshal(text.String())
+		}
+		msgs = append(msgs, openai.Message{Role: it.Role, Content: content})
+	}
+	return msgs, nil
+}
+
+// decodeMessages reads a /v1/messages request: messages, system and the
+// max_tokens the Messages API requires.
+func (s *Server) decodeMessages(body io.Reader) (request, *apiError) {
+	var in anthropic.Request
+	if e := s.decodeJSON(body, &in); e != nil {
+		return request{}, e
+	}
+	if in.MaxTokens == nil {
+		return request{model: in.Model}, invalid("max_tokens", "max_tokens: Field required")
+	}
+	msgs := in.Messages
+	if !isNull(in.System) {
+		msgs = append([]openai.Message{{Role: "system", Content: in.System}}, msgs...)
+	}
+	q, e := s.check(&openai.Request{Model: in.Model, Messages: msgs, MaxTokens: in.MaxTokens, Stream: in.Stream}, true, false)
+	q.format, q.usage = formatAnthropic, true
+	return q, e
+}
+
+// check checks a decoded request for a chat or completions route; see
+// decode.
+func (s *Server) check(in *openai.Request, chat, deployment bool) (request, *apiError) {
 	q := request{chat: chat, model: in.Model, stream: in.Stream}
 	q.usage = in.StreamOptions != nil && in.StreamOptions.IncludeUsage
 	if s.cfg.Model != "" && in.Model != "" && in.Model != s.cfg.Model && !deployment {
@@ -638,15 +797,25 @@ func tokenText(i int) string {
 	return text[starts[k]:starts[k+1]]
 }
 
-// completions returns the handler for a generation route.
+// completions returns the handler for an OpenAI generation route.
 func (s *Server) completions(chat bool, route string) http.HandlerFunc {
+	return s.handler(chat, formatOpenAI, route)
+}
+
+// generation returns the handler for the Responses or Messages route.
+func (s *Server) generation(format int, route string) http.HandlerFunc {
+	return s.handler(true, format, route)
+}
+
+// handler returns the handler for a generation route.
+func (s *Server) handler(chat bool, format int, route string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		arrived := time.Now()
 		if !s.authorized(w, r, route) {
 			return
 		}
 		rc := http.NewResponseController(w)
-		q, e := s.parse(w, r, rc, chat)
+		q, e := s.parse(w, r, rc, chat, format)
 		if e != nil {
 			s.refuse(w, route, e)
 			return
@@ -750,19 +919,21 @@ func (s *Server) generate(w http.ResponseWriter, r *http.Request, rc *http.Respo
 	sn := s.streams.Add(1)
 	stall := s.cfg.StallEvery > 0 && sn%uint64(s.cfg.StallEvery) == 0
 	drop := s.cfg.DropStreamEvery > 0 && sn%uint64(s.cfg.DropStreamEvery) == 0
-	st := stream{w: w, rc: rc}
+	st := stream{w: w, rc: rc, q: q}
 	st.hdr = openai.ChunkHeader{ID: idFor(q.chat, q.seq), Object: openai.ObjectChatCompletionChunk, Created: time.Now().Unix(), Model: q.model}
 	if !q.chat {
 		st.hdr.Object = openai.ObjectTextCompletion
+	}
+	if q.format == formatResponses {
+		id := strconv.FormatUint(q.seq, 10)
+		st.rw = responses.Writer{ID: "resp_" + id, ItemID: "msg_" + id, Model: q.model, Created: st.hdr.Created}
 	}
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream; charset=utf-8")
 	h.Set("Cache-Control", "no-cache")
 	h.Set("X-Accel-Buffering", "no")
 	w.WriteHeader(http.StatusOK)
-	if q.chat {
-		st.event(func(b []byte) []byte { return st.hdr.AppendChunk(b, "assistant", "", "") })
-	}
+	st.open()
 	// Send the headers and role chunk now, as vLLM does: the client parses them
 	// while the prompt is processed, off the first token's path.
 	if st.flush() != nil {
@@ -795,8 +966,7 @@ func (s *Server) generate(w http.ResponseWriter, r *http.Request, rc *http.Respo
 				// Cut the connection mid-stream, as a crashed worker would.
 				panic(http.ErrAbortHandler)
 			}
-			tok := tokenText(sent)
-			st.event(func(b []byte) []byte { return st.hdr.AppendChunk(b, "", tok, "") })
+			st.token(tokenText(sent))
 			s.genTokens.Inc()
 		}
 		return st.flush() == nil
@@ -825,11 +995,7 @@ func (s *Server) generate(w http.ResponseWriter, r *http.Request, rc *http.Respo
 	}
 	if g.err != nil {
 		// Headers are sent: report the failure in the stream, as vLLM does.
-		st.event(func(b []byte) []byte {
-			b = append(b, `{"error":{"message":`...)
-			b = openai.AppendString(b, g.err.Error())
-			return append(b, `,"type":"server_error"}}`...)
-		})
+		st.fail(g.err.Error())
 		st.flush()
 		return
 	}
@@ -837,13 +1003,7 @@ func (s *Server) generate(w http.ResponseWriter, r *http.Request, rc *http.Respo
 	if !send(max(int(g.produced.Load()), g.res.OutputTokens)) {
 		return
 	}
-	st.event(func(b []byte) []byte { return st.hdr.AppendChunk(b, "", "", "length") })
-	if q.usage {
-		st.event(func(b []byte) []byte {
-			return st.hdr.AppendUsageChunk(b, openai.Usage{PromptTokens: q.promptTokens, CompletionTokens: sent, TotalTokens: q.promptTokens + sent})
-		})
-	}
-	st.buf = append(st.buf, "data: [DONE]\n\n"...)
+	st.close(sent)
 	st.flush()
 }
 
@@ -855,12 +1015,88 @@ func idFor(chat bool, seq uint64) string {
 	return "cmpl-" + strconv.FormatUint(seq, 10)
 }
 
-// stream batches events into one write and flush per wake-up.
+// stream batches events into one write and flush per wake-up, in the
+// request's wire format.
 type stream struct {
 	w   http.ResponseWriter
 	rc  *http.ResponseController
-	hdr openai.ChunkHeader
+	q   *request
+	hdr openai.ChunkHeader // OpenAI's chunks
+	rw  responses.Writer   // the Responses API's events
 	buf []byte
+}
+
+// open appends what a stream starts with, before the first token: the
+// role-only chunk (chat), response.created and the output item
+// (Responses), message_start and the text block (Messages).
+func (st *stream) open() {
+	switch st.q.format {
+	case formatResponses:
+		st.buf = st.rw.AppendStart(st.buf)
+	case formatAnthropic:
+		st.buf = anthropic.AppendMessageStart(st.buf, st.hdr.ID, st.q.model, st.q.promptTokens)
+		st.buf = anthropic.AppendBlockStart(st.buf, 0)
+		st.buf = anthropic.AppendPing(st.buf)
+	default:
+		if st.q.chat {
+			st.event(func(b []byte) []byte { return st.hdr.AppendChunk(b, "assistant", "", "") })
+		}
+	}
+}
+
+// token appends one token's text.
+func (st *stream) token(tok string) {
+	switch st.q.format {
+	case formatResponses:
+		st.buf = st.rw.AppendTextDelta(st.buf, tok)
+	case formatAnthropic:
+		st.buf = anthropic.AppendTextDelta(st.buf, 0, tok)
+	default:
+		st.event(func(b []byte) []byte { return st.hdr.AppendChunk(b, "", tok, "") })
+	}
+}
+
+// close appends the end of a stream of sent tokens: why it stopped, the
+// usage and the last event.
+func (st *stream) close(sent int) {
+	q := st.q
+	switch q.format {
+	case formatResponses:
+		st.buf = st.rw.AppendEnd(st.buf, sent >= q.maxTokens, responses.Usage{InputTokens: q.promptTokens, OutputTokens: sent})
+	case formatAnthropic:
+		stop := "end_turn"
+		if sent >= q.maxTokens {
+			stop = "max_tokens"
+		}
+		st.buf = anthropic.AppendBlockStop(st.buf, 0)
+		st.buf = anthropic.AppendMessageDelta(st.buf, stop, sent)
+		st.buf = anthropic.AppendMessageStop(st.buf)
+	default:
+		st.event(func(b []byte) []byte { return st.hdr.AppendChunk(b, "", "", "length") })
+		if q.usage {
+			st.event(func(b []byte) []byte {
+				return st.hdr.AppendUsageChunk(b, openai.Usage{PromptTokens: q.promptTokens, CompletionTokens: sent, TotalTokens: q.promptTokens + sent})
+			})
+		}
+		st.buf = append(st.buf, "data: [DONE]\n\n"...)
+	}
+}
+
+// fail appends a failure after the headers were sent, in the stream, as
+// vLLM does (an error event for Responses and Messages).
+func (st *stream) fail(msg string) {
+	switch st.q.format {
+	case formatResponses:
+		st.buf = st.rw.AppendError(st.buf, "server_error", msg)
+	case formatAnthropic:
+		st.buf = anthropic.AppendError(st.buf, "api_error", msg)
+	default:
+		st.event(func(b []byte) []byte {
+			b = append(b, `{"error":{"message":`...)
+			b = openai.AppendString(b, msg)
+			return append(b, `,"type":"server_error"}}`...)
+		})
+	}
 }
 
 // event appends one `data:` event whose payload f appends.
@@ -898,13 +1134,39 @@ func (s *Server) writeWhole(w http.ResponseWriter, route string, q *request, n i
 	}
 	u := openai.Usage{PromptTokens: q.promptTokens, CompletionTokens: n, TotalTokens: q.promptTokens + n}
 	s.genTokens.Add(float64(n))
-	if q.chat {
+	id := strconv.FormatUint(q.seq, 10)
+	switch {
+	case q.format == formatResponses:
+		status, incomplete := "completed", any(nil)
+		if n >= q.maxTokens {
+			status, incomplete = "incomplete", map[string]string{"reason": "max_output_tokens"}
+		}
+		writeJSON(w, http.StatusOK, map[string]any{
+			"id": "resp_" + id, "object": "response", "created_at": time.Now().Unix(), "status": status,
+			"incomplete_details": incomplete, "model": q.model,
+			"output": []any{map[string]any{"id": "msg_" + id, "type": "message", "status": "completed", "role": "assistant",
+				"content": []any{map[string]any{"type": "output_text", "text": text.String(), "annotations": []any{}}}}},
+			"usage": map[string]any{"input_tokens": q.promptTokens, "output_tokens": n, "total_tokens": q.promptTokens + n,
+				"input_tokens_details": map[string]int{"cached_tokens": 0}, "output_tokens_details": map[string]int{"reasoning_tokens": 0}},
+		})
+	case q.format == formatAnthropic:
+		stop := "end_turn"
+		if n >= q.maxTokens {
+			stop = "max_tokens"
+		}
+		writeJSON(w, http.StatusOK, map[string]any{
+			"id": idFor(true, q.seq), "type": "message", "role": "assistant", "model": q.model,
+			"content":     []any{map[string]any{"type": "text", "text": text.String()}},
+			"stop_reason": stop, "stop_sequence": nil,
+			"usage": map[string]int{"input_tokens": q.promptTokens, "output_tokens": n},
+		})
+	case q.chat:
 		writeJSON(w, http.StatusOK, openai.ChatCompletion{
 			ID: idFor(true, q.seq), Object: openai.ObjectChatCompletion, Created: time.Now().Unix(), Model: q.model,
 			Choices: []openai.ChatChoice{{Message: openai.ChatMessage{Role: "assistant", Content: text.String()}, FinishReason: "length"}},
 			Usage:   u,
 		})
-	} else {
+	default:
 		writeJSON(w, http.StatusOK, openai.Completion{
 			ID: idFor(false, q.seq), Object: openai.ObjectTextCompletion, Created: time.Now().Unix(), Model: q.model,
 			Choices: []openai.TextChoice{{Text: text.String(), FinishReason: "length"}},
