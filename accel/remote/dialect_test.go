@@ -12,6 +12,8 @@ import (
 
 	"github.com/inferbench/inferbench/accel"
 	"github.com/inferbench/inferbench/accel/remote"
+	"github.com/inferbench/inferbench/accel/remote/server"
+	"github.com/inferbench/inferbench/internal/servertest"
 )
 
 // TestDocumentedStreams: inferbench's client reads the streams the
@@ -216,5 +218,48 @@ func TestDialectErrors(t *testing.T) {
 		if err := c.Validate(); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%+v: err %v, want %q", tc.cfg, err, tc.want)
 		}
+	}
+}
+
+// TestServeDialects: the client and `inferbench serve` agree on every wire
+// format, key included: the tokens asked for come back, counted from usage,
+// with the prompt's length and the stop reason.
+func TestServeDialects(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		dialect string
+		cfg     remote.Config
+	}{
+		{server.DialectOpenAI, remote.Config{}},
+		{server.DialectResponses, remote.Config{API: remote.APIResponses}},
+		{server.DialectAnthropic, remote.Config{Dialect: remote.DialectAnthropic}},
+	} {
+		t.Run(tc.dialect, func(t *testing.T) {
+			t.Parallel()
+			ts := servertest.Start(t, server.Config{Dialect: tc.dialect, APIKey: "sk-serve-1234"})
+			tc.cfg.APIKey = "sk-serve-1234"
+			for _, tr := range transports {
+				b := open(t, ts.URL, with(tc.cfg, tr))
+				var g gaps
+				res := accel.Result{Gaps: &g}
+				req := accel.Request{Seq: 2, InputTokens: 24, OutputTokens: 16}
+				if err := b.Infer(context.Background(), &req, &res); err != nil {
+					t.Fatalf("%s: %v", tr, err)
+				}
+				if res.OutputTokens != 16 || res.Counted != accel.CountedUsage || res.InputTokens < 24 ||
+					res.FinishReason != accel.FinishLength || len(g.d) != 15 || res.TTFO != res.TTFT || res.ReasoningTokens != 0 {
+					t.Errorf("%s: %+v with %d gaps; want 16 tokens from usage, at least 24 in, length, 15 gaps, TTFO = TTFT", tr, res, len(g.d))
+				}
+			}
+			// A wrong key is http_4xx with the server's message, the key masked.
+			bad := tc.cfg
+			bad.APIKey = "sk-wrong-9876"
+			b := open(t, ts.URL, bad)
+			var res accel.Result
+			err := b.Infer(context.Background(), &accel.Request{InputTokens: 4, OutputTokens: 2}, &res)
+			if accel.ClassOf(err) != accel.ClassHTTP4xx || !strings.Contains(err.Error(), "401") || strings.Contains(err.Error(), "sk-wrong-9876") {
+				t.Errorf("wrong key: %v (class %s), want http_4xx naming 401 without the key", err, accel.ClassOf(err))
+			}
+		})
 	}
 }

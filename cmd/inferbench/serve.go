@@ -41,13 +41,14 @@ func serveCmd(ctx context.Context, e *env, args []string) error {
 	fs.IntVar(&chips, "chips", 0, "chips the model is split over (0: the fewest that hold it)")
 	fs.StringVar(&precision, "precision", "", "numeric format: fp16, bf16, fp8, int8, w4a16 (default: the profile's usual one)")
 	fs.StringVar(&addr, "addr", "127.0.0.1:8000", "listen address (loopback by default)")
+	fs.StringVar(&o.Dialect, "dialect", server.DialectOpenAI, "wire format served: openai (/v1/chat/completions, /v1/completions, Azure's routes), responses (OpenAI's /v1/responses) or anthropic (/v1/messages)")
 	fs.StringVar(&o.Batching, "batching", "isolated", "isolated: each request timed as if alone on the device (what simulate predicts); continuous: requests share one continuous-batching device, so latency rises with load")
 	fs.BoolVar(&instant, "instant", false, "answer at once, with no simulated device time: for measuring clients (hey, inferbench run) against each other")
 	fs.IntVar(&o.DefaultMaxTokens, "default-max-tokens", 16, "completion length when a request gives no max_tokens")
 	fs.Int64Var(&o.MaxBodyBytes, "max-body", server.DefaultMaxBodyBytes, "largest request body in bytes; a longer one is answered 413")
 	fs.IntVar(&o.MaxTokensCap, "max-tokens-cap", 0, fmt.Sprintf("largest max_tokens a request may ask for; above it the request is answered 400 (0: the model's context, at most %d)", server.DefaultMaxTokensCap))
 	fs.IntVar(&o.MaxStreams, "max-streams", server.DefaultMaxStreams, "requests in flight at once, streamed or not; one more is answered 429 with Retry-After")
-	fs.StringVar(&keyEnv, "api-key-env", "", "require the API key in this environment variable (Bearer or api-key header)")
+	fs.StringVar(&keyEnv, "api-key-env", "", "require the API key in this environment variable (Bearer, api-key or x-api-key header)")
 	fs.Float64Var(&o.ErrorRate, "error-rate", 0, "fault: fraction of requests answered with HTTP 500 (0 to 1)")
 	fs.IntVar(&o.StallEvery, "stall-every", 0, "fault: every Nth stream pauses before its first token (0: never)")
 	fs.DurationVar(&o.StallDuration, "stall-duration", 2*time.Second, "fault: how long a stall lasts")
@@ -115,7 +116,11 @@ func serveCmd(ctx context.Context, e *env, args []string) error {
 	}
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	fmt.Fprintf(e.stderr, "serving %s on %s (%s ×%d, %s, %s batching) at http://%s/v1\n", model, info.ID, info.Name, info.Chips, info.Precision, batching, ln.Addr())
+	dialect := "" // the openai dialect's line is as it always was: scripts read its URL
+	if o.Dialect != server.DialectOpenAI {
+		dialect = " (" + o.Dialect + " dialect)"
+	}
+	fmt.Fprintf(e.stderr, "serving %s on %s (%s ×%d, %s, %s batching) at http://%s/v1%s\n", model, info.ID, info.Name, info.Chips, info.Precision, batching, ln.Addr(), dialect)
 	return srv.Serve(ctx, ln, grace, func() {
 		fmt.Fprintf(e.stderr, "shutting down: letting requests in flight finish (up to %v)\n", grace)
 	})

@@ -28,6 +28,7 @@ const (
 // Validate's errors name each setting as serve's flag does.
 type Options struct {
 	Batching         string // BatchingIsolated or BatchingContinuous
+	Dialect          string // DialectOpenAI (or ""), DialectResponses or DialectAnthropic
 	DefaultMaxTokens int
 	MaxBodyBytes     int64
 	MaxTokensCap     int // 0: ContextTokens, at most DefaultMaxTokensCap
@@ -58,6 +59,8 @@ func (o Options) Validate() error {
 			o.DefaultMaxTokens, o.maxTokensCap(), DefaultMaxTokensCap)
 	case o.Batching != BatchingIsolated && o.Batching != BatchingContinuous:
 		return fmt.Errorf("--batching %q: want %s or %s", o.Batching, BatchingIsolated, BatchingContinuous)
+	case o.Dialect != "" && o.Dialect != DialectOpenAI && o.Dialect != DialectResponses && o.Dialect != DialectAnthropic:
+		return fmt.Errorf("--dialect %q: want %s, %s or %s", o.Dialect, DialectOpenAI, DialectResponses, DialectAnthropic)
 	}
 	return nil
 }
@@ -82,7 +85,7 @@ func (o Options) Config(backend accel.Backend) (Config, error) {
 		return Config{}, err
 	}
 	return Config{
-		Backend: backend, DefaultMaxTokens: o.DefaultMaxTokens, MaxBodyBytes: o.MaxBodyBytes, MaxTokensCap: o.maxTokensCap(),
+		Backend: backend, Dialect: o.Dialect, DefaultMaxTokens: o.DefaultMaxTokens, MaxBodyBytes: o.MaxBodyBytes, MaxTokensCap: o.maxTokensCap(),
 		MaxStreams: o.MaxStreams, ContextTokens: o.ContextTokens, ErrorRate: o.ErrorRate, StallEvery: o.StallEvery,
 		StallDuration: o.StallDuration, DropStreamEvery: o.DropStreamEvery,
 	}, nil
