@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -261,5 +262,33 @@ func TestServeDialects(t *testing.T) {
 				t.Errorf("wrong key: %v (class %s), want http_4xx naming 401 without the key", err, accel.ClassOf(err))
 			}
 		})
+	}
+}
+
+// TestWrongKeyNoRetryStorm: once the endpoint refuses the credentials, the
+// backend sends nothing more: each later request fails at once with the
+// same message (which names the key's variable, not the key), so a wrong
+// key costs one request, and the run's fail-fast rule ends it (exit 1).
+func TestWrongKeyNoRetryStorm(t *testing.T) {
+	t.Parallel()
+	var hits atomic.Int64
+	ts := handlerServer(t, func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusUnauthorized)
+		io.WriteString(w, `{"type":"error","error":{"type":"authentication_error","message":"invalid x-api-key sk-ant-wrong-5555"}}`)
+	})
+	b := open(t, ts.URL, remote.Config{Dialect: remote.DialectAnthropic, APIKey: "sk-ant-wrong-5555", APIKeyEnv: "ANTHROPIC_API_KEY"})
+	for i := range 10 {
+		var res accel.Result
+		err := b.Infer(context.Background(), &accel.Request{Seq: uint64(i), InputTokens: 4, OutputTokens: 2}, &res)
+		if accel.ClassOf(err) != accel.ClassHTTP4xx || !strings.Contains(err.Error(), "credentials refused: HTTP 401") ||
+			!strings.Contains(err.Error(), "$ANTHROPIC_API_KEY") || strings.Contains(err.Error(), "sk-ant-wrong-5555") {
+			t.Fatalf("request %d: %v (class %s)", i, err, accel.ClassOf(err))
+		}
+	}
+	if n := hits.Load(); n != 1 {
+		t.Errorf("%d requests reached the server, want 1", n)
 	}
 }

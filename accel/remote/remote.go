@@ -41,6 +41,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/inferbench/inferbench/accel"
@@ -70,6 +71,12 @@ type Backend struct {
 	// pool's silent drops would leave behind
 
 	red *redact.Redactor // masks cfg's secrets in error text; error paths only
+
+	// refused is set by the first answer that refuses the credentials (401,
+	// 403): later requests fail at once with it instead of being sent, so
+	// a wrong key costs one request per connection in flight, not a retry
+	// storm, and the load generator's fail-fast rule ends the run.
+	refused atomic.Pointer[string]
 }
 
 var _ accel.Backend = (*Backend)(nil)
@@ -432,6 +439,9 @@ func (c *call) do(parent context.Context, req *accel.Request, res *accel.Result)
 	c.body = append(c.body[:0], c.body[n:]...)
 	c.spec.PromptBytes = nil
 
+	if msg := b.refused.Load(); msg != nil {
+		return accel.Errorf(accel.ClassHTTP4xx, "%s (not sent: an earlier request's credentials were refused)", *msg)
+	}
 	start := time.Now()
 	resp, err := c.ex.send(parent, c.body, start)
 	c.resp = resp
@@ -646,6 +656,17 @@ func (c *call) statusError(resp *response) error {
 		class = accel.ClassHTTP5xx
 	case resp.status >= 400:
 		class = accel.ClassHTTP4xx
+	}
+	if resp.status == http.StatusUnauthorized || resp.status == http.StatusForbidden {
+		hint := "check the key"
+		if c.b.cfg.APIKeyEnv != "" {
+			hint = "check the key in $" + c.b.cfg.APIKeyEnv
+		} else if c.b.cfg.APIKey == "" {
+			hint = "no key was sent: give --api-key-env"
+		}
+		refused := "credentials refused: HTTP " + c.b.redact(string(resp.statusText)+": "+msg) + " (" + hint + ")"
+		c.b.refused.CompareAndSwap(nil, &refused)
+		return accel.Errorf(class, "%s", refused)
 	}
 	return accel.Errorf(class, "HTTP %s", c.b.redact(string(resp.statusText)+": "+msg))
 }
