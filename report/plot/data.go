@@ -12,7 +12,9 @@ import (
 	"fmt"
 	"math"
 	"sort"
+	"strconv"
 
+	"github.com/inferbench/inferbench/bench"
 	"github.com/inferbench/inferbench/report"
 )
 
@@ -20,12 +22,23 @@ import (
 type Point struct {
 	X float64 `json:"x"`
 	Y float64 `json:"y"`
+	// Label, when set, is written beside the point (a frontier's load).
+	Label string `json:"label,omitempty"`
+}
+
+// HLine is a horizontal line across a panel: an SLO's bound.
+type HLine struct {
+	Y     float64 `json:"y"`
+	Label string  `json:"label"`
 }
 
 // Series is one line of a panel, with its legend entry.
 type Series struct {
 	Label  string  `json:"label"`
 	Points []Point `json:"points"`
+	// Key is what picks the series' colour and glyph (its backend, or its
+	// label when empty), so a backend looks the same in every panel.
+	Key string `json:"key,omitempty"`
 }
 
 // Panel is one chart: its title, axis labels and lines.
@@ -37,8 +50,11 @@ type Panel struct {
 	// XNines says the x axis is in nines (−log10(1−q)): 1 is p90, 2 p99, 3
 	// p99.9; ticks are labelled as percentiles.
 	XNines bool `json:"x_nines,omitempty"`
-	// LogY draws the y axis on a log scale.
+	// LogY and LogX draw an axis on a log scale.
 	LogY bool `json:"log_y,omitempty"`
+	LogX bool `json:"log_x,omitempty"`
+	// HLines are drawn across the panel, dashed, with their legend entries.
+	HLines []HLine `json:"hlines,omitempty"`
 }
 
 // Data is every panel a set of reports gives, in drawing order. Panels
@@ -63,8 +79,8 @@ const cdfStep = 0.05
 // Compute works out the panels for the reports' runs.
 func Compute(inputs []Input) (Data, error) {
 	type labeled struct {
-		label string
-		run   *report.Run
+		label, key string
+		run        *report.Run
 	}
 	var runs []labeled
 	backends := map[string]int{}
@@ -89,12 +105,32 @@ func Compute(inputs []Input) (Data, error) {
 			if len(inputs) > 1 && backends[r.Backend.ID] > 1 {
 				l = in.Name + ": " + l
 			}
-			runs = append(runs, labeled{l, r})
+			key := r.Backend.ID
+			if len(inputs) > 1 && backends[r.Backend.ID] > 1 {
+				key = in.Name + ": " + key
+			}
+			runs = append(runs, labeled{l, key, r})
 		}
 	}
 	var d Data
-	cdf := Panel{Title: "Latency distribution (tail on a log scale)", XLabel: "percentile", YLabel: "latency (ms)", XNines: true, LogY: true}
-	for _, lr := range runs {
+	what := describe(inputs)
+	cdf := Panel{Title: "Latency distribution" + what, YLabel: "latency (ms)", XNines: true, LogY: true,
+		XLabel: "percentile (each curve ends at the deepest one its n requests resolve: 1 − 1/n)"}
+	cdfRuns := runs
+	if len(runs) > MaxSeries {
+		// A sweep's every point would crowd the panel past telling its
+		// curves apart: one per backend and workload, its best load.
+		cdfRuns = nil
+		for _, row := range bestRuns(inputs) {
+			for _, lr := range runs {
+				if lr.run == row {
+					cdfRuns = append(cdfRuns, lr)
+				}
+			}
+		}
+		cdf.Title += " (each backend at its highest passing throughput)"
+	}
+	for _, lr := range cdfRuns {
 		enc, ok := lr.run.Histograms["latency"]
 		if !ok {
 			continue
@@ -107,7 +143,7 @@ func Compute(inputs []Input) (Data, error) {
 		if n == 0 {
 			continue
 		}
-		s := Series{Label: lr.label}
+		s := Series{Label: lr.label, Key: lr.key}
 		// Reach as far into the tail as the samples allow: 1/n is the
 		// finest quantile n values resolve.
 		top := math.Min(MaxNines, math.Log10(float64(n)))
@@ -120,8 +156,17 @@ func Compute(inputs []Input) (Data, error) {
 	if len(cdf.Series) > 0 {
 		d.Panels = append(d.Panels, cdf)
 	}
-	if p, ok := sweep(inputs); ok {
+	if p, ok := frontier(inputs, what); ok {
 		d.Panels = append(d.Panels, p)
+	}
+	for _, m := range sweepMetrics {
+		p, ok, err := sweep(inputs, m, what)
+		if err != nil {
+			return d, err
+		}
+		if ok {
+			d.Panels = append(d.Panels, p)
+		}
 	}
 	for _, lr := range runs {
 		d.Panels = append(d.Panels, telemetryPanels(lr.label, lr.run)...)
@@ -130,13 +175,115 @@ func Compute(inputs []Input) (Data, error) {
 	return d, nil
 }
 
-// sweep is throughput against p99 latency for each backend and workload run
-// at two or more loads: the curve that shows where latency takes off.
-func sweep(inputs []Input) (Panel, bool) {
-	p := Panel{Title: "Throughput vs p99 latency across loads", XLabel: "throughput (output tokens/s)", YLabel: "p99 latency (ms)"}
+// MaxSeries is the most series a panel draws apart (see the palette).
+const MaxSeries = 16
+
+// describe names what the reports measured for a title: the workload and
+// the load where all runs share them.
+func describe(inputs []Input) string {
+	workloads, loads := map[string]bool{}, map[string]bool{}
+	var wl, ld string
+	for _, in := range inputs {
+		for i := range in.Report.Runs {
+			r := &in.Report.Runs[i]
+			wl = r.Workload.Name
+			if wl == "" {
+				wl = "custom"
+			}
+			wl += " (" + r.Workload.Model + ")"
+			workloads[wl] = true
+			ld = report.LoadLabel(&r.Scenario)
+			loads[ld] = true
+		}
+	}
+	out := ""
+	if len(workloads) == 1 {
+		out += ": " + wl
+	}
+	switch {
+	case len(loads) == 1:
+		out += ", " + ld
+	case len(loads) > 1:
+		out += fmt.Sprintf(", %d loads", len(loads))
+	}
+	if out != "" && out[0] == ',' {
+		out = ":" + out[1:]
+	}
+	return out
+}
+
+// bestRuns is each backend and workload's run of most output throughput
+// among those that passed (or of all, when none passed).
+func bestRuns(inputs []Input) []*report.Run {
+	var out []*report.Run
+	for _, in := range inputs {
+		seen := map[int]bool{}
+		rows := report.Rows(in.Report)
+		for _, row := range rows {
+			if seen[row.Rank] {
+				continue
+			}
+			var best *report.Run
+			for _, o := range rows {
+				if o.Rank != row.Rank {
+					continue
+				}
+				if best == nil || (o.Run.Passed() && !best.Passed()) ||
+					(o.Run.Passed() == best.Passed() && o.Run.Throughput.OutputTokensPerS > best.Throughput.OutputTokensPerS) {
+					best = o.Run
+				}
+			}
+			seen[row.Rank] = true
+			out = append(out, best)
+		}
+	}
+	return out
+}
+
+// frontier is the throughput-interactivity frontier (report.Frontier): for
+// each backend with two or more streamed loads, output tokens/s per chip
+// against tokens/s per user, each point labelled with its load.
+func frontier(inputs []Input, what string) (Panel, bool) {
+	// Both axes are logarithmic: backends differ by orders of magnitude,
+	// and a slow one's curve is still read.
+	p := Panel{Title: "Throughput vs interactivity frontier" + what + " (up and right is better)",
+		XLabel: "tokens/s per user (1000 / TPOT p50)", YLabel: "output tokens/s per chip", LogX: true, LogY: true}
+	for _, in := range inputs {
+		for _, c := range report.Frontier(in.Report) {
+			if len(c.Points) < 2 {
+				continue
+			}
+			label := c.Backend
+			if len(inputs) > 1 {
+				label = in.Name + ": " + label
+			}
+			s := Series{Label: label}
+			for _, pt := range c.Points {
+				s.Points = append(s.Points, Point{X: pt.PerUser, Y: pt.PerChip, Label: pt.Load})
+			}
+			sort.SliceStable(s.Points, func(i, j int) bool { return s.Points[i].X < s.Points[j].X })
+			p.Series = append(p.Series, s)
+		}
+	}
+	return p, len(p.Series) > 0
+}
+
+// sweepMetrics are the latencies a sweep is plotted by against throughput:
+// end to end, and the two an SLO usually names.
+var sweepMetrics = []struct{ hist, name string }{{"latency", "Latency"}, {"ttft", "TTFT"}, {"tpot", "TPOT"}}
+
+// sweep is throughput against one latency percentile for each backend and
+// workload run at two or more loads (a sweep, a max-rate search): the curve
+// that shows where latency takes off. The percentile is an SLO's on that
+// metric where the runs were judged by one, and its bound is drawn across
+// the panel; p99 otherwise.
+func sweep(inputs []Input, m struct{ hist, name string }, what string) (Panel, bool, error) {
 	type key struct{ backend, workload string }
 	groups := map[key][]*report.Run{}
 	var order []key
+	pct := 99.0
+	bounds := map[string]float64{}
+	var boundOrder []string
 	for _, in := range inputs {
 		for i := range in.Report.Runs {
 			r := &in.Report.Runs[i]
@@ -145,8 +292,22 @@ func sweep(inputs []Input) (Panel, bool) {
 				order = append(order, k)
 			}
 			groups[k] = append(groups[k], r)
+			for _, o := range r.Scenario.SLO {
+				slo, err := bench.ParseSLO(o.Objective)
+				if err != nil || slo.Metric != m.hist {
+					continue
+				}
+				pct = slo.Percentile
+				if _, ok := bounds[o.Objective]; !ok {
+					boundOrder = append(boundOrder, o.Objective)
+				}
+				bounds[o.Objective] = float64(slo.Max) / 1e6
+			}
 		}
 	}
+	pname := "p" + strconv.FormatFloat(pct, 'g', -1, 64)
+	p := Panel{Title: fmt.Sprintf("%s %s vs throughput across loads%s", m.name, pname, what),
+		XLabel: "throughput (output tokens/s, log)", YLabel: fmt.Sprintf("%s %s (ms, log)", m.name, pname), LogX: true, LogY: true}
 	for _, k := range order {
 		rs := groups[k]
 		loads := map[string]bool{}
@@ -158,14 +319,29 @@ func sweep(inputs []Input) (Panel, bool) {
 		}
 		s := Series{Label: k.backend}
 		for _, r := range rs {
-			if r.Throughput.OutputTokensPerS > 0 && r.Latency.P99 > 0 {
-				s.Points = append(s.Points, Point{X: r.Throughput.OutputTokensPerS, Y: r.Latency.P99})
+			enc, ok := r.Histograms[m.hist]
+			if !ok || r.Throughput.OutputTokensPerS <= 0 {
+				continue
 			}
+			h, err := report.DecodeHist(enc)
+			if err != nil {
+				return p, false, fmt.Errorf("%s: %s %w", k.backend, m.hist, err)
+			}
+			if h.TotalCount() == 0 {
+				continue
+			}
+			s.Points = append(s.Points, Point{X: r.Throughput.OutputTokensPerS, Y: float64(h.ValueAtQuantile(pct)) / 1e6})
+		}
+		if len(s.Points) == 0 {
+			continue
 		}
 		sort.Slice(s.Points, func(i, j int) bool { return s.Points[i].X < s.Points[j].X })
 		p.Series = append(p.Series, s)
 	}
-	return p, len(p.Series) > 0
+	for _, o := range boundOrder {
+		p.HLines = append(p.HLines, HLine{Y: bounds[o], Label: "SLO " + o})
+	}
+	return p, len(p.Series) > 0, nil
 }
 
 // telemetryPanels is a run's power and utilization over time, one line per
