@@ -33,6 +33,7 @@ type seq struct {
 	produced int     // output tokens so far, per sequence
 	chunk    int     // prompt tokens this step, per sequence
 	decoding bool    // decodes a token this step
+	waiting  bool    // static batching: prompt encoded, first token held for the batch
 	need     float64 // KV-cache tokens reserved while running
 }
 
@@ -123,8 +124,13 @@ func (b *batcher) admit(now time.Duration, h handler) {
 }
 
 // plan decides the next step's work: decodes first, then prompt chunks while
-// the token budget lasts.
+// the token budget lasts. A static-batching stack (Profile.StaticBatching)
+// instead encodes one request's whole prompt per step, and decodes only
+// when no prompt on the device is left to encode.
 func (b *batcher) plan() Step {
+	if b.dev.Profile.StaticBatching && !b.dev.Model.Encoder {
+		return b.planStatic() // an encoder's batch is one pass either way
+	}
 	var st Step
 	budget := MaxStepTokens
 	for _, s := range b.running {
@@ -153,40 +159,100 @@ func (b *batcher) plan() Step {
 		}
 		s.chunk = c
 		budget -= c * s.mult
-		p, cf := float64(s.prompt), float64(c)
-		pairs := cf*p + cf*(cf+1)/2
-		if encoder {
-			pairs = cf * cf
-		}
-		st.PrefillTokens += c * s.mult
-		st.PrefillPairs += float64(s.mult) * pairs
-		st.PrefillCtx += float64(s.mult) * p
+		b.addChunk(&st, s, c)
 		if s.prompt+c >= s.in {
 			st.PromptsDone += s.mult
+			st.FirstTokens += s.mult
+		}
+	}
+	return st
+}
+
+// addChunk adds c prompt tokens of s to st.
+func (b *batcher) addChunk(st *Step, s *seq, c int) {
+	p, cf := float64(s.prompt), float64(c)
+	pairs := cf*p + cf*(cf+1)/2
+	if b.dev.Model.Encoder {
+		pairs = cf * cf
+	}
+	st.PrefillTokens += c * s.mult
+	st.PrefillPairs += float64(s.mult) * pairs
+	st.PrefillCtx += float64(s.mult) * p
+}
+
+// planStatic is plan for a static-batching stack: the oldest request whose
+// prompt is not encoded is encoded whole, alone; when it is the last, the
+// step yields the first token of every request waiting for it.
+func (b *batcher) planStatic() Step {
+	var st Step
+	var next *seq
+	waiting := 0
+	for _, s := range b.running {
+		s.chunk, s.decoding = 0, false
+		switch {
+		case s.waiting:
+			waiting += s.mult
+		case s.prompt < s.in || (s.in == 0 && s.prompt == 0 && s.produced == 0 && s.out == 0):
+			if next == nil {
+				next = s
+			} else {
+				waiting = -1 << 30 // more prompts after this one: no first tokens yet
+			}
+		}
+	}
+	if next != nil {
+		c := next.in - next.prompt
+		next.chunk = c
+		b.addChunk(&st, next, c)
+		st.PromptsDone = next.mult
+		if waiting >= 0 {
+			st.FirstTokens = waiting + next.mult
+		}
+		return st
+	}
+	for _, s := range b.running {
+		s.decoding = s.produced < s.out
+		if s.decoding {
+			st.DecodeSeqs += s.mult
+			st.DecodeCtx += float64(s.mult * (s.in + s.produced))
 		}
 	}
 	return st
 }
 
 // commit applies the planned step, which ended at now: prompts advance, tokens
-// come out, finished requests leave and free their KV reservation.
+// come out, finished requests leave and free their KV reservation. Under
+// static batching a request whose prompt is encoded waits for the batch's
+// last prompt, and then all of them get their first token at once.
 func (b *batcher) commit(now time.Duration, h handler) {
+	static := b.dev.Profile.StaticBatching && !b.dev.Model.Encoder
+	encoding := false // static: a prompt on the device is still to encode
+	for _, s := range b.running {
+		if s.prompt+s.chunk < s.in {
+			encoding = true
+		}
+	}
 	kept := b.running[:0]
 	for _, s := range b.running {
 		switch {
 		case s.decoding:
 			b.emit(s, now, h)
-		case s.chunk > 0 || (s.in == 0 && s.prompt == 0):
+		case s.chunk > 0 || (s.in == 0 && s.prompt == 0) || s.waiting:
 			s.prompt += s.chunk
 			s.chunk = 0
 			if s.prompt >= s.in {
+				if static && encoding {
+					s.waiting = true // its first token comes with the batch's
+					break
+				}
+				s.waiting = false
 				s.firstToken, s.lastToken = now, now
 				if s.out > 0 { // the prompt pass yields the first token
 					b.emit(s, now, h)
 				}
 			}
 		}
-		if s.prompt >= s.in && s.produced >= s.out {
+		if !s.waiting && s.prompt >= s.in && s.produced >= s.out {
 			b.kvUsed -= s.need
 			b.seqs -= s.mult
 			b.cache.keep(s, b.dev.kvCapacity-b.kvUsed)

@@ -7,6 +7,7 @@ import (
 	"io"
 	"math"
 	"sort"
+	"strings"
 	"text/tabwriter"
 )
 
@@ -34,6 +35,10 @@ type CalibrationCase struct {
 	Value        float64 `json:"value"`
 	Source       string  `json:"source"`
 	Note         string  `json:"note,omitempty"`
+	// Family groups cases from one source and setup (trt-8b, neuron-tpot...):
+	// calibrate reports each family's error, and --leave-out one family
+	// refits without it to show the error on data no constant saw.
+	Family string `json:"family,omitempty"`
 }
 
 // Scenario is the simulate configuration the case describes.
@@ -162,7 +167,85 @@ func WriteCalibrationTable(w io.Writer, rs []CalibrationResult, tolerance float6
 	if err := tw.Flush(); err != nil {
 		return err
 	}
+	if fams := Families(rs); len(fams) > 1 {
+		fmt.Fprintln(w)
+		tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+		fmt.Fprintln(tw, "family	cases	median error %	outside	")
+		for _, f := range fams {
+			fmt.Fprintf(tw, "%s	%d	%.1f	%d	\n", f.Name, f.Cases, f.Median, f.Outside(tolerance))
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+	}
 	_, err := fmt.Fprintf(w, "median error %.1f%% over %d cases; %d outside %g%% or failed\n",
 		MedianError(rs), len(rs), Outside(rs, tolerance), tolerance)
 	return err
+}
+
+// Family is one family's share of a calibration.
+type Family struct {
+	Name    string
+	Cases   int
+	Median  float64 // median error, percent
+	Results []CalibrationResult
+}
+
+// Outside counts the family's cases off by more than tolerance percent.
+func (f Family) Outside(tolerance float64) int { return Outside(f.Results, tolerance) }
+
+// Families groups results by their case's family ("" as "other"), sorted
+// by name.
+func Families(rs []CalibrationResult) []Family {
+	by := map[string][]CalibrationResult{}
+	for _, r := range rs {
+		name := r.Case.Family
+		if name == "" {
+			name = "other"
+		}
+		by[name] = append(by[name], r)
+	}
+	var out []Family
+	for name, group := range by {
+		out = append(out, Family{Name: name, Cases: len(group), Median: MedianError(group), Results: group})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// LeaveOut fits the knobs on every case but those of family, with the
+// profiles' figures as the start, and predicts the family's cases with what
+// that fit found: the error on measurements no constant was set from. It
+// returns the family's results and the fit.
+func LeaveOut(ctx context.Context, f *CalibrationFile, family string) ([]CalibrationResult, *FitResult, error) {
+	var train, test []CalibrationCase
+	for _, c := range f.Cases {
+		if c.Family == family {
+			test = append(test, c)
+		} else {
+			train = append(train, c)
+		}
+	}
+	if len(test) == 0 {
+		return nil, nil, fmt.Errorf("no case of family %q; valid: %s", family, strings.Join(familyNames(f), ", "))
+	}
+	r, err := Fit(ctx, train, Knobs())
+	if err != nil {
+		return nil, nil, err
+	}
+	return CalibrateWith(ctx, &CalibrationFile{Cases: test}, r), r, nil
+}
+
+// familyNames lists the families of a file's cases, sorted.
+func familyNames(f *CalibrationFile) []string {
+	seen := map[string]bool{}
+	var names []string
+	for _, c := range f.Cases {
+		if c.Family != "" && !seen[c.Family] {
+			seen[c.Family] = true
+			names = append(names, c.Family)
+		}
+	}
+	sort.Strings(names)
+	return names
 }

@@ -28,6 +28,8 @@ type engine struct {
 	// phase accounting for predictions: time of steps that only prefill or only
 	// decode, and their roofline times, so a caller can say what bound each phase.
 	prefill, decode phaseStats
+	// trace, when set, records the schedule (TraceScenario).
+	trace *tracer
 }
 
 // phaseStats sums the steps of one kind.
@@ -126,6 +128,9 @@ func (e *engine) run(ctx context.Context, d accel.Driver) error {
 // step runs one iteration of the batch and advances the clock.
 func (e *engine) step() {
 	st := e.b.plan()
+	if e.trace != nil {
+		e.trace.step(st)
+	}
 	c := e.b.dev.Cost(st)
 	e.energy.step(c)
 	e.now += c.Time
@@ -158,12 +163,18 @@ func (e *engine) reject(s *seq, now time.Duration, _ float64) {
 }
 
 func (e *engine) token(s *seq, i int, now time.Duration) {
+	if e.trace != nil {
+		e.trace.token(s, i)
+	}
 	if i > 0 && e.gap != nil {
 		e.gap.RecordGap(now - s.lastToken)
 	}
 }
 
 func (e *engine) finish(s *seq, now time.Duration) {
+	if e.trace != nil {
+		e.trace.finish(s)
+	}
 	e.res.Reset()
 	e.res.TTFT = s.firstToken - s.arrived
 	e.res.Latency = now - s.arrived

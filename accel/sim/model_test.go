@@ -42,12 +42,100 @@ func TestCostModel(t *testing.T) {
 		name  string
 		check func(t *testing.T)
 	}{
-		{"weights by precision", func(t *testing.T) {
-			bf := device(t, "h100-sxm", 1, "llama-3.1-8b", "bf16").WeightBytes()
-			for prec, share := range map[string]float64{"fp16": 1, "fp8": 0.5, "int8": 0.5, "w4a16": 0.25} {
-				if got := device(t, "h100-sxm", 1, "llama-3.1-8b", prec).WeightBytes(); !near(got, bf*share, 1e-9) {
-					t.Errorf("%s weights %.3g, want %.3g", prec, got, bf*share)
+		{"weights by precision: layers at the format with its scales, head and tables at 16 bits", func(t *testing.T) {
+			m, _ := fixtures.LookupModel("llama-3.1-8b")
+			emb := float64(m.Vocab * m.DModel)
+			layers := m.Params() - 2*emb // untied: input table and output head
+			for prec, bits := range map[string]float64{"bf16": 16, "fp16": 16, "fp8": 8, "int8": 8, "w4a16": 4 + 16.0/128, "mxfp4": 4 + 8.0/32, "nvfp4": 4 + 8.0/16} {
+				want := layers*bits/8 + 2*emb*2
+				if got := device(t, "b200", 1, "llama-3.1-8b", prec).WeightBytes(); !near(got, want, 1e-9) {
+					t.Errorf("%s weights %.4g, want %.4g", prec, got, want)
 				}
+			}
+		}},
+		{"nvfp4 needs FP4 units; mxfp4 runs anywhere", func(t *testing.T) {
+			p, _ := sim.LookupProfile("h100-sxm")
+			m, _ := fixtures.LookupModel("llama-3.1-8b")
+			nv, _ := sim.LookupPrecision("nvfp4")
+			if _, err := sim.NewDevice(p, 1, m, nv); err == nil || !strings.Contains(err.Error(), "needs FP4") || !strings.Contains(err.Error(), "mxfp4") {
+				t.Errorf("nvfp4 on H100: %v", err)
+			}
+			big := sim.Step{PrefillTokens: 8192, PromptsDone: 16}
+			b16 := device(t, "b200", 1, "llama-3.1-8b", "bf16").Cost(big).ComputeTime
+			b4 := device(t, "b200", 1, "llama-3.1-8b", "nvfp4").Cost(big).ComputeTime
+			h4 := device(t, "h100-sxm", 1, "llama-3.1-8b", "mxfp4").Cost(big).ComputeTime
+			h16 := device(t, "h100-sxm", 1, "llama-3.1-8b", "bf16").Cost(big).ComputeTime
+			if b4 >= b16/3 || h4 != h16 {
+				t.Errorf("B200 nvfp4 %v vs bf16 %v (FP4 rate 4×); H100 mxfp4 %v vs bf16 %v (16-bit math)", b4, b16, h4, h16)
+			}
+		}},
+		{"KV cache: fp8 with fp8 weights on FP8 chips, 16-bit otherwise, or as told", func(t *testing.T) {
+			for _, tc := range []struct {
+				profile, prec, kv string
+				want              float64
+			}{{"h100-sxm", "fp8", "", 1}, {"h100-sxm", "bf16", "", 2}, {"a100-80gb", "fp8", "", 2}, {"h100-sxm", "bf16", "fp8", 1}, {"h100-sxm", "fp8", "bf16", 2}, {"b200", "nvfp4", "", 1}} {
+				p, _ := sim.LookupProfile(tc.profile)
+				m, _ := fixtures.LookupModel("llama-3.1-8b")
+				prec, _ := sim.LookupPrecision(tc.prec)
+				d, err := sim.NewDeviceKV(p, 1, m, prec, tc.kv)
+				if err != nil || d.KVBytesPerElement() != tc.want {
+					t.Errorf("%s %s kv=%q: %v bytes, %v; want %v", tc.profile, tc.prec, tc.kv, d.KVBytesPerElement(), err, tc.want)
+				}
+			}
+			p, _ := sim.LookupProfile("h100-sxm")
+			m, _ := fixtures.LookupModel("llama-3.1-8b")
+			bf, _ := sim.LookupPrecision("bf16")
+			if _, err := sim.NewDeviceKV(p, 1, m, bf, "fp4"); err == nil || !strings.Contains(err.Error(), "valid: bf16, fp16, fp8, int8") {
+				t.Errorf("kv=fp4: %v", err)
+			}
+		}},
+		{"ranks beyond the KV heads hold replicas; padded heads cost attention", func(t *testing.T) {
+			for _, tc := range []struct {
+				profile string
+				chips   int
+				model   string
+				ranks   int
+				repl    float64
+			}{{"inf2", 12, "llama-3.1-8b", 24, 3}, {"trn1", 16, "llama-3.1-8b", 32, 4}, {"inf2", 12, "llama-2-7b", 24, 1.5}, {"trn1", 16, "llama-2-7b", 32, 1}, {"h100-sxm", 2, "llama-3.1-70b", 2, 1}, {"h100-sxm", 1, "llama-3.1-8b", 1, 1}} {
+				d := device(t, tc.profile, tc.chips, tc.model, "bf16")
+				if d.Ranks() != tc.ranks || d.KVReplication() != tc.repl {
+					t.Errorf("%s×%d %s: %d ranks, KV ×%v; want %d, ×%v", tc.profile, tc.chips, tc.model, d.Ranks(), d.KVReplication(), tc.ranks, tc.repl)
+				}
+				m := d.Model
+				if want := float64(2*m.Layers*m.KVHeads*m.HeadDim()) * 2 * tc.repl; !near(d.KVBytesPerToken(), want, 1e-12) {
+					t.Errorf("%s: KV bytes per token %.0f, want %.0f", tc.model, d.KVBytesPerToken(), want)
+				}
+			}
+		}},
+		{"an encoder on one multi-core chip runs a copy per core", func(t *testing.T) {
+			one := device(t, "inf2", 1, "bert-base", "bf16")
+			gpu := device(t, "l4", 1, "bert-base", "bf16")
+			if one.Ranks() != 1 || gpu.Ranks() != 1 {
+				t.Errorf("ranks %d, %d", one.Ranks(), gpu.Ranks())
+			}
+			step := sim.Step{PrefillTokens: 128 * 16, PrefillPairs: 16 * 128 * 128, PromptsDone: 16}
+			half := one.Cost(step).ComputeTime
+			p := one.Profile
+			p.Cores = 1 // the same chip with one core: twice the rate
+			m, _ := fixtures.LookupModel("bert-base")
+			prec, _ := sim.LookupPrecision("bf16")
+			whole, _ := sim.NewDevice(p, 1, m, prec)
+			if !near(half.Seconds(), 2*whole.Cost(step).ComputeTime.Seconds(), 1e-6) {
+				t.Errorf("one core %v, whole chip %v", half, whole.Cost(step).ComputeTime)
+			}
+		}},
+		{"where the stack upcasts weight-only int8, it streams like bf16", func(t *testing.T) {
+			mm := func(profile, prec string) time.Duration {
+				d := device(t, profile, 12, "llama-3.1-8b", prec)
+				return d.Cost(sim.Step{DecodeSeqs: 1}).MemoryTime
+			}
+			if mm("inf2", "int8") != mm("inf2", "bf16") {
+				t.Errorf("inf2 int8 %v vs bf16 %v", mm("inf2", "int8"), mm("inf2", "bf16"))
+			}
+			h8 := device(t, "h100-sxm", 1, "llama-3.1-8b", "int8").Cost(sim.Step{DecodeSeqs: 1}).MemoryTime
+			h16 := device(t, "h100-sxm", 1, "llama-3.1-8b", "bf16").Cost(sim.Step{DecodeSeqs: 1}).MemoryTime
+			if !(h8 < h16*7/10) {
+				t.Errorf("h100 int8 %v vs bf16 %v: int8 streams half the layer bytes", h8, h16)
 			}
 		}},
 		{"grouped-query KV heads shrink the cache", func(t *testing.T) {
@@ -58,16 +146,20 @@ func TestCostModel(t *testing.T) {
 				t.Errorf("KV bytes per token: MHA %.0f, GQA %.0f", mha, gqa)
 			}
 		}},
-		{"batch-1 decode is memory-bound at η_m", func(t *testing.T) {
+		{"batch-1 decode is memory-bound: weights, KV and activations at their efficiencies", func(t *testing.T) {
 			d := device(t, "a100-40gb", 1, "llama-2-13b", "fp16")
 			c := d.Cost(decode)
 			if c.Bound() != "memory" {
 				t.Errorf("bound %s", c.Bound())
 			}
-			// Streams the weights less the input-embedding table, plus the KV cache.
-			m := d.Model
-			bytes := d.WeightBytes() - float64(m.Vocab*m.DModel)*2 + d.KVBytesPerToken()*513
-			want := bytes / (d.Eff.Memory * d.Profile.BandwidthGBps * 1e9)
+			// Streams the weights less the input-embedding table; reads the KV
+			// cache of 512 tokens and writes one; element-wise traffic of one token.
+			m, e, bw := d.Model, d.Eff, d.Profile.BandwidthGBps*1e9
+			weights := d.WeightBytes() - float64(m.Vocab*m.DModel)*2
+			kv := d.KVBytesPerToken() * 513
+			ffn := 3 * float64(m.DFF)
+			ew := float64(m.Layers) * 2 * (10*float64(m.DModel) + 2*float64(m.DModel+m.KVHeads*m.HeadDim()) + ffn)
+			want := weights/(e.DecodeMatmul*bw) + kv/(e.Attention*bw) + ew/(e.Elementwise*bw)
 			if !near(c.MemoryTime.Seconds(), want, 0.01) {
 				t.Errorf("memory time %v, want %.4gs", c.MemoryTime, want)
 			}
@@ -95,24 +187,28 @@ func TestCostModel(t *testing.T) {
 			d := device(t, "inf2", 12, "llama-2-7b", "bf16")
 			c := d.Cost(decode)
 			p := d.Profile
-			ring := 4096.0 * sim.ActivationBytes * 2 * 11 / 12
+			ring := 4096.0 * sim.ActivationBytes * 2 * 23 / 24 // 24 NeuronCores
 			want := 2 * 32 * (p.LinkLatencyUS*1e-6 + ring/(p.LinkGBps*1e9))
 			if !near(c.CommTime.Seconds(), want, 1e-6) {
 				t.Errorf("all-reduce time %v, want %.4gs", c.CommTime, want)
 			}
-			if one := device(t, "inf2", 1, "llama-3.2-1b", "bf16").Cost(decode); one.CommTime != 0 {
-				t.Errorf("one chip has collectives: %v", one.CommTime)
+			if one := device(t, "l4", 1, "llama-3.2-1b", "bf16").Cost(decode); one.CommTime != 0 {
+				t.Errorf("one single-core chip has collectives: %v", one.CommTime)
+			}
+			// One inf2 chip is two NeuronCores: a decoder is split over both.
+			if two := device(t, "inf2", 1, "llama-3.2-1b", "bf16"); two.Ranks() != 2 || two.Cost(decode).CommTime == 0 {
+				t.Errorf("one inf2 chip: %d ranks, collectives %v", two.Ranks(), two.Cost(decode).CommTime)
 			}
 		}},
-		{"first-token overhead only where a decoder prompt completes", func(t *testing.T) {
+		{"first-token overhead only where a decoder's first tokens come out", func(t *testing.T) {
 			d := device(t, "inf2", 1, "llama-3.2-1b", "bf16")
-			with := d.Cost(sim.Step{PrefillTokens: 128, PrefillPairs: 128 * 129 / 2, PromptsDone: 1}).OverheadTime
+			with := d.Cost(sim.Step{PrefillTokens: 128, PrefillPairs: 128 * 129 / 2, PromptsDone: 1, FirstTokens: 1}).OverheadTime
 			chunk := d.Cost(sim.Step{PrefillTokens: 128, PrefillPairs: 128 * 129 / 2}).OverheadTime
 			if with-chunk != d.Eff.FirstTokenOverhead || chunk != d.Eff.StepOverhead {
 				t.Errorf("overheads %v (prompt done) and %v (mid-prompt chunk)", with, chunk)
 			}
 			bert := device(t, "inf2", 1, "bert-base", "bf16")
-			if o := bert.Cost(sim.Step{PrefillTokens: 128, PrefillPairs: 128 * 128, PromptsDone: 1}).OverheadTime; o != bert.Eff.StepOverhead {
+			if o := bert.Cost(sim.Step{PrefillTokens: 128, PrefillPairs: 128 * 128, PromptsDone: 1, FirstTokens: 1}).OverheadTime; o != bert.Eff.StepOverhead {
 				t.Errorf("encoder pays a first-token overhead: %v", o)
 			}
 		}},
@@ -143,13 +239,15 @@ func TestCostModel(t *testing.T) {
 func TestProfileEfficiencies(t *testing.T) {
 	t.Parallel()
 	for _, p := range sim.Profiles() {
-		if !(p.EffCompute > 0.1 && p.EffCompute <= 0.9) || !(p.EffMemory > 0.1 && p.EffMemory <= 0.95) {
-			t.Errorf("%s: η_c %v η_m %v outside (0.1, 0.9]", p.ID, p.EffCompute, p.EffMemory)
+		for name, e := range map[string]float64{"eff_prefill_matmul": p.EffPrefillMatmul, "eff_decode_matmul": p.EffDecodeMatmul, "eff_attention": p.EffAttention, "eff_elementwise": p.EffElementwise} {
+			if !(e > 0.02 && e <= 1) {
+				t.Errorf("%s: %s %v outside (0.02, 1]", p.ID, name, e)
+			}
 		}
 		if p.StepOverheadUS < 0 || p.StepOverheadUS > 2000 || p.FirstTokenOverheadUS < 0 {
 			t.Errorf("%s: overheads %v / %v µs", p.ID, p.StepOverheadUS, p.FirstTokenOverheadUS)
 		}
-		for _, f := range []string{"eff_compute", "eff_memory", "step_overhead_us", "first_token_overhead_us"} {
+		for _, f := range []string{"eff_prefill_matmul", "eff_decode_matmul", "eff_attention", "eff_elementwise", "step_overhead_us", "first_token_overhead_us", "platform"} {
 			if p.Sources[f] == "" {
 				t.Errorf("%s: no source for %s", p.ID, f)
 			}
@@ -157,8 +255,8 @@ func TestProfileEfficiencies(t *testing.T) {
 		if p.Vendor == "AWS" && (p.LinkLatencyUS < 10 || p.LinkLatencyUS >= 100) {
 			t.Errorf("%s: collective latency %v µs, want tens of µs", p.ID, p.LinkLatencyUS)
 		}
-		if strings.HasPrefix(p.ID, "npu-") && p.EffMemory > 0.5 {
-			t.Errorf("%s: an NPU reaching %.0f%% of SoC bandwidth in decode", p.ID, p.EffMemory*100)
+		if strings.HasPrefix(p.ID, "npu-") && p.EffDecodeMatmul > 0.5 {
+			t.Errorf("%s: an NPU reaching %.0f%% of SoC bandwidth in decode", p.ID, p.EffDecodeMatmul*100)
 		}
 	}
 }

@@ -8,33 +8,51 @@ import (
 	"github.com/inferbench/inferbench/fixtures"
 )
 
-// Efficiencies are the fractions of peak a real software stack reaches, and the
-// fixed costs it adds. They are not datasheet figures: each profile carries its
-// own with a source (profiles.json), and the calibration test checks them
-// against published measurements.
+// Efficiencies are the shares of peak a real software stack reaches, per
+// class of operation, and the fixed costs it adds. They are not datasheet
+// figures: each profile carries its own with a source (profiles.json), set by
+// a fit over named public measurements (Fit) or stated as an assumption.
 type Efficiencies struct {
-	Compute float64 // η_c: fraction of peak FLOPS reached by matmuls and attention
-	Memory  float64 // η_m: fraction of peak bandwidth reached streaming weights and KV cache
+	// PrefillMatmul is the weight matmuls' share of peak FLOPS, reached in
+	// the compute-bound regime (prefill); DecodeMatmul their share of peak
+	// bandwidth streaming weights, the memory-bound regime (decode).
+	PrefillMatmul float64
+	// PrefillMatmulTP replaces PrefillMatmul over more than one rank.
+	PrefillMatmulTP float64
+	DecodeMatmul    float64
+	// Attention is attention's share of peak FLOPS (query-key pairs), and KV
+	// its share of peak bandwidth reading the KV cache.
+	Attention float64
+	KV        float64
+	// Elementwise is the bandwidth share of element-wise kernels.
+	Elementwise float64
 	// StepOverhead is the fixed cost of one model iteration (launches,
 	// scheduling, sampling), independent of its size.
 	StepOverhead time.Duration
-	// FirstTokenOverhead is added to an iteration in which a decoder request
-	// finishes its prompt: host-side setup of its first token, where a stack has it.
+	// FirstTokenOverhead is added to an iteration in which requests get their
+	// first token: host-side setup of the first token, where a stack has it.
 	FirstTokenOverhead time.Duration
+	// AllReduceLatency is the fixed cost of one tensor-parallel all-reduce
+	// (the profile's link latency).
+	AllReduceLatency time.Duration
 }
 
 // ProfileEfficiencies returns a profile's efficiencies.
 func ProfileEfficiencies(p Profile) Efficiencies {
+	us := func(v float64) time.Duration { return time.Duration(v * float64(time.Microsecond)) }
+	if p.EffKV == 0 {
+		p.EffKV = p.EffAttention
+	}
 	return Efficiencies{
-		Compute:            p.EffCompute,
-		Memory:             p.EffMemory,
-		StepOverhead:       time.Duration(p.StepOverheadUS * float64(time.Microsecond)),
-		FirstTokenOverhead: time.Duration(p.FirstTokenOverheadUS * float64(time.Microsecond)),
+		PrefillMatmul: p.EffPrefillMatmul, PrefillMatmulTP: p.EffPrefillMatmulTP, DecodeMatmul: p.EffDecodeMatmul,
+		Attention: p.EffAttention, KV: p.EffKV, Elementwise: p.EffElementwise,
+		StepOverhead: us(p.StepOverheadUS), FirstTokenOverhead: us(p.FirstTokenOverheadUS),
+		AllReduceLatency: us(p.LinkLatencyUS),
 	}
 }
 
-// Device is one simulated configuration: a profile's chips serving one model at
-// one precision with tensor parallelism over Chips.
+// Device is one simulated configuration: a profile's chips serving one model
+// at one precision, tensor-parallel over Ranks() execution units.
 type Device struct {
 	Profile   Profile
 	Chips     int
@@ -42,10 +60,19 @@ type Device struct {
 	Precision Precision
 	Eff       Efficiencies
 
-	weightBytes   float64 // whole model, as stored
+	ranks    int     // tensor-parallel ranks: chips × cores, or 1 for a copy per core
+	share    float64 // the share of the chips' peak rates the model runs on: 1, or 1/cores for a copy per core
+	kvElem   float64 // bytes per KV-cache element
+	kvRepl   float64 // KV-cache copies: ranks beyond the KV heads hold replicas
+	attnPad  float64 // attention work over the model's own: query heads padded to a multiple of the ranks
+	matmulTF float64 // the weight matmuls' peak rate per chip, TFLOPS
+
+	weightBytes   float64 // whole model in memory, as stored
 	layerParams   float64 // parameters multiplied by every token (the transformer layers)
 	headParams    float64 // the output head, multiplied only by tokens that need logits
-	kvBytesPerTok float64 // KV cache per token of context, whole model
+	layerStream   float64 // bytes per layer weight streamed: the stored size, or 16 bits where the stack upcasts
+	kvBytesPerTok float64 // KV cache per token of context, whole model, replicas included
+	ewBytesPerTok float64 // element-wise traffic per token, whole model
 	kvCapacity    float64 // tokens of KV cache that fit beside the weights
 }
 
@@ -53,15 +80,23 @@ type Device struct {
 // activations, fragmentation and the runtime itself (DESIGN.md: memory·0.9).
 const MemoryFraction = 0.9
 
-// ActivationBytes is the size of one activation element exchanged by
-// tensor-parallel all-reduces: 16-bit in every precision here (w4a16, int8
-// weight-only and fp8 serving stacks all reduce in 16 bits).
+// ActivationBytes is the size of one activation element: exchanged by
+// tensor-parallel all-reduces and read and written by element-wise kernels,
+// 16-bit in every precision here (w4a16, int8 weight-only, FP8 and FP4
+// serving stacks all keep activations between kernels in 16 bits).
 const ActivationBytes = 2
 
-// NewDevice sizes a configuration. It fails when the chips cannot split the
-// model's attention heads (unless the profile pads them) or the weights do
+// NewDevice sizes a configuration with its precision's usual KV cache. It
+// fails when the chips cannot split the model's attention heads (unless the
+// profile pads them), the chip cannot run the precision, or the weights do
 // not fit.
 func NewDevice(p Profile, chips int, m fixtures.Model, prec Precision) (*Device, error) {
+	return NewDeviceKV(p, chips, m, prec, "")
+}
+
+// NewDeviceKV is NewDevice with the KV cache at kv (bf16, fp16, fp8, int8;
+// "" for the precision's usual one).
+func NewDeviceKV(p Profile, chips int, m fixtures.Model, prec Precision, kv string) (*Device, error) {
 	if chips < 1 {
 		return nil, fmt.Errorf("chips %d: want at least 1", chips)
 	}
@@ -70,18 +105,16 @@ func NewDevice(p Profile, chips int, m fixtures.Model, prec Precision) (*Device,
 			return nil, fmt.Errorf("chips=%d on %s: %w", chips, p.ID, err)
 		}
 	}
-	d := &Device{Profile: p, Chips: chips, Model: m, Precision: prec, Eff: ProfileEfficiencies(p)}
-	d.weightBytes = m.Params() * prec.WeightBytes
-	emb := float64(m.Vocab) * float64(m.DModel)
-	switch {
-	case m.Encoder: // one embedding table, looked up; no output head
-		d.layerParams = m.Params() - emb
-	case m.TiedEmbeddings: // the one table is also the output head
-		d.layerParams, d.headParams = m.Params()-emb, emb
-	default: // input table (looked up) and output head
-		d.layerParams, d.headParams = m.Params()-2*emb, emb
+	if err := checkPrecision(p, prec); err != nil {
+		return nil, err
 	}
-	d.kvBytesPerTok = float64(2*m.Layers*m.KVHeads*m.HeadDim()) * KVBytes
+	d := &Device{Profile: p, Chips: chips, Model: m, Precision: prec, Eff: ProfileEfficiencies(p), share: 1}
+	var err error
+	if d.kvElem, err = kvBytes(p, prec, kv); err != nil {
+		return nil, err
+	}
+	d.layout()
+	d.sizeWeights()
 	usable := float64(p.MemoryBytes) * float64(chips) * MemoryFraction
 	free := usable - d.weightBytes
 	if free <= 0 {
@@ -91,6 +124,78 @@ func NewDevice(p Profile, chips int, m fixtures.Model, prec Precision) (*Device,
 	d.kvCapacity = free / d.kvBytesPerTok
 	return d, nil
 }
+
+// layout places the model on the chips' execution units. Tensor parallelism
+// spans chips × cores ranks. A rank holds at least one KV head, so ranks
+// beyond the model's KV heads hold replicas (8 KV heads on 24 NeuronCores:
+// three copies of each), and a stack that pads heads pads them to a multiple
+// of the ranks (32 on 24: 48). An encoder on one chip of several cores runs
+// a copy per core instead (the Neuron encoder tables' "Data Parallel" mode):
+// a request's latency is one core's.
+func (d *Device) layout() {
+	p, m := d.Profile, d.Model
+	cores := max(p.Cores, 1)
+	d.ranks = d.Chips * cores
+	if m.Encoder && d.Chips == 1 && cores > 1 {
+		d.ranks, d.share = 1, 1/float64(cores)
+	}
+	r := d.ranks
+	kvStored := max(ceilDiv(m.KVHeads, r)*r, r)
+	if m.KVHeads >= r && m.KVHeads%r == 0 {
+		kvStored = m.KVHeads
+	}
+	d.kvRepl = float64(kvStored) / float64(m.KVHeads)
+	d.attnPad = 1
+	if p.PadsHeads && m.Heads%r != 0 {
+		d.attnPad = float64(ceilDiv(m.Heads, r)*r) / float64(m.Heads)
+	}
+	d.kvBytesPerTok = float64(2*m.Layers*m.KVHeads*m.HeadDim()) * d.kvElem * d.kvRepl
+	ffn := 2 * float64(m.DFF) // read the up projection's output, write the activation
+	if m.Gated {
+		ffn = 3 * float64(m.DFF) // read gate and up, write their product
+	}
+	// Per layer and token: two norms (read, write), two residual adds (read
+	// two, write one), rotary on Q and K (read, write), the MLP activation.
+	kvw := float64(m.KVHeads * m.HeadDim())
+	d.ewBytesPerTok = float64(m.Layers) * ActivationBytes * (2*2*float64(m.DModel) + 2*3*float64(m.DModel) + 2*(float64(m.DModel)+kvw) + ffn)
+	d.matmulTF = p.TFLOPS16
+	switch {
+	case d.Precision.MathBits == 8 && p.FP8:
+		d.matmulTF = p.TFLOPS8
+	case d.Precision.MathBits == 4 && p.FP4:
+		d.matmulTF = p.TFLOPS4
+	case d.Precision.MathBits == 4 && p.FP8 && !d.Precision.WeightOnly:
+		d.matmulTF = p.TFLOPS8
+	}
+}
+
+// sizeWeights splits the parameters into the layers (at the format's
+// bytes), the output head and the embedding tables (at 16 bits).
+func (d *Device) sizeWeights() {
+	d.layerParams, d.headParams, d.weightBytes = weights(d.Model, d.Precision)
+	d.layerStream = d.Precision.WeightBytes
+	if d.Profile.UpcastsWeightOnly && d.Precision.WeightOnly && d.Precision.WeightBytes < 2 {
+		d.layerStream = 2
+	}
+}
+
+// weights returns a model's layer and output-head parameters, and the bytes
+// the whole model takes stored at prec.
+func weights(m fixtures.Model, prec Precision) (layer, head, bytes float64) {
+	emb := float64(m.Vocab) * float64(m.DModel)
+	tables := emb // the input table, looked up, never streamed whole
+	switch {
+	case m.Encoder: // one embedding table; no output head
+		layer = m.Params() - emb
+	case m.TiedEmbeddings: // the one table is also the output head
+		layer, head, tables = m.Params()-emb, emb, 0
+	default: // input table and output head
+		layer, head = m.Params()-2*emb, emb
+	}
+	return layer, head, layer*prec.WeightBytes + (head+tables)*prec.HeadBytes
+}
+
+func ceilDiv(a, b int) int { return (a + b - 1) / b }
 
 // MinKVTokens is the KV cache MinChips leaves room for beside the weights: one
 // sequence of a common 4k context window.
@@ -104,8 +209,9 @@ const MaxChips = 64
 // on a profile that pads them): 70B on L4s needs the memory of 7 but runs on
 // 8. When no valid count up to MaxChips holds it, the largest valid count.
 func MinChips(p Profile, m fixtures.Model, prec Precision) int {
-	w := m.Params() * prec.WeightBytes
-	kv := float64(2*m.Layers*m.KVHeads*m.HeadDim()) * KVBytes * MinKVTokens
+	_, _, w := weights(m, prec)
+	kvb, _ := kvBytes(p, prec, "")
+	kv := float64(2*m.Layers*m.KVHeads*m.HeadDim()) * kvb * MinKVTokens
 	largest := 1
 	for n := 1; n <= MaxChips; n++ {
 		if !p.PadsHeads && !m.TPDegreeOK(n) {
@@ -128,20 +234,29 @@ func (d *Device) WeightBytes() float64 { return d.weightBytes }
 // KVBytesPerToken is the KV cache one token of context takes, whole model.
 func (d *Device) KVBytesPerToken() float64 { return d.kvBytesPerTok }
 
-// matmulFLOPS is the whole configuration's dense rate for the weight matmuls:
-// the 8-bit rate only when the precision computes in 8 bits and the chip has
-// FP8; weight-only formats (int8, w4a16) dequantize and compute in 16 bits.
-func (d *Device) matmulFLOPS() float64 {
-	t := d.Profile.TFLOPS16
-	if d.Precision.Math8 && d.Profile.FP8 {
-		t = d.Profile.TFLOPS8
-	}
-	return t * 1e12 * float64(d.Chips)
+// Ranks is the tensor-parallel degree in execution units (chips × cores).
+func (d *Device) Ranks() int { return d.ranks }
+
+// KVReplication is how many copies of each KV head the ranks hold.
+func (d *Device) KVReplication() float64 { return d.kvRepl }
+
+// KVBytesPerElement is the KV cache's element size.
+func (d *Device) KVBytesPerElement() float64 { return d.kvElem }
+
+// matmulFLOPS is the weight matmuls' peak rate over the configuration: the
+// 8- or 4-bit rate where the format computes at it and the chip has it;
+// weight-only formats dequantize and compute in 16 bits.
+func (d *Device) matmulFLOPS() float64 { return d.matmulTF * 1e12 * float64(d.Chips) * d.share }
+
+// attnFLOPS is the rate for attention, computed in 16 bits in every format.
+func (d *Device) attnFLOPS() float64 {
+	return d.Profile.TFLOPS16 * 1e12 * float64(d.Chips) * d.share
 }
 
-// attnFLOPS is the rate for attention, which reads a 16-bit KV cache and so
-// computes in 16 bits in every precision.
-func (d *Device) attnFLOPS() float64 { return d.Profile.TFLOPS16 * 1e12 * float64(d.Chips) }
+// bandwidth is the peak memory bandwidth the model runs on.
+func (d *Device) bandwidth() float64 {
+	return d.Profile.BandwidthGBps * 1e9 * float64(d.Chips) * d.share
+}
 
 // Step is the work of one model iteration over the running batch: some
 // sequences decode one token each, others process a chunk of their prompt.
@@ -153,7 +268,11 @@ type Step struct {
 	PrefillPairs float64
 	// PrefillCtx is Σ prompt tokens already cached that this step's chunks read.
 	PrefillCtx  float64
-	PromptsDone int     // sequences whose prompt completes this step: each needs logits
+	PromptsDone int // sequences whose prompt completes this step: each needs logits
+	// FirstTokens counts sequences whose first token comes out at the end of
+	// this step: PromptsDone with continuous batching; under static batching
+	// every request of the batch at once, when its last prompt is encoded.
+	FirstTokens int
 	DecodeSeqs  int     // sequences producing one token each
 	DecodeCtx   float64 // Σ context length over decoding sequences
 }
@@ -181,66 +300,124 @@ func (c StepCost) Bound() string {
 	return "memory"
 }
 
-// Cost prices one step with a roofline per operator group, per layer:
+// Cost prices one step with a roofline per class of operation, each at its
+// own efficiency (Efficiencies):
 //
-//   - the weight matmuls (QKV, O, MLP, output head): 2 FLOPs per parameter per
-//     token against streaming every weight once per step;
-//   - attention: 4·d FLOPs per query–key pair per layer (QKᵀ and AV) against
-//     reading the KV cache of the context and writing the new tokens' K and V.
+//   - the weight matmuls (QKV, O, MLP, output head): 2 FLOPs per parameter
+//     per token at PrefillMatmul of the format's peak rate, against
+//     streaming every weight once per step at DecodeMatmul of peak bandwidth
+//     (the output head and embeddings at 16 bits);
+//   - attention: 4·d FLOPs per query–key pair per layer (QKᵀ and AV), padded
+//     heads included, against reading the KV cache of the context and writing
+//     the new tokens' K and V (replicas included), both at Attention;
+//   - element-wise kernels (norms, residual adds, rotary, the MLP
+//     activation): their activation traffic at Elementwise of peak bandwidth.
 //
-// Each group takes max(FLOPs / (η_c·peak), bytes / (η_m·bandwidth)); the two
-// run as separate kernels, so their times add. Fixed per-step overheads and,
-// over several chips, two all-reduces per layer (latency + bytes over the link)
-// come on top.
+// The matmuls and attention each take max(compute, memory); the classes run
+// as separate kernels, so their times add. Fixed per-step overheads (and the
+// first-token overhead in a step that yields first tokens) and, over several
+// ranks, two all-reduces per layer (latency + bytes over the link) come on
+// top.
 func (d *Device) Cost(s Step) StepCost {
-	m := d.Model
-	L, dm := float64(m.Layers), float64(m.DModel)
-	tokens := float64(s.PrefillTokens + s.DecodeSeqs)
-	logits := 0.0
-	if !m.Encoder {
-		logits = float64(s.PromptsDone + s.DecodeSeqs)
-	}
-	wb := d.Precision.WeightBytes
-	var mmF, mmB float64
-	if tokens > 0 {
-		mmF += 2 * d.layerParams * tokens
-		mmB += d.layerParams * wb
-	}
-	if logits > 0 {
-		mmF += 2 * d.headParams * logits
-		mmB += d.headParams * wb
-	}
-	atF := 4 * L * dm * (s.PrefillPairs + s.DecodeCtx)
-	atB := d.kvBytesPerTok * (s.PrefillCtx + s.DecodeCtx + tokens)
-
-	bw := d.Eff.Memory * d.Profile.BandwidthGBps * 1e9 * float64(d.Chips)
-	mmC, mmM := mmF/(d.Eff.Compute*d.matmulFLOPS()), mmB/bw
-	atC, atM := atF/(d.Eff.Compute*d.attnFLOPS()), atB/bw
-	busy := math.Max(mmC, mmM) + math.Max(atC, atM)
-
-	over := d.Eff.StepOverhead.Seconds()
-	if s.PromptsDone > 0 && !m.Encoder {
-		over += d.Eff.FirstTokenOverhead.Seconds()
-	}
-	comm := 0.0
-	if d.Chips > 1 && tokens > 0 {
-		n := float64(d.Chips)
-		ring := tokens * dm * ActivationBytes * 2 * (n - 1) / n // bytes each chip sends in a ring all-reduce
-		comm = 2 * L * (d.Profile.LinkLatencyUS*1e-6 + ring/(d.Profile.LinkGBps*1e9))
-	}
-	t := busy + over + comm
+	c := d.parts(s)
+	busy := c.mm + math.Max(c.atC, c.atM) + c.ewM
+	t := busy + c.over + c.comm
 	util := 0.0
 	if t > 0 {
 		util = busy / t
 	}
 	return StepCost{
 		Time:         seconds(t),
-		ComputeTime:  seconds(mmC + atC),
-		MemoryTime:   seconds(mmM + atM),
-		CommTime:     seconds(comm),
-		OverheadTime: seconds(over),
+		ComputeTime:  seconds(c.mmC + c.atC),
+		MemoryTime:   seconds(c.mmM + c.atM + c.ewM),
+		CommTime:     seconds(c.comm),
+		OverheadTime: seconds(c.over),
 		Utilization:  util,
 	}
+}
+
+// costParts are a step's times by class, in seconds: mm = max(mmC, mmM).
+type costParts struct {
+	mm, mmC, mmM, atC, atM, ewM, over, comm float64
+}
+
+// parts prices a step's classes (see Cost).
+func (d *Device) parts(s Step) costParts {
+	m, e := d.Model, d.Eff
+	L, dm := float64(m.Layers), float64(m.DModel)
+	tokens := float64(s.PrefillTokens + s.DecodeSeqs)
+	logits := 0.0
+	if !m.Encoder {
+		logits = float64(s.PromptsDone + s.DecodeSeqs)
+	}
+	var mmF, mmB float64
+	if tokens > 0 {
+		mmF += 2 * d.layerParams * tokens
+		mmB += d.layerParams * d.layerStream
+	}
+	if logits > 0 {
+		mmF += 2 * d.headParams * logits
+		mmB += d.headParams * d.Precision.HeadBytes
+	}
+	atF := 4 * L * dm * d.attnPad * (s.PrefillPairs + s.DecodeCtx)
+	atB := d.kvBytesPerTok * (s.PrefillCtx + s.DecodeCtx + tokens)
+	ewB := d.ewBytesPerTok * tokens
+
+	bw := d.bandwidth()
+	pm := e.PrefillMatmul
+	if d.ranks > 1 && e.PrefillMatmulTP > 0 {
+		pm = e.PrefillMatmulTP
+	}
+	var c costParts
+	c.mmC, c.mmM = mmF/(pm*d.matmulFLOPS()), mmB/(e.DecodeMatmul*bw)
+	c.mm = math.Max(c.mmC, c.mmM)
+	c.atC, c.atM = atF/(e.Attention*d.attnFLOPS()), atB/(e.KV*bw)
+	c.ewM = ewB / (e.Elementwise * bw)
+	c.over = e.StepOverhead.Seconds()
+	if s.FirstTokens > 0 && !m.Encoder {
+		c.over += e.FirstTokenOverhead.Seconds()
+	}
+	if d.ranks > 1 && tokens > 0 {
+		n := float64(d.ranks)
+		ring := tokens * dm * ActivationBytes * 2 * (n - 1) / n // bytes each rank sends in a ring all-reduce
+		c.comm = 2 * L * (e.AllReduceLatency.Seconds() + ring/(d.Profile.LinkGBps*1e9))
+	}
+	return c
+}
+
+// decodeRunTime is the time of the first k of a run of decode steps like
+// s whose context grows by dctx each step, in seconds: Σ Cost(step j).Time
+// in closed form. Only attention changes along the run, linearly, so each
+// step is a constant plus the larger of two lines in j.
+func (d *Device) decodeRunTime(s Step, dctx float64, k int) float64 {
+	if k <= 0 {
+		return 0
+	}
+	c0 := d.parts(s)
+	s1 := s
+	s1.DecodeCtx += dctx
+	c1 := d.parts(s1)
+	base := c0.mm + c0.ewM + c0.over + c0.comm
+	ac, bc := c0.atC, c1.atC-c0.atC
+	am, bm := c0.atM, c1.atM-c0.atM
+	sum := func(a, b float64, p, q int) float64 { // Σ_{j=p}^{q-1} a + b·j
+		if q <= p {
+			return 0
+		}
+		n := float64(q - p)
+		return n*a + b*float64(p+q-1)*n/2
+	}
+	total := float64(k) * base
+	if bc == bm {
+		return total + sum(math.Max(ac, am), bc, 0, k)
+	}
+	// compute ≥ memory for j ≥ x when bc > bm (for j ≤ x otherwise).
+	x := (am - ac) / (bc - bm)
+	split := int(math.Min(math.Max(math.Ceil(x), 0), float64(k)))
+	if bc > bm {
+		return total + sum(am, bm, 0, split) + sum(ac, bc, split, k)
+	}
+	return total + sum(ac, bc, 0, split) + sum(am, bm, split, k)
 }
 
 func seconds(s float64) time.Duration { return time.Duration(s * 1e9) }

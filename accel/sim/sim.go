@@ -19,6 +19,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -64,6 +65,9 @@ type Config struct {
 	Chips     int
 	Model     string // model fixture id; ignores case
 	Precision string // "" means the profile's usual one
+	// KVPrecision is the KV cache's format (bf16, fp16, fp8, int8): "" is the
+	// precision's reference stack's (fp8 with fp8 weights on FP8 chips).
+	KVPrecision string
 	// Realtime says the device serves real concurrent calls in wall-clock
 	// time: VirtualTime is false, so the load generator does not drive it.
 	// Infer always runs in wall-clock time and Drive in virtual time.
@@ -106,13 +110,20 @@ func (c Config) New() (*Backend, error) {
 	if chips == 0 {
 		chips = MinChips(p, m, prec)
 	}
-	dev, err := NewDevice(p, chips, m, prec)
+	dev, err := NewDeviceKV(p, chips, m, prec, c.KVPrecision)
 	if err != nil {
 		return nil, err
 	}
 	id := "sim:" + p.ID
 	if chips > 1 {
 		id += "?chips=" + strconv.Itoa(chips)
+	}
+	if c.KVPrecision != "" {
+		sep := "?"
+		if chips > 1 {
+			sep = "&"
+		}
+		id += sep + "kv=" + strings.ToLower(c.KVPrecision)
 	}
 	b := &Backend{dev: dev, realtime: realtime, noCache: c.NoPrefixCache}
 	b.info = accel.Info{
@@ -124,6 +135,8 @@ func (c Config) New() (*Backend, error) {
 			"model":              m.ID,
 			"mode":               map[bool]string{false: "virtual", true: "realtime"}[realtime],
 			"kv_capacity_tokens": strconv.FormatFloat(dev.kvCapacity, 'f', 0, 64),
+			"kv_bytes":           strconv.FormatFloat(dev.kvElem, 'f', -1, 64),
+			"ranks":              strconv.Itoa(dev.ranks),
 		},
 	}
 	return b, nil
@@ -302,8 +315,13 @@ func (o Opener) Config(s accel.Spec, opts accel.Options) (Config, error) {
 				return c, &accel.SpecError{Spec: s.Raw, Reason: fmt.Sprintf("chips=%q: want a whole number from 1 to %d", v[0], MaxChips)}
 			}
 			c.Chips = n
+		case "kv":
+			if _, ok := KVPrecisions()[strings.ToLower(v[0])]; !ok {
+				return c, &accel.SpecError{Spec: s.Raw, Reason: fmt.Sprintf("kv=%q: want a KV-cache format", v[0]), Valid: []string{"kv=bf16", "kv=fp16", "kv=fp8", "kv=int8"}}
+			}
+			c.KVPrecision = v[0]
 		default:
-			return c, &accel.SpecError{Spec: s.Raw, Reason: fmt.Sprintf("unknown option %q%s", k, suggest.Hint(k, []string{"chips"})), Valid: []string{"chips=N"}}
+			return c, &accel.SpecError{Spec: s.Raw, Reason: fmt.Sprintf("unknown option %q%s", k, suggest.Hint(k, []string{"chips", "kv"})), Valid: []string{"chips=N", "kv=FORMAT"}}
 		}
 	}
 	return c, nil

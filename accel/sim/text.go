@@ -44,15 +44,15 @@ func WritePrediction(w io.Writer, p *Prediction) error {
 // that are not datasheet figures mean.
 func WriteProfiles(w io.Writer, ps []Profile, sources bool) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "id\tname\t16-bit TFLOPS\t8-bit TFLOPS\tmemory GB\tbandwidth GB/s\tTDP W\tidle W\tlink GB/s\tlink µs\tη_c\tη_m\tstep µs\tfirst-token µs\tdefault precision")
+	fmt.Fprintln(tw, "id\tname\t16-bit TFLOPS\t8-bit TFLOPS\tmemory GB\tbandwidth GB/s\tTDP W\tidle W\tlink GB/s\tlink µs\tcores\tη prefill mm\tη decode mm\tη attention\tη elementwise\tstep µs\tfirst-token µs\tdefault precision")
 	for _, p := range ps {
 		prec := p.DefaultPrecision
 		if prec == "" {
 			prec = "bf16"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%g\t%g\t%.1f\t%g\t%g\t%g\t%g\t%g\t%g\t%g\t%g\t%g\t%s\n", p.ID, p.Name, p.TFLOPS16, p.TFLOPS8,
-			float64(p.MemoryBytes)/1e9, p.BandwidthGBps, p.TDPW, p.IdleW, p.LinkGBps, p.LinkLatencyUS,
-			p.EffCompute, p.EffMemory, p.StepOverheadUS, p.FirstTokenOverheadUS, prec)
+		fmt.Fprintf(tw, "%s\t%s\t%g\t%g\t%.1f\t%g\t%g\t%g\t%g\t%g\t%d\t%.3g\t%.3g\t%.3g\t%.3g\t%.4g\t%.4g\t%s\n", p.ID, p.Name, p.TFLOPS16, p.TFLOPS8,
+			float64(p.MemoryBytes)/1e9, p.BandwidthGBps, p.TDPW, p.IdleW, p.LinkGBps, p.LinkLatencyUS, max(p.Cores, 1),
+			p.EffPrefillMatmul, p.EffDecodeMatmul, p.EffAttention, p.EffElementwise, p.StepOverheadUS, p.FirstTokenOverheadUS, prec)
 		if !sources {
 			continue
 		}
@@ -69,7 +69,7 @@ func WriteProfiles(w io.Writer, ps []Profile, sources bool) error {
 		return err
 	}
 	_, err := fmt.Fprintln(w, "\nFigures are per chip and dense; † marks a third-party page quoting the vendor; 'assumption' marks figures not published.\n"+
-		"η_c, η_m: the shares of peak FLOPS and bandwidth a serving stack reaches; step µs and first-token µs: fixed costs per iteration.\n"+
+		"η: the shares of peak a serving stack reaches, per class of operation (prefill matmuls: FLOPS; decode matmuls: bandwidth; attention: both; element-wise: bandwidth); step µs and first-token µs: fixed costs per iteration; cores: the execution units a chip's model is sharded over.\n"+
 		"Efficiencies and overheads are not datasheet figures: --sources says where each comes from; 'inferbench calibrate' checks them.")
 	return err
 }

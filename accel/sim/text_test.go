@@ -65,11 +65,11 @@ func TestWriteProfiles(t *testing.T) {
 		want, not []string
 	}{
 		{"profiles", func(b *strings.Builder) error { return sim.WriteProfiles(b, ps, false) },
-			[]string{"η_c", "η_m", "default precision", "'inferbench calibrate' checks them."}, []string{"eff_memory: "}},
+			[]string{"η prefill mm", "η decode mm", "η attention", "cores", "default precision", "'inferbench calibrate' checks them."}, []string{"eff_decode_matmul: "}},
 		{"sources", func(b *strings.Builder) error { return sim.WriteProfiles(b, ps, true) },
-			[]string{"eff_memory: derived"}, nil},
+			[]string{"eff_decode_matmul: derived", "eff_kv: fit: aws-neuron.eff_kv", "first_token_overhead_us: assumption: no measurement of this chip"}, nil},
 		{"summary", func(b *strings.Builder) error { return sim.WriteProfileSummary(b, ps) },
-			[]string{"id  ", "16-bit TFLOPS", "TDP W\n"}, []string{"η_c"}},
+			[]string{"id  ", "16-bit TFLOPS", "TDP W\n"}, []string{"η prefill"}},
 	} {
 		var b strings.Builder
 		if err := tt.write(&b); err != nil {
