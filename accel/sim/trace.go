@@ -17,7 +17,7 @@ import (
 // over hundreds of published cases take seconds, not hours.
 type Trace struct {
 	Steps        []Step
-	runs         []run // Steps in runs: a decode run's steps differ only by context
+	runs         []run   // Steps in runs: a decode run's steps differ only by context
 	first, last  []int32 // per request (by Seq): step indexes; -1 when rejected
 	tokens       []int32 // output tokens per request
 	outputTokens int     // per request, as asked
