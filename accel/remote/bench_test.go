@@ -20,7 +20,9 @@ import (
 	"github.com/inferbench/inferbench/accel"
 	"github.com/inferbench/inferbench/accel/remote"
 	"github.com/inferbench/inferbench/accel/remote/server"
+	"github.com/inferbench/inferbench/internal/anthropic"
 	"github.com/inferbench/inferbench/internal/openai"
+	"github.com/inferbench/inferbench/internal/responses"
 	"github.com/inferbench/inferbench/internal/servertest"
 )
 
@@ -48,6 +50,35 @@ func cannedTLS(tb testing.TB, tokens int) (url, caFile string) {
 	conf := ts.TLS.Clone()
 	conf.NextProtos = []string{"http/1.1"}
 	return strings.Replace(cannedOver(tb, tokens, conf), "http://", "https://", 1), caFile
+}
+
+// cannedDialect is canned in another wire format: the Responses API's or
+// Anthropic's Messages events, one HTTP chunk per event.
+func cannedDialect(tb testing.TB, dialect string, tokens int) string {
+	tb.Helper()
+	var resp bytes.Buffer
+	resp.WriteString("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\nTransfer-Encoding: chunked\r\n\r\n")
+	event := func(ev []byte) { fmt.Fprintf(&resp, "%x\r\n%s\r\n", len(ev), ev) }
+	switch dialect {
+	case server.DialectResponses:
+		w := responses.Writer{ID: "resp_1", ItemID: "msg_1", Model: "llama-3.1-8b", Created: 1}
+		event(w.AppendStart(nil))
+		for range tokens {
+			event(w.AppendTextDelta(nil, " tok"))
+		}
+		event(w.AppendEnd(nil, true, responses.Usage{InputTokens: 128, OutputTokens: tokens}))
+	case server.DialectAnthropic:
+		event(anthropic.AppendPing(anthropic.AppendBlockStart(anthropic.AppendMessageStart(nil, "msg_1", "llama-3.1-8b", 128), 0)))
+		for range tokens {
+			event(anthropic.AppendTextDelta(nil, 0, " tok"))
+		}
+		event(anthropic.AppendMessageStop(anthropic.AppendMessageDelta(anthropic.AppendBlockStop(nil, 0), "max_tokens", tokens)))
+	default:
+		tb.Fatalf("dialect %q", dialect)
+	}
+	resp.WriteString("0\r\n\r\n")
+	canned := resp.Bytes()
+	return "http://" + serveConns(tb, nil, func(c net.Conn) { serveCanned(c, canned) }) + "/v1"
 }
 
 // cannedOver serves the canned stream, over TLS when conf is set.
@@ -142,6 +173,22 @@ func BenchmarkRemoteStream(b *testing.B) {
 			}
 		}
 	}
+	// The other SSE wire formats, over plain HTTP: the same loop, their parsers.
+	for _, d := range []struct {
+		dialect string
+		cfg     remote.Config
+	}{{server.DialectResponses, remote.Config{API: remote.APIResponses}}, {server.DialectAnthropic, remote.Config{Dialect: remote.DialectAnthropic}}} {
+		for _, tr := range transports {
+			for _, tokens := range []int{64, 512} {
+				name := fmt.Sprintf("dialect=%s/transport=%s/tokens=%d", d.dialect, strings.ReplaceAll(tr, "/", ""), tokens)
+				b.Run(name, func(b *testing.B) {
+					cfg := d.cfg
+					cfg.Transport = tr
+					benchOpen(b, open(b, cannedDialect(b, d.dialect, tokens), cfg), tokens)
+				})
+			}
+		}
+	}
 }
 
 func benchStream(b *testing.B, tr string, overTLS bool, tokens int) {
@@ -152,7 +199,11 @@ func benchStream(b *testing.B, tr string, overTLS bool, tokens int) {
 	} else {
 		url = canned(b, tokens)
 	}
-	be := open(b, url, cfg)
+	benchOpen(b, open(b, url, cfg), tokens)
+}
+
+// benchOpen drives be with requests for tokens tokens.
+func benchOpen(b *testing.B, be *remote.Backend, tokens int) {
 	req := accel.Request{InputTokens: 128, OutputTokens: tokens}
 	var g gapCount
 	res := accel.Result{Gaps: &g}
