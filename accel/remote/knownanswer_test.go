@@ -1,0 +1,71 @@
+package remote_test
+
+import (
+	"context"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/inferbench/inferbench/accel"
+	"github.com/inferbench/inferbench/accel/remote"
+	"github.com/inferbench/inferbench/accel/remote/server"
+	"github.com/inferbench/inferbench/internal/servertest"
+)
+
+// TestKnownAnswerEveryDialect is the single-stream check: against a
+// local server with a fixed 40 ms first token and 8 ms per token, one
+// stream at a time reads TTFT p50 40 ms and TPOT p50 8 ms within 1 ms, in
+// every wire format. The server paces tokens against absolute deadlines
+// (server.Paced), and the client stamps each token with the kernel's
+// receive time, so the figures hold on a busy 2-core machine: a median of
+// 9 requests rides over the odd late wake-up, and TPOT averages 31 gaps.
+func TestKnownAnswerEveryDialect(t *testing.T) {
+	if testing.Short() {
+		t.Skip("about 3 s of paced streams")
+	}
+	const (
+		ttft, tpot = 40 * time.Millisecond, 8 * time.Millisecond
+		out        = 32
+		tol        = time.Millisecond
+	)
+	for _, tc := range []struct {
+		dialect string
+		cfg     remote.Config
+	}{
+		{server.DialectOpenAI, remote.Config{}},
+		{server.DialectResponses, remote.Config{API: remote.APIResponses}},
+		{server.DialectAnthropic, remote.Config{Dialect: remote.DialectAnthropic}},
+	} {
+		t.Run(tc.dialect, func(t *testing.T) {
+			paced := server.NewPaced(accel.Info{ID: "fixed"}, func(in, out int) (server.Timing, error) {
+				return server.Timing{TTFT: ttft, TPOT: tpot}, nil
+			})
+			t.Cleanup(func() { paced.Close() })
+			ts := servertest.Start(t, server.Config{Backend: paced, Dialect: tc.dialect})
+			b := open(t, ts.URL, tc.cfg)
+			var ttfts, tpots []time.Duration
+			for i := range 9 {
+				var res accel.Result
+				req := accel.Request{Seq: uint64(i), InputTokens: 16, OutputTokens: out}
+				if err := b.Infer(context.Background(), &req, &res); err != nil {
+					t.Fatal(err)
+				}
+				if res.OutputTokens != out {
+					t.Fatalf("%d tokens, want %d", res.OutputTokens, out)
+				}
+				ttfts = append(ttfts, res.TTFT)
+				tpots = append(tpots, (res.Latency-res.TTFT)/(out-1))
+			}
+			slices.Sort(ttfts)
+			slices.Sort(tpots)
+			p50TTFT, p50TPOT := ttfts[len(ttfts)/2], tpots[len(tpots)/2]
+			t.Logf("TTFT p50 %v (all %v), TPOT p50 %v", p50TTFT, ttfts, p50TPOT)
+			if d := p50TTFT - ttft; d < -tol || d > tol {
+				t.Errorf("TTFT p50 %v, want %v ± %v", p50TTFT, ttft, tol)
+			}
+			if d := p50TPOT - tpot; d < -tol || d > tol {
+				t.Errorf("TPOT p50 %v, want %v ± %v", p50TPOT, tpot, tol)
+			}
+		})
+	}
+}
