@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -121,7 +122,7 @@ func execOptions(e *env, progress string, total time.Duration) (plan.Options, er
 // the progress line: 0 when a request count alone ends it.
 func runTotal(p plan.Plan) time.Duration {
 	d := p.Duration.Std()
-	if d == 0 && p.Requests == 0 {
+	if d == 0 && p.Requests == 0 && !strings.EqualFold(p.Scenario, string(bench.Replay)) { // replay: the whole trace
 		d = plan.DefaultDuration
 	}
 	if d == 0 {
