@@ -16,12 +16,12 @@ import (
 // as &#43;). The pages' goldens hold a placeholder for its bytes.
 var plotData = regexp.MustCompile(`(data:image/svg(?:\+|&#43;)xml;base64,)(?:[A-Za-z0-9/=+]|&#43;)+`)
 
-// withoutPlot replaces the page's embedded plot with a placeholder, and
-// fails t unless there was exactly one.
+// withoutPlot replaces the page's embedded plots with a placeholder, and
+// fails t unless there is at least one.
 func withoutPlot(t *testing.T, page []byte) []byte {
 	t.Helper()
-	if n := len(plotData.FindAll(page, -1)); n != 1 {
-		t.Errorf("page holds %d embedded plots, want 1", n)
+	if n := len(plotData.FindAll(page, -1)); n < 1 {
+		t.Errorf("page holds %d embedded plots, want at least 1", n)
 	}
 	return plotData.ReplaceAll(page, []byte("${1}PLOT"))
 }

@@ -55,12 +55,17 @@ type Panel struct {
 	LogX bool `json:"log_x,omitempty"`
 	// HLines are drawn across the panel, dashed, with their legend entries.
 	HLines []HLine `json:"hlines,omitempty"`
+	// Kind says what the panel shows, for pages that place panels in
+	// sections: cdf, frontier, sweep or telemetry.
+	Kind string `json:"kind"`
 }
 
 // Data is every panel a set of reports gives, in drawing order. Panels
 // without data are left out.
 type Data struct {
 	Panels []Panel `json:"panels"`
+	// keys fixes the series' colours when a part is drawn apart (Only).
+	keys []string
 }
 
 // Input is one report with the name its runs are labelled with where several
@@ -114,7 +119,7 @@ func Compute(inputs []Input) (Data, error) {
 	}
 	var d Data
 	what := describe(inputs)
-	cdf := Panel{Title: "Latency distribution" + what, YLabel: "latency (ms)", XNines: true, LogY: true,
+	cdf := Panel{Kind: "cdf", Title: "Latency distribution" + what, YLabel: "latency (ms)", XNines: true, LogY: true,
 		XLabel: "percentile (each curve ends at the deepest one its n requests resolve: 1 − 1/n)"}
 	cdfRuns := runs
 	if len(runs) > MaxSeries {
@@ -246,7 +251,7 @@ func bestRuns(inputs []Input) []*report.Run {
 func frontier(inputs []Input, what string) (Panel, bool) {
 	// Both axes are logarithmic: backends differ by orders of magnitude,
 	// and a slow one's curve is still read.
-	p := Panel{Title: "Throughput vs interactivity frontier" + what + " (up and right is better)",
+	p := Panel{Kind: "frontier", Title: "Throughput vs interactivity frontier" + what + " (up and right is better)",
 		XLabel: "tokens/s per user (1000 / TPOT p50)", YLabel: "output tokens/s per chip", LogX: true, LogY: true}
 	for _, in := range inputs {
 		for _, c := range report.Frontier(in.Report) {
@@ -306,7 +311,7 @@ func sweep(inputs []Input, m struct{ hist, name string }, what string) (Panel, b
 		}
 	}
 	pname := "p" + strconv.FormatFloat(pct, 'g', -1, 64)
-	p := Panel{Title: fmt.Sprintf("%s %s vs throughput across loads%s", m.name, pname, what),
+	p := Panel{Kind: "sweep", Title: fmt.Sprintf("%s %s vs throughput across loads%s", m.name, pname, what),
 		XLabel: "throughput (output tokens/s, log)", YLabel: fmt.Sprintf("%s %s (ms, log)", m.name, pname), LogX: true, LogY: true}
 	for _, k := range order {
 		rs := groups[k]
@@ -351,8 +356,8 @@ func telemetryPanels(label string, r *report.Run) []Panel {
 	if t == nil || len(t.Devices) == 0 {
 		return nil
 	}
-	power := Panel{Title: "Power over the run: " + label, XLabel: "time (s)", YLabel: "power (W)"}
-	util := Panel{Title: "Utilization over the run: " + label, XLabel: "time (s)", YLabel: "utilization (%)"}
+	power := Panel{Kind: "telemetry", Title: "Power over the run: " + label, XLabel: "time (s)", YLabel: "power (W)"}
+	util := Panel{Kind: "telemetry", Title: "Utilization over the run: " + label, XLabel: "time (s)", YLabel: "utilization (%)"}
 	for _, dev := range t.Devices {
 		name := dev.Device
 		if p := series(dev.Series.TS, dev.Series.PowerW); len(p) > 0 {

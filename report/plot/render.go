@@ -54,6 +54,9 @@ func (d Data) Render(w io.Writer, format string) error {
 	// A series keeps its colour and glyph in every panel: the same backend
 	// reads the same across the latency, frontier and sweep panels.
 	slot := map[string]int{}
+	for _, k := range d.keys {
+		slot[k] = len(slot)
+	}
 	for _, p := range d.Panels {
 		for _, s := range p.Series {
 			if _, ok := slot[s.key()]; !ok {
@@ -259,4 +262,28 @@ func (s Series) key() string {
 		return s.Key
 	}
 	return s.Label
+}
+
+// Only keeps the panels keep says to keep, for drawing apart (a page that
+// places each panel in its own section): the series keep the colours they
+// have in the whole.
+func (d Data) Only(keep func(Panel) bool) Data {
+	out := Data{keys: d.keys}
+	if out.keys == nil {
+		seen := map[string]bool{}
+		for _, p := range d.Panels {
+			for _, s := range p.Series {
+				if !seen[s.key()] {
+					seen[s.key()] = true
+					out.keys = append(out.keys, s.key())
+				}
+			}
+		}
+	}
+	for _, p := range d.Panels {
+		if keep(p) {
+			out.Panels = append(out.Panels, p)
+		}
+	}
+	return out
 }
