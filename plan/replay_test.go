@@ -10,7 +10,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/inferbench/inferbench/accel/remote/server"
 	"github.com/inferbench/inferbench/fixtures"
+	"github.com/inferbench/inferbench/internal/servertest"
 	"github.com/inferbench/inferbench/internal/trace"
 	"github.com/inferbench/inferbench/plan"
 )
@@ -182,5 +184,51 @@ func TestExecuteWorkloadKinds(t *testing.T) {
 	}
 	if r := rep.Runs[0]; r.Workload.MeanInputTokens < 1024+64 {
 		t.Errorf("shared-prefix: mean prompt %v tokens, want 1,024 of prefix and the request's own", r.Workload.MeanInputTokens)
+	}
+}
+
+// End to end: the first 200 requests of azure-conv replayed at 50x against
+// the server `inferbench serve` runs (answering at once here): exactly the
+// trace's requests go out, none fails, and the mean completion is the
+// trace's, because every request asks for exactly its trace length.
+func TestReplayAgainstServe(t *testing.T) {
+	t.Parallel()
+	w, err := fixtures.LookupWorkload("azure-conv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := w.OpenTrace()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := trace.NewReader(f, "", w.Trace)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := 0
+	for i, rec := 0, (trace.Record{}); i < 200; i++ {
+		if err := r.Next(&rec); err != nil {
+			t.Fatal(err)
+		}
+		out += rec.Out
+	}
+	f.Close()
+	srv := servertest.Start(t, server.Config{})
+	rep, err := plan.Execute(context.Background(), plan.Plan{
+		Backends: []string{srv.URL + "/v1"}, Work: plan.Work{Workload: "azure-conv"}, Load: plan.Load{Scenario: "replay"},
+		Limits: plan.Limits{Requests: 200}, Replay: plan.Replay{Speedup: 50},
+	}, plan.Options{Getenv: func(string) string { return "" }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := rep.Runs[0]
+	if got.Counts.Requests != 200 || got.Counts.Completed != 200 || got.Counts.Errors != 0 {
+		t.Errorf("counts %+v, want the trace's 200 requests, all completed", got.Counts)
+	}
+	if want := float64(out) / 200; math.Abs(got.Workload.MeanOutputTokens-want) > 1e-9 {
+		t.Errorf("mean completion %v tokens, want the trace's %v", got.Workload.MeanOutputTokens, want)
+	}
+	if got.Trace == nil || got.Trace.Name != "azure-conv" || !strings.Contains(got.Trace.Attribution, "CC-BY 4.0") {
+		t.Errorf("trace %+v: want azure-conv with its attribution", got.Trace)
 	}
 }
