@@ -53,20 +53,14 @@ func WriteProfiles(w io.Writer, ps []Profile, sources bool) error {
 		fmt.Fprintf(tw, "%s\t%s\t%g\t%g\t%.1f\t%g\t%g\t%g\t%g\t%g\t%d\t%.3g\t%.3g\t%.3g\t%.3g\t%.4g\t%.4g\t%s\n", p.ID, p.Name, p.TFLOPS16, p.TFLOPS8,
 			float64(p.MemoryBytes)/1e9, p.BandwidthGBps, p.TDPW, p.IdleW, p.LinkGBps, p.LinkLatencyUS, max(p.Cores, 1),
 			p.EffPrefillMatmul, p.EffDecodeMatmul, p.EffAttention, p.EffElementwise, p.StepOverheadUS, p.FirstTokenOverheadUS, prec)
-		if !sources {
-			continue
-		}
-		keys := make([]string, 0, len(p.Sources))
-		for k := range p.Sources {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
-			fmt.Fprintf(tw, "  %s: %s\n", k, p.Sources[k])
-		}
 	}
 	if err := tw.Flush(); err != nil {
 		return err
+	}
+	if sources {
+		if err := writeSources(w, ps); err != nil {
+			return err
+		}
 	}
 	_, err := fmt.Fprintln(w, "\nFigures are per chip and dense; † marks a third-party page quoting the vendor; 'assumption' marks figures not published.\n"+
 		"η: the shares of peak a serving stack reaches, per class of operation (prefill matmuls: FLOPS; decode matmuls: bandwidth; attention: both; element-wise: bandwidth); step µs and first-token µs: fixed costs per iteration; cores: the execution units a chip's model is sharded over.\n"+
@@ -83,4 +77,59 @@ func WriteProfileSummary(w io.Writer, ps []Profile) error {
 		fmt.Fprintf(tw, "%s\t%s\t%.1f\t%g\t%g\t%g\n", p.ID, p.Name, float64(p.MemoryBytes)/1e9, p.BandwidthGBps, p.TFLOPS16, p.TDPW)
 	}
 	return tw.Flush()
+}
+
+// writeSources lists where each profile's figures come from, after the
+// table (so the table's columns stay aligned from the first profile to the
+// last): per profile, one figure a line, the names in a column, and the
+// page a named document is published on where sourceURL knows it.
+func writeSources(w io.Writer, ps []Profile) error {
+	fmt.Fprintln(w, "\nSources:")
+	for _, p := range ps {
+		fmt.Fprintf(w, "\n%s (%s)\n", p.ID, p.Name)
+		keys := make([]string, 0, len(p.Sources))
+		width := 0
+		for k := range p.Sources {
+			keys = append(keys, k)
+			width = max(width, len(k))
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			line := fmt.Sprintf("  %-*s  %s", width+1, k+":", p.Sources[k])
+			if u := sourceURL(p.Sources[k]); u != "" {
+				line += " <" + u + ">"
+			}
+			if _, err := fmt.Fprintln(w, line); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// sourceDocs are the pages the documents profiles cite are published on,
+// by the name the sources give them (the vendor's product page links the
+// datasheet).
+var sourceDocs = []struct{ prefix, url string }{
+	{"NVIDIA A100 datasheet", "https://www.nvidia.com/en-us/data-center/a100/"},
+	{"NVIDIA H100 datasheet", "https://www.nvidia.com/en-us/data-center/h100/"},
+	{"NVIDIA H200 datasheet", "https://www.nvidia.com/en-us/data-center/h200/"},
+	{"NVIDIA B200 datasheet", "https://www.nvidia.com/en-us/data-center/dgx-b200/"},
+	{"NVIDIA DGX B200 datasheet", "https://www.nvidia.com/en-us/data-center/dgx-b200/"},
+	{"NVIDIA L40S datasheet", "https://www.nvidia.com/en-us/data-center/l40s/"},
+	{"NVIDIA L4 datasheet", "https://www.nvidia.com/en-us/data-center/l4/"},
+	{"AWS Neuron docs", "https://awsdocs-neuron.readthedocs-hosted.com/"},
+	{"aws-neuron/aws-neuron-sdk", "https://github.com/aws-neuron/aws-neuron-sdk"},
+	{"aws-neuron transformers-neuronx", "https://github.com/aws-neuron/transformers-neuronx"},
+}
+
+// sourceURL is the page of the document a source names, "" where it names
+// none (an assumption, a fit, a derivation).
+func sourceURL(source string) string {
+	for _, d := range sourceDocs {
+		if strings.HasPrefix(source, d.prefix) {
+			return d.url
+		}
+	}
+	return ""
 }

@@ -46,6 +46,11 @@ func TestWritePrediction(t *testing.T) {
 				t.Errorf("%s: lacks %q:\n%s", tt.name, w, b.String())
 			}
 		}
+		// The table's rows stay together, so tabwriter aligns them all:
+		// sources come after it.
+		if table, _, _ := strings.Cut(b.String(), "\nSources:"); strings.Contains(table, "  eff_") {
+			t.Errorf("%s: a source line inside the table, breaking its alignment", tt.name)
+		}
 		for _, n := range tt.not {
 			if strings.Contains(b.String(), n) {
 				t.Errorf("%s: has %q:\n%s", tt.name, n, b.String())
@@ -67,7 +72,9 @@ func TestWriteProfiles(t *testing.T) {
 		{"profiles", func(b *strings.Builder) error { return sim.WriteProfiles(b, ps, false) },
 			[]string{"η prefill mm", "η decode mm", "η attention", "cores", "default precision", "'inferbench calibrate' checks them."}, []string{"eff_decode_matmul: "}},
 		{"sources", func(b *strings.Builder) error { return sim.WriteProfiles(b, ps, true) },
-			[]string{"eff_decode_matmul: derived", "eff_kv: fit: aws-neuron.eff_kv", "first_token_overhead_us: assumption: no measurement of this chip"}, nil},
+			[]string{"\nSources:\n", "  eff_decode_matmul:        derived", "  eff_kv:                   fit: aws-neuron.eff_kv",
+				"  first_token_overhead_us:  assumption: no measurement of this chip",
+				"NVIDIA H100 datasheet † (3.35 TB/s) <https://www.nvidia.com/en-us/data-center/h100/>", "<https://awsdocs-neuron.readthedocs-hosted.com/>"}, nil},
 		{"summary", func(b *strings.Builder) error { return sim.WriteProfileSummary(b, ps) },
 			[]string{"id  ", "16-bit TFLOPS", "TDP W\n"}, []string{"η prefill"}},
 	} {
@@ -82,6 +89,11 @@ func TestWriteProfiles(t *testing.T) {
 			if !strings.Contains(b.String(), w) {
 				t.Errorf("%s: lacks %q", tt.name, w)
 			}
+		}
+		// The table's rows stay together, so tabwriter aligns them all:
+		// sources come after it.
+		if table, _, _ := strings.Cut(b.String(), "\nSources:"); strings.Contains(table, "  eff_") {
+			t.Errorf("%s: a source line inside the table, breaking its alignment", tt.name)
 		}
 		for _, n := range tt.not {
 			if strings.Contains(b.String(), n) {
