@@ -7,11 +7,13 @@ type PrefixCacheStats struct {
 	// HitTokens those of them served from the cache (their prefill skipped).
 	InputTokens int64
 	HitTokens   int64
-	// Blocks are the blocks held now, Capacity the most it may hold (the
-	// device's KV capacity), each of BlockTokens tokens.
-	Blocks      int64
-	Capacity    int64
-	BlockTokens int
+	// Blocks and Tokens are what it holds now, CapacityTokens the most it
+	// may hold (the device's KV capacity); its blocks are of BlockTokens
+	// tokens (a prompt's last block may be shorter).
+	Blocks         int64
+	Tokens         int64
+	CapacityTokens int64
+	BlockTokens    int
 }
 
 // PrefixCacher is implemented by backends that keep a prefix cache (the

@@ -50,10 +50,11 @@ type PrefixCache struct {
 	HitTokens   int64   `json:"hit_tokens"`
 	InputTokens int64   `json:"input_tokens"`
 	// Occupancy is the fraction of the cache's capacity (the device's KV
-	// capacity) its blocks held at the end of the run.
+	// capacity, in tokens) its blocks held at the end of the run.
 	Occupancy      float64 `json:"occupancy"`
 	Blocks         int64   `json:"blocks"`
-	CapacityBlocks int64   `json:"capacity_blocks"`
+	Tokens         int64   `json:"tokens"`
+	CapacityTokens int64   `json:"capacity_tokens"`
 	BlockTokens    int     `json:"block_tokens"`
 }
 
@@ -101,12 +102,12 @@ func prefixCacheOf(r *bench.Result) *PrefixCache {
 	if s == nil {
 		return nil
 	}
-	p := &PrefixCache{HitTokens: s.HitTokens, InputTokens: s.InputTokens, Blocks: s.Blocks, CapacityBlocks: s.Capacity, BlockTokens: s.BlockTokens}
+	p := &PrefixCache{HitTokens: s.HitTokens, InputTokens: s.InputTokens, Blocks: s.Blocks, Tokens: s.Tokens, CapacityTokens: s.CapacityTokens, BlockTokens: s.BlockTokens}
 	if s.InputTokens > 0 {
 		p.HitRate = float64(s.HitTokens) / float64(s.InputTokens)
 	}
-	if s.Capacity > 0 {
-		p.Occupancy = float64(s.Blocks) / float64(s.Capacity)
+	if s.CapacityTokens > 0 {
+		p.Occupancy = float64(s.Tokens) / float64(s.CapacityTokens)
 	}
 	return p
 }

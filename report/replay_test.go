@@ -24,9 +24,9 @@ type cached struct {
 func (c *cached) PrefixCache() (accel.PrefixCacheStats, bool) {
 	c.calls++
 	if c.calls == 1 {
-		return accel.PrefixCacheStats{InputTokens: 500, HitTokens: 100, Capacity: 40, BlockTokens: 16}, true
+		return accel.PrefixCacheStats{InputTokens: 500, HitTokens: 100, CapacityTokens: 640, BlockTokens: 16}, true
 	}
-	return accel.PrefixCacheStats{InputTokens: 1500, HitTokens: 350, Blocks: 10, Capacity: 40, BlockTokens: 16}, true
+	return accel.PrefixCacheStats{InputTokens: 1500, HitTokens: 350, Blocks: 10, Tokens: 160, CapacityTokens: 640, BlockTokens: 16}, true
 }
 
 // A replay's report: the trace's name and credit, its timeline (requests

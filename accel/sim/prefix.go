@@ -27,7 +27,7 @@ type prefixCache struct {
 
 	// Counts read by Backend.PrefixCache while a real-time engine runs;
 	// block is the tokens per block, the last request's.
-	inTokens, hitTokens, blocks, block atomic.Int64
+	inTokens, hitTokens, blocks, tokens, block atomic.Int64
 }
 
 type cacheEntry struct {
@@ -100,6 +100,7 @@ func (c *prefixCache) trim(room float64) {
 		c.free = append(c.free, i)
 	}
 	c.blocks.Store(int64(len(c.idx)))
+	c.tokens.Store(c.used)
 }
 
 func (c *prefixCache) insert(id uint64, n int) {
@@ -157,11 +158,10 @@ func (c *prefixCache) stats() accel.PrefixCacheStats {
 	if c == nil {
 		return accel.PrefixCacheStats{}
 	}
-	s := accel.PrefixCacheStats{InputTokens: c.inTokens.Load(), HitTokens: c.hitTokens.Load(), Blocks: c.blocks.Load()}
-	if b := c.block.Load(); b > 0 {
-		s.BlockTokens, s.Capacity = int(b), int64(c.capacity)/b
+	return accel.PrefixCacheStats{
+		InputTokens: c.inTokens.Load(), HitTokens: c.hitTokens.Load(), Blocks: c.blocks.Load(), Tokens: c.tokens.Load(),
+		CapacityTokens: int64(c.capacity), BlockTokens: int(c.block.Load()),
 	}
-	return s
 }
 
 // newCache is a new engine's prefix cache: nil when the backend was
@@ -188,7 +188,7 @@ func (b *Backend) PrefixCache() (accel.PrefixCacheStats, bool) {
 		rs := b.rt.b.cache.stats()
 		s.InputTokens += rs.InputTokens
 		s.HitTokens += rs.HitTokens
-		s.Blocks, s.Capacity, s.BlockTokens = rs.Blocks, rs.Capacity, rs.BlockTokens
+		s.Blocks, s.Tokens, s.CapacityTokens, s.BlockTokens = rs.Blocks, rs.Tokens, rs.CapacityTokens, rs.BlockTokens
 	}
 	return s, true
 }
@@ -198,5 +198,5 @@ func (b *Backend) addCache(c *prefixCache) {
 	s := c.stats()
 	b.cached.InputTokens += s.InputTokens
 	b.cached.HitTokens += s.HitTokens
-	b.cached.Blocks, b.cached.Capacity, b.cached.BlockTokens = s.Blocks, s.Capacity, s.BlockTokens
+	b.cached.Blocks, b.cached.Tokens, b.cached.CapacityTokens, b.cached.BlockTokens = s.Blocks, s.Tokens, s.CapacityTokens, s.BlockTokens
 }
