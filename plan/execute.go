@@ -141,8 +141,12 @@ func execute(ctx context.Context, p Plan, o Options, measure measurer) (*report.
 		}
 		w.end(b, res, runs, o.Log)
 		rep.Runs = append(rep.Runs, runs...)
-		if c.scenario == bench.MaxRate {
+		switch {
+		case c.scenario != bench.MaxRate:
+		case maxRate > 0:
 			fmt.Fprintf(o.Log, "%s: max rate %.4g req/s meets %s\n", b.Info().ID, maxRate, sloText(cfg.SLO))
+		default: // not "max rate 0 req/s", which reads as an answer
+			fmt.Fprintf(o.Log, "%s: no probed rate met %s\n", b.Info().ID, sloText(cfg.SLO))
 		}
 	}
 	notef(o.Log, c.prices.AddCosts(rep))
