@@ -24,7 +24,7 @@ import (
 const style = `body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:1.5em auto;max-width:1600px;color:#222;padding:0 1em}
 h1{font-size:1.5em}h2{font-size:1.2em;margin-top:2em}h3{font-size:1.05em}table{border-collapse:collapse;margin:.5em 0 1em;font-size:13px;max-width:100%}
 th,td{padding:.25em .45em;border-bottom:1px solid #ddd;text-align:right;white-space:nowrap}th{background:#f4f4f4;white-space:normal;vertical-align:bottom}
-td.l,th.l{text-align:left}td.l{white-space:normal;overflow-wrap:anywhere;min-width:4em}td.b{min-width:6.5em}td.slo{overflow-wrap:normal}.reg{color:#b00020;font-weight:600}.imp{color:#006d2c}.muted{color:#666}
+td.l,th.l{text-align:left}td.l{white-space:normal;overflow-wrap:anywhere;min-width:4em}td.b{min-width:8.5em}td.slo{overflow-wrap:normal}.reg{color:#b00020;font-weight:600}.imp{color:#006d2c}.muted{color:#666}
 p.heading{font-weight:600}p.answer{font-weight:600;color:#006d2c}
 img{max-width:100%;height:auto;border:1px solid #eee;display:block;margin:.5em 0}ul.notes{color:#555}tr.bad td{background:#fdecea;color:#b00020}
 .charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(270px,1fr));gap:1em;margin:.5em 0 1em}
