@@ -264,7 +264,11 @@ func frontier(inputs []Input, what string) (Panel, bool) {
 			}
 			s := Series{Label: label}
 			for _, pt := range c.Points {
-				s.Points = append(s.Points, Point{X: pt.PerUser, Y: pt.PerChip, Label: pt.Load})
+				l := pt.Load
+				if !pt.Passed {
+					l += " missed" // an SLO or the run's own standing: not an answer
+				}
+				s.Points = append(s.Points, Point{X: pt.PerUser, Y: pt.PerChip, Label: l})
 			}
 			sort.SliceStable(s.Points, func(i, j int) bool { return s.Points[i].X < s.Points[j].X })
 			p.Series = append(p.Series, s)
