@@ -93,7 +93,9 @@ func TestCalibrate(t *testing.T) {
 func TestProfilesShowsEfficiencies(t *testing.T) {
 	t.Parallel()
 	code, out, _ := invoke(t, "profiles", "--sources")
-	if code != 0 || !strings.Contains(out, "η_m") || !strings.Contains(out, "eff_memory: derived") {
-		t.Errorf("profiles --sources: exit %d\n%s", code, out)
+	for _, want := range []string{"η decode mm", "\nSources:\n", "  eff_decode_matmul:", "<https://www.nvidia.com/en-us/data-center/h100/>"} {
+		if code != 0 || !strings.Contains(out, want) {
+			t.Errorf("profiles --sources: exit %d, lacks %q\n%s", code, want, out)
+		}
 	}
 }
