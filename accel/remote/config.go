@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+
 	"github.com/inferbench/inferbench/internal/redact"
 )
 
@@ -39,6 +41,11 @@ const (
 	// DialectAnthropic: base URL + /messages (Anthropic's Messages API),
 	// x-api-key and anthropic-version headers; its API is always messages.
 	DialectAnthropic Dialect = "anthropic"
+	// DialectBedrock: AWS Bedrock Runtime's ConverseStream,
+	// BASE/model/MODEL/converse-stream, signed with SigV4 (service bedrock)
+	// with credentials from the AWS default chain; the answer is AWS
+	// event-stream frames, not SSE.
+	DialectBedrock Dialect = "bedrock"
 	// DialectAuto (or ""): detected from the URL (DetectDialect).
 	DialectAuto Dialect = "auto"
 )
@@ -83,6 +90,13 @@ type Config struct {
 	NoStream    bool   // send stream: false and read the whole response
 	Transport   string // auto (or ""), h1 or net/http
 	Seed        uint64
+	// Region is the AWS region the bedrock dialect signs for (AWS_REGION
+	// when empty).
+	Region string
+	// AWSCredentials signs the bedrock dialect's requests; nil loads the
+	// default chain (environment, shared config and profiles, SSO, IMDS).
+	// Its keys are never put in Info, errors or logs.
+	AWSCredentials aws.CredentialsProvider
 }
 
 // The defaults.
@@ -163,15 +177,18 @@ func (c *Config) Validate() error {
 	}
 	switch c.Dialect {
 	case DialectOpenAI, DialectAzure, DialectAuto, "":
-	case DialectAnthropic:
+	case DialectAnthropic, DialectBedrock:
 		if c.API != APIChat && c.API != "" {
-			return bad("api", "%q: the anthropic dialect has one API, messages (leave --api out)", c.API)
+			return bad("api", "%q: the %s dialect has one API, its own (leave --api out)", c.API, c.Dialect)
+		}
+		if c.Dialect == DialectBedrock && c.Transport == TransportH1 {
+			return bad("transport", "h1: the bedrock dialect signs each request and goes through net/http (leave --transport out)")
 		}
 	default:
-		return bad("dialect", "%q: want openai, azure, anthropic or auto", c.Dialect)
+		return bad("dialect", "%q: want openai, azure, anthropic, bedrock or auto", c.Dialect)
 	}
-	if c.NoStream && (c.API == APIResponses || c.Dialect == DialectAnthropic) {
-		return bad("stream", "false: the responses API and the anthropic dialect are measured streamed only")
+	if c.NoStream && (c.API == APIResponses || c.Dialect == DialectAnthropic || c.Dialect == DialectBedrock) {
+		return bad("stream", "false: the responses API and the anthropic and bedrock dialects are measured streamed only")
 	}
 	switch c.Transport {
 	case TransportAuto, TransportH1, TransportNetHTTP:
@@ -262,6 +279,11 @@ func (c *Config) endpoint() (string, error) {
 		p = "/v1"
 	}
 	switch {
+	case c.Dialect == DialectBedrock:
+		if c.Model == "" {
+			return "", &FieldError{Field: "model", Msg: `"": the bedrock dialect needs the model id, e.g. --model openai.gpt-oss-120b-1:0`}
+		}
+		p += "/model/" + url.PathEscape(c.Model) + "/converse-stream"
 	case c.Dialect == DialectAnthropic:
 		p += "/messages"
 	case c.API == APICompletions:

@@ -3,6 +3,7 @@ package remote
 import (
 	"github.com/inferbench/inferbench/accel"
 	"github.com/inferbench/inferbench/internal/anthropic"
+	"github.com/inferbench/inferbench/internal/awsstream"
 	"github.com/inferbench/inferbench/internal/openai"
 	"github.com/inferbench/inferbench/internal/responses"
 	"github.com/inferbench/inferbench/internal/sse"
@@ -16,12 +17,15 @@ const (
 	wireOpenAI    wire = iota // chat/completions and completions, Azure's included
 	wireResponses             // OpenAI's Responses API
 	wireAnthropic             // Anthropic's Messages API
+	wireBedrock               // Bedrock's ConverseStream (event-stream frames)
 )
 
 func (c *Config) wire() wire {
 	switch {
 	case c.Dialect == DialectAnthropic:
 		return wireAnthropic
+	case c.Dialect == DialectBedrock:
+		return wireBedrock
 	case c.API == APIResponses:
 		return wireResponses
 	}
@@ -46,6 +50,8 @@ type streamEvent struct {
 func (c *call) appendBody(dst []byte, model string, maxTokens int) []byte {
 	b := c.b
 	switch b.wire {
+	case wireBedrock:
+		return awsstream.AppendConverseRequest(dst, c.spec.Prompt, c.spec.PromptBytes, maxTokens)
 	case wireAnthropic:
 		r := anthropic.RequestBody{Model: model, Prompt: c.spec.Prompt, PromptBytes: c.spec.PromptBytes, MaxTokens: maxTokens, Stream: true}
 		return r.Append(dst)

@@ -35,6 +35,7 @@ func TestKnownAnswerEveryDialect(t *testing.T) {
 		{server.DialectOpenAI, remote.Config{}},
 		{server.DialectResponses, remote.Config{API: remote.APIResponses}},
 		{server.DialectAnthropic, remote.Config{Dialect: remote.DialectAnthropic}},
+		{server.DialectBedrock, bedrockConfig(testAKID)},
 	} {
 		t.Run(tc.dialect, func(t *testing.T) {
 			paced := server.NewPaced(accel.Info{ID: "fixed"}, func(in, out int) (server.Timing, error) {

@@ -44,8 +44,11 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws/protocol/eventstream"
 	"github.com/inferbench/inferbench/accel"
+
 	"github.com/inferbench/inferbench/internal/anthropic"
+	"github.com/inferbench/inferbench/internal/awsstream"
 	"github.com/inferbench/inferbench/internal/h1"
 	"github.com/inferbench/inferbench/internal/openai"
 	"github.com/inferbench/inferbench/internal/redact"
@@ -77,6 +80,8 @@ type Backend struct {
 	// a wrong key costs one request per connection in flight, not a retry
 	// storm, and the load generator's fail-fast rule ends the run.
 	refused atomic.Pointer[string]
+
+	aws *awsSigner // the bedrock dialect's SigV4 signer, nil otherwise
 }
 
 var _ accel.Backend = (*Backend)(nil)
@@ -147,8 +152,15 @@ func New(cfg Config) (*Backend, error) {
 		b.header.Set("Accept", "text/event-stream")
 	}
 	b.wire = cfg.wire()
-	if b.wire == wireAnthropic {
+	switch b.wire {
+	case wireAnthropic:
 		b.header.Set("Anthropic-Version", anthropic.Version)
+	case wireBedrock:
+		b.header.Set("Accept", awsstream.ContentType)
+		if b.aws, err = newAWSSigner(&cfg, "bedrock"); err != nil {
+			return nil, err
+		}
+		cfg.APIKey = "" // a Bedrock API key goes with --dialect openai to its OpenAI-compatible endpoint
 	}
 	if cfg.APIKey != "" {
 		switch cfg.Dialect {
@@ -203,6 +215,11 @@ func New(cfg Config) (*Backend, error) {
 // offers it).
 func (b *Backend) pickTransport() error {
 	nt := &netTransport{client: b.client, tr: b.tr, endpoint: b.endpoint, header: b.header, cfg: &b.cfg}
+	if b.aws != nil {
+		nt.sign = b.aws.sign // each request signed: net/http carries per-request headers
+		b.tp = nt
+		return nil
+	}
 	switch b.cfg.Transport {
 	case "", TransportAuto, TransportH1:
 	case TransportNetHTTP:
@@ -275,6 +292,16 @@ func (b *Backend) Close() error {
 // sent, with one clear message. On h1 the connection is kept for the first
 // request.
 func (b *Backend) Probe(ctx context.Context) error {
+	if b.aws != nil {
+		cr, err := b.aws.retrieve(ctx)
+		if err != nil {
+			return accel.Errorf(accel.ClassHTTP4xx, "no AWS credentials for %s: %s (set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or run aws sso login)",
+				b.aws.region, b.red.String(err.Error()))
+		}
+		b.red.Add(cr.SecretAccessKey, cr.SessionToken) // masked in every error from here on
+		b.info.Extra["aws_credentials"] = cr.Source    // where they came from, never what
+		b.info.Extra["region"] = b.aws.region
+	}
 	if err := b.tp.probe(ctx); err != nil {
 		hint := "is the server running? check the host and port"
 		var cv *tls.CertificateVerificationError
@@ -363,17 +390,19 @@ type response struct {
 // call is one in-flight request's reusable state. Calls are pooled, so a run
 // at concurrency N holds about N of them.
 type call struct {
-	b     *Backend
-	ex    exchange
-	body  []byte
-	sse   *sse.Reader
-	ev    sse.Event
-	chunk openai.Chunk
-	anth  anthropic.Event
-	resp2 responses.Event
-	sev   streamEvent
-	whole []byte // the non-streamed response body
-	spec  openai.RequestBody
+	b       *Backend
+	ex      exchange
+	body    []byte
+	sse     *sse.Reader
+	ev      sse.Event
+	chunk   openai.Chunk
+	anth    anthropic.Event
+	resp2   responses.Event
+	dec     *eventstream.Decoder // bedrock's frames
+	payload []byte               // their payloads, reused
+	sev     streamEvent
+	whole   []byte // the non-streamed response body
+	spec    openai.RequestBody
 
 	resp  *response // the response in progress
 	clean bool      // its body was read to the end: the connection may be reused
@@ -454,6 +483,9 @@ func (c *call) do(parent context.Context, req *accel.Request, res *accel.Result)
 	}
 	if b.cfg.NoStream {
 		return c.readWhole(parent, resp.body, start, res)
+	}
+	if b.wire == wireBedrock {
+		return c.readEventStream(parent, resp.body, start, res)
 	}
 	if !bytes.HasPrefix(resp.ctype, []byte("text/event-stream")) {
 		return accel.Errorf(accel.ClassBadPayload, "response Content-Type %q: want text/event-stream (does the server support stream: true?)", resp.ctype)

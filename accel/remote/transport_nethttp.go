@@ -3,6 +3,7 @@ package remote
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -20,6 +21,9 @@ type netTransport struct {
 	endpoint string
 	header   http.Header // shared read-only
 	cfg      *Config     // the timeouts
+	// sign, when set, signs each request (its headers copied first): the
+	// bedrock dialect's SigV4.
+	sign func(ctx context.Context, r *http.Request, body []byte) error
 }
 
 func (t *netTransport) exchange() exchange {
@@ -97,6 +101,12 @@ func (x *netExchange) send(parent context.Context, body []byte, start time.Time)
 	hr.ContentLength = int64(len(body))
 	x.body = body
 	x.rd.Reset(body)
+	if t.sign != nil {
+		hr.Header = hr.Header.Clone()
+		if err := t.sign(ctx, hr, body); err != nil {
+			return nil, fmt.Errorf("signing the request: %w", err)
+		}
+	}
 	resp, err := t.client.Do(hr)
 	if err != nil {
 		return nil, err

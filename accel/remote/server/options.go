@@ -28,7 +28,7 @@ const (
 // Validate's errors name each setting as serve's flag does.
 type Options struct {
 	Batching         string // BatchingIsolated or BatchingContinuous
-	Dialect          string // DialectOpenAI (or ""), DialectResponses or DialectAnthropic
+	Dialect          string // DialectOpenAI (or ""), DialectResponses, DialectAnthropic or DialectBedrock
 	DefaultMaxTokens int
 	MaxBodyBytes     int64
 	MaxTokensCap     int // 0: ContextTokens, at most DefaultMaxTokensCap
@@ -59,8 +59,8 @@ func (o Options) Validate() error {
 			o.DefaultMaxTokens, o.maxTokensCap(), DefaultMaxTokensCap)
 	case o.Batching != BatchingIsolated && o.Batching != BatchingContinuous:
 		return fmt.Errorf("--batching %q: want %s or %s", o.Batching, BatchingIsolated, BatchingContinuous)
-	case o.Dialect != "" && o.Dialect != DialectOpenAI && o.Dialect != DialectResponses && o.Dialect != DialectAnthropic:
-		return fmt.Errorf("--dialect %q: want %s, %s or %s", o.Dialect, DialectOpenAI, DialectResponses, DialectAnthropic)
+	case o.Dialect != "" && o.Dialect != DialectOpenAI && o.Dialect != DialectResponses && o.Dialect != DialectAnthropic && o.Dialect != DialectBedrock:
+		return fmt.Errorf("--dialect %q: want %s, %s, %s or %s", o.Dialect, DialectOpenAI, DialectResponses, DialectAnthropic, DialectBedrock)
 	}
 	return nil
 }

@@ -42,11 +42,13 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws/protocol/eventstream"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/inferbench/inferbench/accel"
 	"github.com/inferbench/inferbench/internal/anthropic"
+	"github.com/inferbench/inferbench/internal/awsstream"
 	"github.com/inferbench/inferbench/internal/openai"
 	"github.com/inferbench/inferbench/internal/responses"
 	"github.com/inferbench/inferbench/internal/rxtime"
@@ -116,6 +118,11 @@ const (
 	DialectResponses = "responses"
 	// DialectAnthropic serves Anthropic's Messages API, /v1/messages.
 	DialectAnthropic = "anthropic"
+	// DialectBedrock serves Bedrock Runtime's ConverseStream,
+	// /model/{modelId}/converse-stream, in AWS event-stream frames. With an
+	// APIKey, it is the access key id the SigV4 Authorization header must
+	// name (the signature itself is not checked).
+	DialectBedrock = "bedrock"
 )
 
 // The limits a zero Config field stands for.
@@ -148,8 +155,8 @@ func (c *Config) Validate() error {
 	switch {
 	case c.Backend == nil:
 		return errors.New("server: no backend")
-	case c.Dialect != "" && c.Dialect != DialectOpenAI && c.Dialect != DialectResponses && c.Dialect != DialectAnthropic:
-		return fmt.Errorf("dialect %q: want %s, %s or %s", c.Dialect, DialectOpenAI, DialectResponses, DialectAnthropic)
+	case c.Dialect != "" && c.Dialect != DialectOpenAI && c.Dialect != DialectResponses && c.Dialect != DialectAnthropic && c.Dialect != DialectBedrock:
+		return fmt.Errorf("dialect %q: want %s, %s, %s or %s", c.Dialect, DialectOpenAI, DialectResponses, DialectAnthropic, DialectBedrock)
 	case c.ErrorRate < 0 || c.ErrorRate > 1 || math.IsNaN(c.ErrorRate):
 		return fmt.Errorf("error rate %v: want a fraction from 0 to 1", c.ErrorRate)
 	case c.StallEvery < 0:
@@ -279,6 +286,8 @@ func New(cfg Config) (*Server, error) {
 		s.mux.HandleFunc("POST /v1/responses", s.generation(formatResponses, "/v1/responses"))
 	case DialectAnthropic:
 		s.mux.HandleFunc("POST /v1/messages", s.generation(formatAnthropic, "/v1/messages"))
+	case DialectBedrock:
+		s.mux.HandleFunc("POST /model/{modelId}/converse-stream", s.generation(formatBedrock, bedrockRoute))
 	default:
 		s.mux.HandleFunc("POST /v1/chat/completions", s.completions(true, "/v1/chat/completions"))
 		s.mux.HandleFunc("POST /v1/completions", s.completions(false, "/v1/completions"))
@@ -358,6 +367,15 @@ func (s *Server) authorized(w http.ResponseWriter, r *http.Request, route string
 	if s.cfg.APIKey == "" {
 		return true
 	}
+	if route == bedrockRoute {
+		if strings.HasPrefix(r.Header.Get("Authorization"), "AWS4-HMAC-SHA256 Credential="+s.cfg.APIKey+"/") {
+			return true
+		}
+		w.Header().Set("X-Amzn-Errortype", "UnrecognizedClientException")
+		writeJSON(w, http.StatusForbidden, map[string]string{"message": "The security token included in the request is invalid."})
+		s.requests.WithLabelValues(route, "403").Inc()
+		return false
+	}
 	if r.Header.Get("Authorization") == "Bearer "+s.cfg.APIKey || r.Header.Get("api-key") == s.cfg.APIKey ||
 		r.Header.Get("x-api-key") == s.cfg.APIKey {
 		return true
@@ -393,6 +411,21 @@ func invalid(param, format string, args ...any) *apiError {
 
 // refuse writes e as an OpenAI error body (Anthropic's on its route).
 func (s *Server) refuse(w http.ResponseWriter, route string, e *apiError) {
+	if route == bedrockRoute { // AWS's shape: a message, the type in a header
+		typ := "ValidationException"
+		switch e.status {
+		case http.StatusTooManyRequests:
+			typ = "ThrottlingException"
+		case http.StatusNotFound:
+			typ = "ResourceNotFoundException"
+		case http.StatusInternalServerError:
+			typ = "InternalServerException"
+		}
+		w.Header().Set("X-Amzn-Errortype", typ)
+		writeJSON(w, e.status, map[string]string{"message": e.msg})
+		s.requests.WithLabelValues(route, strconv.Itoa(e.status)).Inc()
+		return
+	}
 	if route == "/v1/messages" {
 		typ := e.typ
 		switch e.status {
@@ -451,7 +484,11 @@ const (
 	formatOpenAI    = iota // chat/completions or completions (request.chat says which)
 	formatResponses        // /v1/responses
 	formatAnthropic        // /v1/messages
+	formatBedrock          // /model/{modelId}/converse-stream
 )
+
+// bedrockRoute is the metrics' name for the ConverseStream route.
+const bedrockRoute = "bedrock/converse-stream"
 
 // request is one request's parsed settings.
 type request struct {
@@ -464,6 +501,9 @@ type request struct {
 	usage        bool
 	seq          uint64
 	arrived      time.Time // when the request reached the server (see arrivedAt)
+
+	// prefix names the prompt's blocks for a prefix-caching backend (prefix.go).
+	prefix *blockChain
 }
 
 // parse reads and checks a request body: at most MaxBodyBytes of it, within
@@ -488,6 +528,8 @@ func (s *Server) parse(w http.ResponseWriter, r *http.Request, rc *http.Response
 		q, e = s.decodeResponses(body)
 	case formatAnthropic:
 		q, e = s.decodeMessages(body)
+	case formatBedrock:
+		q, e = s.decodeConverse(body, r.PathValue("modelId"))
 	default:
 		q, e = s.decode(body, chat, r.PathValue("deployment") != "")
 	}
@@ -619,6 +661,51 @@ func (s *Server) decodeMessages(body io.Reader) (request, *apiError) {
 	return q, e
 }
 
+// decodeConverse reads a ConverseStream request: messages and system of
+// text blocks, inferenceConfig.maxTokens; the model is the path's. It is
+// always streamed.
+func (s *Server) decodeConverse(body io.Reader, model string) (request, *apiError) {
+	var in awsstream.ConverseRequest
+	if e := s.decodeJSON(body, &in); e != nil {
+		return request{}, e
+	}
+	var msgs []openai.Message
+	text := func(role string, blocks []*string) *apiError {
+		var b strings.Builder
+		for i, t := range blocks {
+			if t == nil {
+				return invalid("messages", "%s content[%d]: this server takes text blocks only", role, i)
+			}
+			b.WriteString(*t)
+			b.WriteByte(' ')
+		}
+		raw, _ := json.Marshal(b.String())
+		msgs = append(msgs, openai.Message{Role: role, Content: raw})
+		return nil
+	}
+	for _, sys := range in.System {
+		if e := text("system", []*string{sys.Text}); e != nil {
+			return request{}, e
+		}
+	}
+	for _, m := range in.Messages {
+		blocks := make([]*string, len(m.Content))
+		for i, c := range m.Content {
+			blocks[i] = c.Text
+		}
+		if e := text(m.Role, blocks); e != nil {
+			return request{}, e
+		}
+	}
+	var maxTokens *int
+	if in.InferenceConfig != nil {
+		maxTokens = in.InferenceConfig.MaxTokens
+	}
+	q, e := s.check(&openai.Request{Model: model, Messages: msgs, MaxTokens: maxTokens, Stream: true}, true, false)
+	q.format, q.usage = formatBedrock, true
+	return q, e
+}
+
 // check checks a decoded request for a chat or completions route; see
 // decode.
 func (s *Server) check(in *openai.Request, chat, deployment bool) (request, *apiError) {
@@ -644,6 +731,7 @@ func (s *Server) check(in *openai.Request, chat, deployment bool) (request, *api
 				return q, invalid("messages", "messages[%d].content: %v", i, err)
 			}
 			q.promptTokens += n
+			s.chain(&q.prefix, m.Content)
 		}
 	} else {
 		n, err := countPrompt(in.Prompt)
@@ -651,6 +739,7 @@ func (s *Server) check(in *openai.Request, chat, deployment bool) (request, *api
 			return q, invalid("prompt", "prompt: %v", err)
 		}
 		q.promptTokens = n
+		s.chain(&q.prefix, in.Prompt)
 	}
 	q.maxTokens = s.cfg.DefaultMaxTokens
 	param := "max_tokens"
@@ -868,6 +957,7 @@ func (s *Server) generate(w http.ResponseWriter, r *http.Request, rc *http.Respo
 	g.req = accel.Request{
 		Seq: q.seq, Model: q.model, Precision: s.cfg.Precision, Batch: 1,
 		InputTokens: q.promptTokens, OutputTokens: q.maxTokens,
+		Prefix: q.prefix.blockIDs(), PrefixBlock: PromptBlock,
 	}
 	g.req.OnToken = func(i int) {
 		g.produced.Store(int64(i + 1))
@@ -930,6 +1020,9 @@ func (s *Server) generate(w http.ResponseWriter, r *http.Request, rc *http.Respo
 	}
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream; charset=utf-8")
+	if q.format == formatBedrock {
+		h.Set("Content-Type", awsstream.ContentType)
+	}
 	h.Set("Cache-Control", "no-cache")
 	h.Set("X-Accel-Buffering", "no")
 	w.WriteHeader(http.StatusOK)
@@ -1024,6 +1117,37 @@ type stream struct {
 	hdr openai.ChunkHeader // OpenAI's chunks
 	rw  responses.Writer   // the Responses API's events
 	buf []byte
+
+	enc     *eventstream.Encoder // Bedrock's frames
+	scratch []byte               // a frame's payload
+}
+
+// frame appends one Bedrock event frame of the type with a JSON payload.
+func (st *stream) frame(typ, payload string) { st.frameBytes(typ, []byte(payload)) }
+
+func (st *stream) frameBytes(typ string, payload []byte) {
+	var hs eventstream.Headers
+	hs.Set(awsstream.HeaderEventType, eventstream.StringValue(typ))
+	hs.Set(awsstream.HeaderContentType, eventstream.StringValue("application/json"))
+	hs.Set(awsstream.HeaderMessageType, eventstream.StringValue("event"))
+	st.encode(eventstream.Message{Headers: hs, Payload: payload})
+}
+
+// encode appends an event-stream message (aws-sdk-go-v2's encoder: the
+// prelude, headers, payload and both CRCs).
+func (st *stream) encode(m eventstream.Message) {
+	if st.enc == nil {
+		st.enc = eventstream.NewEncoder()
+	}
+	st.enc.Encode((*appender)(&st.buf), m)
+}
+
+// appender is an io.Writer that appends to a byte slice.
+type appender []byte
+
+func (a *appender) Write(p []byte) (int, error) {
+	*a = append(*a, p...)
+	return len(p), nil
 }
 
 // open appends what a stream starts with, before the first token: the
@@ -1033,6 +1157,8 @@ func (st *stream) open() {
 	switch st.q.format {
 	case formatResponses:
 		st.buf = st.rw.AppendStart(st.buf)
+	case formatBedrock:
+		st.frame("messageStart", `{"role":"assistant"}`)
 	case formatAnthropic:
 		st.buf = anthropic.AppendMessageStart(st.buf, st.hdr.ID, st.q.model, st.q.promptTokens)
 		st.buf = anthropic.AppendBlockStart(st.buf, 0)
@@ -1049,6 +1175,11 @@ func (st *stream) token(tok string) {
 	switch st.q.format {
 	case formatResponses:
 		st.buf = st.rw.AppendTextDelta(st.buf, tok)
+	case formatBedrock:
+		st.scratch = append(st.scratch[:0], `{"contentBlockIndex":0,"delta":{"text":`...)
+		st.scratch = openai.AppendString(st.scratch, tok)
+		st.scratch = append(st.scratch, "}}"...)
+		st.frameBytes("contentBlockDelta", st.scratch)
 	case formatAnthropic:
 		st.buf = anthropic.AppendTextDelta(st.buf, 0, tok)
 	default:
@@ -1063,6 +1194,15 @@ func (st *stream) close(sent int) {
 	switch q.format {
 	case formatResponses:
 		st.buf = st.rw.AppendEnd(st.buf, sent >= q.maxTokens, responses.Usage{InputTokens: q.promptTokens, OutputTokens: sent})
+	case formatBedrock:
+		stop := "end_turn"
+		if sent >= q.maxTokens {
+			stop = "max_tokens"
+		}
+		st.frame("contentBlockStop", `{"contentBlockIndex":0}`)
+		st.frame("messageStop", `{"stopReason":"`+stop+`"}`)
+		st.frame("metadata", fmt.Sprintf(`{"usage":{"inputTokens":%d,"outputTokens":%d,"totalTokens":%d},"metrics":{"latencyMs":%d}}`,
+			q.promptTokens, sent, q.promptTokens+sent, time.Since(q.arrived).Milliseconds()))
 	case formatAnthropic:
 		stop := "end_turn"
 		if sent >= q.maxTokens {
@@ -1088,6 +1228,13 @@ func (st *stream) fail(msg string) {
 	switch st.q.format {
 	case formatResponses:
 		st.buf = st.rw.AppendError(st.buf, "server_error", msg)
+	case formatBedrock:
+		raw, _ := json.Marshal(map[string]string{"message": msg})
+		var hs eventstream.Headers
+		hs.Set(awsstream.HeaderMessageType, eventstream.StringValue("exception"))
+		hs.Set(awsstream.HeaderExceptionType, eventstream.StringValue("modelStreamErrorException"))
+		hs.Set(awsstream.HeaderContentType, eventstream.StringValue("application/json"))
+		st.encode(eventstream.Message{Headers: hs, Payload: raw})
 	case formatAnthropic:
 		st.buf = anthropic.AppendError(st.buf, "api_error", msg)
 	default:
