@@ -57,19 +57,49 @@ func (r *Run) Problems() []string {
 }
 
 // ProblemLines lists every run's problems as "backend load: problem", each
-// distinct line once, in run order.
+// said once, in run order: a problem that several loads of one backend and
+// workload share (a sweep's every point short of output tokens) is one line
+// naming them all.
 func ProblemLines(r *Report) []string {
-	var out []string
-	seen := map[string]bool{}
+	type line struct {
+		run   *Run
+		loads []string
+		text  string
+	}
+	var lines []*line
+	byKey := map[string]*line{}
 	for i := range r.Runs {
 		run := &r.Runs[i]
 		for _, p := range run.Problems() {
-			l := run.Backend.ID + " " + LoadKey(run) + ": " + p
-			if !seen[l] {
-				seen[l] = true
-				out = append(out, l)
+			k := run.Backend.ID + "\x00" + WorkloadOf(run) + "\x00" + p
+			l, ok := byKey[k]
+			if !ok {
+				l = &line{run: run, text: p}
+				byKey[k] = l
+				lines = append(lines, l)
+			}
+			load := LoadLabel(&run.Scenario)
+			if len(l.loads) == 0 || !contains(l.loads, load) {
+				l.loads = append(l.loads, load)
 			}
 		}
 	}
+	out := make([]string, 0, len(lines))
+	for _, l := range lines {
+		if len(l.loads) == 1 {
+			out = append(out, l.run.Backend.ID+" "+LoadKey(l.run)+": "+l.text)
+			continue
+		}
+		out = append(out, l.run.Backend.ID+" "+WorkloadOf(l.run)+" at "+strings.Join(l.loads, ", ")+": "+l.text)
+	}
 	return out
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
 }

@@ -2,7 +2,9 @@ package report_test
 
 import (
 	"bytes"
+	"fmt"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	goldenfile "github.com/inferbench/inferbench/internal/golden"
@@ -73,4 +75,26 @@ func TestStatusOrder(t *testing.T) {
 func golden(t *testing.T, path string, got []byte) {
 	t.Helper()
 	goldenfile.Check(t, path, got)
+}
+
+// A problem several loads of one backend share is one line naming the
+// loads; problems that differ stay apart.
+func TestProblemLinesOnce(t *testing.T) {
+	var runs []report.Run
+	for _, c := range []int{1, 2, 4} {
+		r := reporttest.Run(reporttest.Spec{Backend: "sim:l4", N: 100, MedianMS: 100, Seed: uint64(c)})
+		r.Scenario = report.Scenario{Name: "sweep", Concurrency: c}
+		r.Warnings = []string{"short outputs", fmt.Sprintf("%d in flight", c)}
+		runs = append(runs, r)
+	}
+	got := report.ProblemLines(reporttest.Report(runs...))
+	want := []string{
+		"sim:l4 llama-3.1-8b/chat/bf16 at sweep c=1, sweep c=2, sweep c=4: warning: short outputs",
+		"sim:l4 llama-3.1-8b/chat/bf16 sweep c=1: warning: 1 in flight",
+		"sim:l4 llama-3.1-8b/chat/bf16 sweep c=2: warning: 2 in flight",
+		"sim:l4 llama-3.1-8b/chat/bf16 sweep c=4: warning: 4 in flight",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("problem lines:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
 }
