@@ -139,7 +139,10 @@ type Judgement struct {
 // Remote are the settings of http(s):// backends (accel/remote.Config).
 type Remote struct {
 	API     string `json:"api,omitempty"`     // chat (default), completions or responses
-	Dialect string `json:"dialect,omitempty"` // openai, azure, anthropic or auto (default)
+	Dialect string `json:"dialect,omitempty"` // openai, azure, anthropic, bedrock or auto (default)
+	// Region is the AWS region the bedrock dialect signs for (default
+	// AWS_REGION); credentials come from the AWS default chain.
+	Region string `json:"region,omitempty"`
 	// APIKeyEnv names the variable holding the API key (default
 	// OPENAI_API_KEY; AZURE_OPENAI_API_KEY for the azure dialect when that
 	// one is empty; ANTHROPIC_API_KEY for anthropic). Given, it must be set;

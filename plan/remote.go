@@ -29,6 +29,7 @@ func (p *Plan) remoteOpener(getenv func(string) string, secret func(string)) (re
 		LengthHints:       r.LengthHints == nil || *r.LengthHints,
 		NoStream:          r.Stream != nil && !*r.Stream,
 		Transport:         r.Transport,
+		Region:            r.Region,
 	}
 	if c.Dialect == "" {
 		c.Dialect = remote.DialectAuto // chosen per URL when each backend opens
