@@ -66,6 +66,9 @@ func ParseSpec(s string) (Spec, error) {
 type Options struct {
 	Model     string // model fixture id (simulated devices size KV cache by it)
 	Precision string // numeric format
+	// KVPrecision is the KV cache's format where the backend models it
+	// (simulated devices; "" for the precision's usual one).
+	KVPrecision string
 	// Realtime: a backend that can run in virtual time (a simulated device,
 	// an oracle) serves real concurrent calls in wall-clock time instead;
 	// it says so through Virtual.VirtualTime, and AsVirtual then is false.

@@ -327,6 +327,9 @@ func (p *Plan) checkBackendFields() error {
 			return inputf("--%s does not apply to %s: %s", f.name, which, why)
 		}
 	}
+	if p.KVPrecision != "" && !simulated {
+		return inputf("--kv-precision does not apply to %s: only simulated (sim:) backends model their KV cache; an endpoint's is its server's", which)
+	}
 	if p.Realtime && !simulated {
 		return inputf("--realtime does not apply to %s: only simulated (sim:) backends run in virtual time to begin with", which)
 	}

@@ -108,7 +108,7 @@ func execute(ctx context.Context, p Plan, o Options, measure measurer) (*report.
 			b.Close()
 		}
 	}()
-	opts := accel.Options{Model: p.Model, Precision: p.Precision, Realtime: p.Realtime, Seed: p.Seed, NoPrefixCache: p.PrefixCache != nil && !*p.PrefixCache}
+	opts := accel.Options{Model: p.Model, Precision: p.Precision, KVPrecision: p.KVPrecision, Realtime: p.Realtime, Seed: p.Seed, NoPrefixCache: p.PrefixCache != nil && !*p.PrefixCache}
 	for _, spec := range p.Backends {
 		b, err := reg.Open(spec, opts)
 		if err != nil {

@@ -18,7 +18,7 @@ func TestArgsRoundTripThroughFlags(t *testing.T) {
 	t.Parallel()
 	for _, doc := range []string{
 		`{}`,
-		`{"backends":["sim:inf2?chips=12","http://h:1/v1"],"model":"llama-2-7b","precision":"fp8","workload":"chat","input-tokens":128,"output-tokens":0,
+		`{"backends":["sim:inf2?chips=12","http://h:1/v1"],"model":"llama-2-7b","precision":"fp8","kv-precision":"fp8","workload":"chat","input-tokens":128,"output-tokens":0,
 		  "scenario":"sweep","rates":[1,2.5],"burstiness":0.5,"workers":4,"max-workers":64,"max-lag":"2ms","shard":"1/4",
 		  "duration":"30s","requests":400,"warmup":"1s","min-duration":"10s","min-requests":50,"early-stop":true,"ci-width":0.05,"ci-of":"ttft-p90",
 		  "fail-fast-window":"0s","fail-fast-requests":7,"grace":"3s",

@@ -52,6 +52,9 @@ type Work struct {
 	// Precision is the numeric format (fp16, bf16, fp8, int8, w4a16); ""
 	// lets each backend choose (bf16, w4a16 on NPUs).
 	Precision string `json:"precision,omitempty"`
+	// KVPrecision is the KV cache's format on simulated devices (bf16, fp16,
+	// fp8, int8); "": the precision's reference stack's.
+	KVPrecision string `json:"kv-precision,omitempty"`
 	// Workload is an embedded workload id: prompt and completion length
 	// distributions (default chat).
 	Workload string `json:"workload,omitempty"`

@@ -9,7 +9,7 @@ import (
 
 // FitSource is the source a fitted figure carries in profiles.json.
 func FitSource(r *FitResult, k Knob, date string) string {
-	return fmt.Sprintf("fit: %s minimizing the mean |ln(predicted/measured)| (capped at ln 1.5 per case) over %d cases of families %s in fixtures/calibration*.json (accel/sim.Fit; `go test ./accel/sim -run TestFittedProfiles -update`, %s)",
+	return fmt.Sprintf("fit: %s minimizing the robust loss Σ ln(1 + (ln(predicted/measured)/0.25)²) from DESIGN.md's typical figures over %d cases of families %s in fixtures/calibration*.json (accel/sim.Fit; `go test ./accel/sim -run TestFittedProfiles -update`, %s)",
 		k.Name(), r.Cases, strings.Join(r.Families, ", "), date)
 }
 
@@ -34,10 +34,18 @@ func UpdateProfilesJSON(data []byte, r *FitResult, date string) ([]byte, error) 
 	}
 	perProfile := map[string][]float64{} // platform/field → profile fits
 	fitted := map[string]bool{}          // id/field
+	skipped := map[string]bool{}
+	for _, n := range r.Skipped {
+		skipped[n] = true
+	}
 	for i, k := range r.Knobs {
+		src := FitSource(r, k, date)
+		if skipped[k.Name()] {
+			src = "assumption: DESIGN.md's typical figure (the fit's prior); no embedded measurement depends on it"
+		}
 		for _, p := range Profiles() {
 			if k.covers(p) {
-				set(p.ID, k.Field, edit{r.Values[i], FitSource(r, k, date)})
+				set(p.ID, k.Field, edit{r.Values[i], src})
 				fitted[p.ID+"/"+k.Field] = true
 				if k.Profile != "" {
 					perProfile[p.Platform+"/"+k.Field] = append(perProfile[p.Platform+"/"+k.Field], r.Values[i])

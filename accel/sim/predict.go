@@ -16,6 +16,8 @@ type Scenario struct {
 	Chips     int // 0: the fewest chips that hold the model
 	Model     string
 	Precision string // "": the profile's usual precision
+	// KVPrecision is the KV cache's format ("": the precision's usual one).
+	KVPrecision string
 	// Batch is a static batch: Batch identical requests starting together.
 	// Ignored when Requests is set.
 	Batch int
@@ -78,6 +80,51 @@ type Prediction struct {
 	WeightsGB        float64 `json:"weights_gb"`
 	KVCapacityTokens float64 `json:"kv_capacity_tokens"`
 	Rejected         int     `json:"rejected"`
+
+	// KVBytes is the KV cache's element size; Ranks the tensor-parallel
+	// degree in execution units; KVReplication the copies of each KV head
+	// the ranks hold.
+	KVBytes       float64 `json:"kv_bytes"`
+	Ranks         int     `json:"ranks"`
+	KVReplication float64 `json:"kv_replication"`
+	// Parameters are the figures of the model that are not datasheet
+	// numbers (efficiencies, overheads, power), each with its source.
+	Parameters map[string]Parameter `json:"parameters"`
+}
+
+// Parameter is one model figure and where it comes from.
+type Parameter struct {
+	Value  float64 `json:"value"`
+	Source string  `json:"source"`
+}
+
+// Parameters returns a profile's model figures that are not datasheet
+// numbers, each with its source: the efficiencies per class of operation,
+// the fixed costs, and the power model's figures (power.*).
+func Parameters(p Profile) map[string]Parameter {
+	e := ProfileEfficiencies(p)
+	src := func(field string) string { return p.Sources[field] }
+	out := map[string]Parameter{
+		"eff_prefill_matmul":      {p.EffPrefillMatmul, src("eff_prefill_matmul")},
+		"eff_prefill_matmul_tp":   {max(p.EffPrefillMatmulTP, 0), src("eff_prefill_matmul_tp")},
+		"eff_decode_matmul":       {p.EffDecodeMatmul, src("eff_decode_matmul")},
+		"eff_attention":           {p.EffAttention, src("eff_attention")},
+		"eff_kv":                  {e.KV, src("eff_kv")},
+		"eff_elementwise":         {p.EffElementwise, src("eff_elementwise")},
+		"step_overhead_us":        {p.StepOverheadUS, src("step_overhead_us")},
+		"first_token_overhead_us": {p.FirstTokenOverheadUS, src("first_token_overhead_us")},
+		"link_latency_us":         {p.LinkLatencyUS, src("link_latency_us")},
+		"cores":                   {float64(max(p.Cores, 1)), src("cores")},
+	}
+	pm := PowerModel(p)
+	for name, v := range map[string]float64{"idle_w": pm.IdleW, "compute_w": pm.ComputeW, "memory_w": pm.MemoryW, "wait_w": pm.WaitW} {
+		s := pm.Sources[name]
+		if s == "" {
+			s = pm.Basis
+		}
+		out["power."+name] = Parameter{v, s}
+	}
+	return out
 }
 
 // Metric returns a prediction's value by its JSON name, for calibration files.
@@ -104,7 +151,7 @@ func Predict(ctx context.Context, s Scenario) (*Prediction, error) {
 	if err := s.Validate(); err != nil {
 		return nil, err
 	}
-	b, err := New(s.Profile, s.Chips, s.Model, s.Precision, false)
+	b, err := Config{Profile: s.Profile, Chips: s.Chips, Model: s.Model, Precision: s.Precision, KVPrecision: s.KVPrecision}.New()
 	if err != nil {
 		return nil, err
 	}
@@ -114,6 +161,7 @@ func Predict(ctx context.Context, s Scenario) (*Prediction, error) {
 		Profile: dev.Profile.ID, Chips: dev.Chips, Model: dev.Model.ID, Precision: dev.Precision.Name,
 		Mode: "latency", Requests: s.Batch, InputTokens: s.InputTokens, OutputTokens: s.OutputTokens,
 		WeightsGB: dev.WeightBytes() / 1e9, KVCapacityTokens: dev.KVCapacityTokens(),
+		KVBytes: dev.kvElem, Ranks: dev.ranks, KVReplication: dev.kvRepl, Parameters: Parameters(dev.Profile),
 	}
 	if s.Requests > 0 {
 		p.Mode, p.Requests = "offline", s.Requests
