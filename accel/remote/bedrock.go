@@ -1,6 +1,7 @@
 package remote
 
 import (
+	"bufio"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -78,7 +79,13 @@ func (s *awsSigner) sign(ctx context.Context, r *http.Request, body []byte) erro
 func (c *call) readEventStream(parent context.Context, body io.Reader, start time.Time, res *accel.Result) error {
 	if c.dec == nil {
 		c.dec = eventstream.NewDecoder()
+		c.br = bufio.NewReaderSize(body, 16<<10)
 	}
+	// The decoder reads a frame in many small reads (prelude, each header,
+	// the payload, the CRC); buffered, they cost a copy, not a trip through
+	// the transport's body reader each.
+	c.br.Reset(body)
+	body = c.br
 	var (
 		last              time.Time
 		chunks, reasoning int

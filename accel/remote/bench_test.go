@@ -17,6 +17,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws/protocol/eventstream"
+
 	"github.com/inferbench/inferbench/accel"
 	"github.com/inferbench/inferbench/accel/remote"
 	"github.com/inferbench/inferbench/accel/remote/server"
@@ -73,6 +75,26 @@ func cannedDialect(tb testing.TB, dialect string, tokens int) string {
 			event(anthropic.AppendTextDelta(nil, 0, " tok"))
 		}
 		event(anthropic.AppendMessageStop(anthropic.AppendMessageDelta(anthropic.AppendBlockStop(nil, 0), "max_tokens", tokens)))
+	case server.DialectBedrock:
+		resp.Reset()
+		resp.WriteString("HTTP/1.1 200 OK\r\nContent-Type: application/vnd.amazon.eventstream\r\nTransfer-Encoding: chunked\r\n\r\n")
+		enc := eventstream.NewEncoder()
+		frame := func(typ, payload string) {
+			var hs eventstream.Headers
+			hs.Set(":event-type", eventstream.StringValue(typ))
+			hs.Set(":content-type", eventstream.StringValue("application/json"))
+			hs.Set(":message-type", eventstream.StringValue("event"))
+			var b bytes.Buffer
+			enc.Encode(&b, eventstream.Message{Headers: hs, Payload: []byte(payload)})
+			event(b.Bytes())
+		}
+		frame("messageStart", `{"role":"assistant"}`)
+		for range tokens {
+			frame("contentBlockDelta", `{"contentBlockIndex":0,"delta":{"text":" tok"}}`)
+		}
+		frame("contentBlockStop", `{"contentBlockIndex":0}`)
+		frame("messageStop", `{"stopReason":"max_tokens"}`)
+		frame("metadata", fmt.Sprintf(`{"usage":{"inputTokens":128,"outputTokens":%d,"totalTokens":%d},"metrics":{"latencyMs":1}}`, tokens, 128+tokens))
 	default:
 		tb.Fatalf("dialect %q", dialect)
 	}
@@ -177,8 +199,12 @@ func BenchmarkRemoteStream(b *testing.B) {
 	for _, d := range []struct {
 		dialect string
 		cfg     remote.Config
-	}{{server.DialectResponses, remote.Config{API: remote.APIResponses}}, {server.DialectAnthropic, remote.Config{Dialect: remote.DialectAnthropic}}} {
+	}{{server.DialectResponses, remote.Config{API: remote.APIResponses}}, {server.DialectAnthropic, remote.Config{Dialect: remote.DialectAnthropic}},
+		{server.DialectBedrock, bedrockConfig(testAKID)}} {
 		for _, tr := range transports {
+			if d.dialect == server.DialectBedrock && tr == remote.TransportH1 {
+				continue // signed requests go through net/http
+			}
 			for _, tokens := range []int{64, 512} {
 				name := fmt.Sprintf("dialect=%s/transport=%s/tokens=%d", d.dialect, strings.ReplaceAll(tr, "/", ""), tokens)
 				b.Run(name, func(b *testing.B) {

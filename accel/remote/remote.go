@@ -25,6 +25,7 @@
 package remote
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/tls"
@@ -400,6 +401,7 @@ type call struct {
 	resp2   responses.Event
 	dec     *eventstream.Decoder // bedrock's frames
 	payload []byte               // their payloads, reused
+	br      *bufio.Reader        // the frames' reads, buffered
 	sev     streamEvent
 	whole   []byte // the non-streamed response body
 	spec    openai.RequestBody
