@@ -24,7 +24,7 @@ import (
 const style = `body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:1.5em auto;max-width:1600px;color:#222;padding:0 1em}
 h1{font-size:1.5em}h2{font-size:1.2em;margin-top:2em}h3{font-size:1.05em}table{border-collapse:collapse;margin:.5em 0 1em;font-size:13px;max-width:100%}
 th,td{padding:.25em .45em;border-bottom:1px solid #ddd;text-align:right;white-space:nowrap}th{background:#f4f4f4;white-space:normal;vertical-align:bottom}
-td.l,th.l{text-align:left}td.l{white-space:normal;overflow-wrap:anywhere;min-width:4em}td.b{min-width:8.5em}td.slo{overflow-wrap:normal}.reg{color:#b00020;font-weight:600}.imp{color:#006d2c}.muted{color:#666}
+td.l,th.l{text-align:left}td.l{white-space:normal;overflow-wrap:anywhere;min-width:4em}td.b{min-width:8.5em}td.slo{overflow-wrap:normal}td.ld{white-space:nowrap}tr.answer td{background:#e9f6ee;font-weight:600}.reg{color:#b00020;font-weight:600}.imp{color:#006d2c}.muted{color:#666}
 p.heading{font-weight:600}p.answer{font-weight:600;color:#006d2c}
 img{max-width:100%;height:auto;border:1px solid #eee;display:block;margin:.5em 0}ul.notes{color:#555}tr.bad td{background:#fdecea;color:#b00020}
 .charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(270px,1fr));gap:1em;margin:.5em 0 1em}
@@ -57,7 +57,7 @@ var page = template.Must(template.New("page").Parse(`<!DOCTYPE html>
 <p class="heading">{{.Heading}}</p>
 {{range .Answers}}<p class="answer">{{.}}</p>
 {{end}}<table class="runs"><thead><tr><th>rank</th><th class="l">backend</th>{{if .Mixed}}<th class="l">workload</th>{{end}}<th class="l">load</th><th class="l">status</th>{{if .SLO}}<th class="l">SLO</th>{{end}}{{range .Columns}}<th>{{.}}</th>{{end}}</tr></thead>
-<tbody>{{range .Rows}}<tr{{if .Bad}} class="bad"{{end}}><td>{{.Rank}}</td><td class="l b">{{.Backend}}</td>{{if $r.Mixed}}<td class="l">{{.Workload}}</td>{{end}}<td class="l">{{.Load}}</td><td class="l">{{.Status}}</td>{{if $r.SLO}}<td class="l slo">{{.SLO}}</td>{{end}}{{range .Cells}}<td>{{.}}</td>{{end}}</tr>
+<tbody>{{range .Rows}}<tr{{if .Bad}} class="bad"{{else if .Answer}} class="answer"{{end}}><td>{{.Rank}}</td><td class="l b">{{.Backend}}</td>{{if $r.Mixed}}<td class="l">{{.Workload}}</td>{{end}}<td class="l ld">{{.Load}}</td><td class="l">{{.Status}}</td>{{if $r.SLO}}<td class="l slo">{{.SLO}}</td>{{end}}{{range .Cells}}<td>{{.}}</td>{{end}}</tr>
 {{end}}</tbody></table>
 {{if .Notes}}<ul class="notes">{{range .Notes}}<li>{{.}}</li>{{end}}</ul>{{end}}
 {{if .Charts}}<h3>Backends side by side</h3>
@@ -131,6 +131,8 @@ type runRow struct {
 	Rank                                 int
 	Backend, Workload, Load, Status, SLO string
 	Cells                                []string
+	// Answer marks a max-rate search's answering run.
+	Answer bool
 }
 
 // Bad says the row's figures are not to be trusted as they stand.
@@ -182,7 +184,7 @@ func reportOf(name string, r *report.Report) reportView {
 	for _, rr := range report.Rows(r) {
 		run := rr.Run
 		row := runRow{Rank: rr.Rank, Backend: run.Backend.ID, Workload: report.WorkloadOf(run), Load: report.LoadOf(run),
-			Status: run.Status(), SLO: run.SLOVerdict()}
+			Status: run.Status(), SLO: run.SLOVerdict(), Answer: run.Scenario.MaxRate != nil}
 		if row.SLO == "" {
 			row.SLO = "-"
 		}

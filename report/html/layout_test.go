@@ -139,3 +139,32 @@ func TestChartsMarkTheBest(t *testing.T) {
 		t.Errorf("the price note of sim:h100-sxm is not said exactly once")
 	}
 }
+
+// A max-rate search's answer is said above the table and its run marked.
+func TestMaxRateAnswerShown(t *testing.T) {
+	var runs []report.Run
+	for _, rate := range []float64{4, 8, 6} {
+		r := reporttest.Run(reporttest.Spec{Backend: "sim:l4", N: 200, MedianMS: 100 * rate, Seed: uint64(rate), Rate: rate})
+		r.Scenario.Name = "max-rate"
+		r.Scenario.SLO = []report.SLO{{Objective: "latency-p99=2s", Met: rate < 8}}
+		if rate == 6 {
+			m := 6.0
+			r.Scenario.MaxRate = &m
+		}
+		runs = append(runs, r)
+	}
+	var b strings.Builder
+	if err := html.WriteReport(&b, "mr.json", reporttest.Report(runs...)); err != nil {
+		t.Fatal(err)
+	}
+	page := b.String()
+	if !strings.Contains(page, `<p class="answer">sim:l4: max rate 6 req/s meets latency-p99=2s`) {
+		t.Errorf("the page does not state the answer")
+	}
+	if n := strings.Count(page, `<tr class="answer">`); n != 1 {
+		t.Errorf("%d rows marked as the answer, want 1", n)
+	}
+	if i, j := strings.Index(page, `<td class="l ld">4 req/s`), strings.Index(page, `<td class="l ld">8 req/s`); i < 0 || j < i {
+		t.Errorf("probes not in load order (4 before 8): %d, %d", i, j)
+	}
+}
