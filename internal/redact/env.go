@@ -7,7 +7,7 @@ package redact
 // uses them; the variable --api-key-env names and --header values are added
 // when read (package plan).
 var envSecrets = [...]string{
-	"OPENAI_API_KEY", "AZURE_OPENAI_API_KEY",
+	"OPENAI_API_KEY", "AZURE_OPENAI_API_KEY", "ANTHROPIC_API_KEY", "AWS_BEARER_TOKEN_BEDROCK",
 	"AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN",
 }
 
