@@ -52,7 +52,7 @@ func frontierCmd(ctx context.Context, e *env, args []string) error {
 	if err := cli.CheckFormat(format, "text", "json"); err != nil {
 		return err
 	}
-	o, err := execOptions(e, progress, runTotal(p))
+	o, err := execOptions(e, progress, runTotal(p), p.Backends)
 	if err != nil {
 		return err
 	}

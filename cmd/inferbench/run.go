@@ -60,7 +60,7 @@ func runCmd(ctx context.Context, e *env, args []string) error {
 	if err := cli.CheckFormat(format, "text", "json"); err != nil {
 		return err
 	}
-	o, err := execOptions(e, progress, runTotal(p))
+	o, err := execOptions(e, progress, runTotal(p), p.Backends)
 	if err != nil {
 		return err
 	}
@@ -93,11 +93,12 @@ func runCmd(ctx context.Context, e *env, args []string) error {
 
 // execOptions are an execution's ties to this invocation: its streams,
 // environment and secrets, the progress line (--progress; total is how long
-// each run lasts, 0 where unknown), the machine's fingerprint, and the
-// report's creation time from SOURCE_DATE_EPOCH (reproducible-builds.org:
+// each run lasts, 0 where unknown; backends, when given, name each
+// backend's lines in the order they run), the machine's fingerprint, and
+// the report's creation time from SOURCE_DATE_EPOCH (reproducible-builds.org:
 // when set, two runs of a simulated plan with one seed write byte-identical
 // reports).
-func execOptions(e *env, progress string, total time.Duration) (plan.Options, error) {
+func execOptions(e *env, progress string, total time.Duration, backends []string) (plan.Options, error) {
 	fp := machineFingerprint()
 	o := plan.Options{
 		Version: version, Log: e.stderr, Getenv: e.getenv, Secret: func(s string) { e.secrets.Add(s) },
@@ -108,10 +109,20 @@ func execOptions(e *env, progress string, total time.Duration) (plan.Options, er
 		return o, err
 	}
 	if pr != nil {
+		// Execute runs the backends in order and ends each one's progress:
+		// the count of ends says which backend the lines are about.
+		done := 0
 		o.Progress = func(p bench.Progress) {
-			pr.Update(cli.ProgressState{Elapsed: p.Elapsed, Total: total, Requests: p.Requests, Rate: p.Rate, P99: p.P99})
+			label := ""
+			if done < len(backends) {
+				label = e.secrets.String(backends[done]) // the URL's password and known keys masked
+			}
+			pr.Update(cli.ProgressState{Label: label, Elapsed: p.Elapsed, Total: total, Requests: p.Requests, Rate: p.Rate, P99: p.P99})
 		}
-		o.ProgressEnd = pr.End
+		o.ProgressEnd = func() {
+			pr.End()
+			done++
+		}
 	}
 	t, err := cli.SourceDate(e.getenv)
 	o.Created = t

@@ -66,7 +66,7 @@ func suiteCmd(ctx context.Context, e *env, args []string) error {
 		}
 		return nil
 	}
-	o, err := execOptions(e, *progress, 0) // jobs differ in length: elapsed only
+	o, err := execOptions(e, *progress, 0, nil) // jobs differ in length and backends: elapsed only
 	if err != nil {
 		return err
 	}

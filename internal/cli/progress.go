@@ -22,6 +22,8 @@ const PlainEvery = 10 * time.Second
 
 // ProgressState is what a progress line shows of a running run.
 type ProgressState struct {
+	// Label names what runs (a backend), "" for none.
+	Label   string
 	Elapsed time.Duration // since the run's start, warm-up included
 	// Total is how long the run lasts, warm-up included; 0 when it is not
 	// known ahead (a request count ends it).
@@ -108,7 +110,11 @@ func (s ProgressState) Line() string {
 	if s.Total > 0 {
 		el += " / " + s.Total.Round(time.Second).String()
 	}
-	return fmt.Sprintf("%s  %d req  %.1f req/s  p99 %s ms", el, s.Requests, s.Rate, ms(s.P99))
+	line := fmt.Sprintf("%s  %d req  %.1f req/s  p99 %s ms", el, s.Requests, s.Rate, ms(s.P99))
+	if s.Label != "" {
+		line = s.Label + "  " + line
+	}
+	return line
 }
 
 // ms writes a duration in milliseconds: one decimal, or three significant

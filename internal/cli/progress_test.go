@@ -80,7 +80,7 @@ func TestProgressModes(t *testing.T) {
 	if got := (cli.ProgressState{Elapsed: 1500 * time.Millisecond, Requests: 3}).Line(); got != "2s  3 req  0.0 req/s  p99 0.0 ms" {
 		t.Errorf("a run of unknown length: %q", got)
 	}
-	if got := (cli.ProgressState{Elapsed: time.Second, P99: 201 * time.Nanosecond}).Line(); got != "1s  0 req  0.0 req/s  p99 0.000201 ms" {
+	if got := (cli.ProgressState{Label: "sim:l4", Elapsed: time.Second, P99: 201 * time.Nanosecond}).Line(); got != "sim:l4  1s  0 req  0.0 req/s  p99 0.000201 ms" {
 		t.Errorf("a sub-millisecond p99: %q", got)
 	}
 }
