@@ -9,7 +9,7 @@ import (
 
 // FitSource is the source a fitted figure carries in profiles.json.
 func FitSource(r *FitResult, k Knob, date string) string {
-	return fmt.Sprintf("fit: %s minimizing the robust loss Σ ln(1 + (ln(predicted/measured)/0.25)²) from DESIGN.md's typical figures over %d cases of families %s in fixtures/calibration*.json (accel/sim.Fit; `go test ./accel/sim -run TestFittedProfiles -update`, %s)",
+	return fmt.Sprintf("fit: %s over %d cases of families %s in fixtures/calibration*.json, from DESIGN.md's typical figure: squared log error, then absolute log error capped at ln 1.5 a case (accel/sim.Fit; `go test ./accel/sim -run TestFittedProfiles -update`, %s)",
 		k.Name(), r.Cases, strings.Join(r.Families, ", "), date)
 }
 

@@ -103,6 +103,20 @@ func writeSources(w io.Writer, ps []Profile) error {
 				return err
 			}
 		}
+		// The power model's figures (fixtures/power.json, or its default rule).
+		pm := PowerModel(p)
+		for _, f := range []struct {
+			name string
+			w    float64
+		}{{"idle_w", pm.IdleW}, {"compute_w", pm.ComputeW}, {"memory_w", pm.MemoryW}, {"wait_w", pm.WaitW}} {
+			src := pm.Sources[f.name]
+			if src == "" {
+				src = pm.Basis
+			}
+			if _, err := fmt.Fprintf(w, "  %-*s  %.4g W: %s\n", width+1, "power."+f.name+":", f.w, src); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }
