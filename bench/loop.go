@@ -493,7 +493,11 @@ func (w *worker) one() bool {
 	}
 	end := time.Since(w.epoch)
 	w.svc += end - sent
-	w.svcN++
+	if w.req.Turn == 0 {
+		// A session holds its worker until its last turn: the pool is
+		// sized by sessions (Little's law), each one's calls and thinking.
+		w.svcN++
+	}
 
 	s := w.s
 	s.mu.Lock()
@@ -528,6 +532,10 @@ func (w *worker) one() bool {
 		w.next = arrival{seq: a.seq, turn: int32(w.req.Turn + 1), at: end + c.Sessions.Think,
 			in: int32(w.req.InputTokens + w.res.OutputTokens + c.Sessions.TurnTokens)}
 		w.hasNext = true
+		w.svc += c.Sessions.Think
+		if w.watching.Load() {
+			w.busy.Store(int64(end) + 1) // thinking holds the worker: the pool watcher counts it busy
+		}
 	}
 	if w.failFast && a.at >= w.warm && (cls != accel.ClassNone || w.d.streaking.Load()) {
 		// A request that ends past a closed loop's deadline ends nothing early.
