@@ -5,6 +5,7 @@ import (
 	"errors"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -156,4 +157,49 @@ func TestSessionRefusals(t *testing.T) {
 			t.Errorf("%s: %v, want %q", c.name, err, c.want)
 		}
 	}
+}
+
+// A Mooncake trace's hash_ids reach the backend as the request's prefix
+// (512-token blocks), in virtual time and in real time, where each
+// in-flight request keeps its own copy.
+func TestTracePrefixReachesBackend(t *testing.T) {
+	t.Parallel()
+	text := `{"timestamp": 0, "input_length": 1000, "output_length": 2, "hash_ids": [7, 8]}
+{"timestamp": 1, "input_length": 600, "output_length": 2, "hash_ids": [7, 9]}
+{"timestamp": 2, "input_length": 100, "output_length": 2, "hash_ids": [5]}
+`
+	b := &turnTape{}
+	run(t, context.Background(), b, bench.Config{Scenario: bench.Replay, Trace: textTrace(text)})
+	want := [][]uint64{{7, 8}, {7, 9}, {5}}
+	for i := range want {
+		if !slices.Equal(b.prefix[i], want[i]) {
+			t.Errorf("virtual: request %d prefix %v, want %v", i, b.prefix[i], want[i])
+		}
+	}
+	rt := &prefixRecorder{got: map[uint64][]uint64{}}
+	run(t, context.Background(), rt, bench.Config{Scenario: bench.Replay, Trace: textTrace(text)})
+	for i := range want {
+		if got := rt.got[uint64(i)]; !slices.Equal(got, want[i]) || rt.block != 512 {
+			t.Errorf("real time: request %d prefix %v of %d-token blocks, want %v of 512", i, got, rt.block, want[i])
+		}
+	}
+}
+
+// prefixRecorder is a real-time backend that writes down each request's
+// prefix.
+type prefixRecorder struct {
+	mu    sync.Mutex
+	got   map[uint64][]uint64
+	block int
+}
+
+func (*prefixRecorder) Info() accel.Info { return accel.Info{ID: "prefixes"} }
+func (*prefixRecorder) Close() error     { return nil }
+func (p *prefixRecorder) Infer(_ context.Context, req *accel.Request, res *accel.Result) error {
+	p.mu.Lock()
+	p.got[req.Seq] = slices.Clone(req.Prefix)
+	p.block = req.PrefixBlock
+	p.mu.Unlock()
+	res.OutputTokens = req.OutputTokens
+	return nil
 }
