@@ -2,6 +2,7 @@ package remote
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -71,11 +72,14 @@ func (s *awsSigner) sign(ctx context.Context, r *http.Request, body []byte) erro
 	return s.signer.SignHTTP(ctx, cr, r, hex.EncodeToString(sum[:]), s.service, s.region, time.Now())
 }
 
-// readEventStream reads a ConverseStream answer: AWS event-stream frames
-// (aws-sdk-go-v2's decoder, CRCs checked), each a JSON event named by its
-// :event-type header, until messageStop and metadata (usage, the service's
-// latencyMs) or the body's end. An exception frame fails the request with
-// the service's message: throttlingException as http_4xx, the rest http_5xx.
+// readEventStream reads an answer in AWS event-stream frames (aws-sdk-go-v2's
+// decoder, CRCs checked). Bedrock's ConverseStream frames are each a JSON
+// event named by its :event-type header, until messageStop and metadata
+// (usage, the service's latencyMs); SageMaker's PayloadPart frames carry
+// pieces of the container's own stream (TGI's or LMI's token lines), read
+// line by line. An exception frame fails the request with the service's
+// message: throttlingException and validationException as http_4xx, the
+// rest http_5xx.
 func (c *call) readEventStream(parent context.Context, body io.Reader, start time.Time, res *accel.Result) error {
 	if c.dec == nil {
 		c.dec = eventstream.NewDecoder()
@@ -86,33 +90,26 @@ func (c *call) readEventStream(parent context.Context, body io.Reader, start tim
 	// the transport's body reader each.
 	c.br.Reset(body)
 	body = c.br
-	var (
-		last              time.Time
-		chunks, reasoning int
-		text, stopped     bool
-		usage             = -1
-		ev                awsstream.Event
-	)
+	st := esState{c: c, res: res, start: start, usage: -1}
+	c.lines = c.lines[:0]
+	var ev awsstream.Event
 	for {
 		msg, err := c.dec.Decode(body, c.payload[:0])
 		if err != nil {
-			if err == io.EOF && stopped {
+			if err == io.EOF && (st.stopped || c.b.wire == wireSageMaker && st.chunks > 0) {
 				c.clean = true
 				break
 			}
 			if err == io.EOF {
 				err = io.ErrUnexpectedEOF
 			}
-			return c.classify(parent, err, accel.ClassStreamBroken, "event stream ended before messageStop after "+strconv.Itoa(chunks)+" chunks")
+			return c.classify(parent, err, accel.ClassStreamBroken, "event stream ended before its last event after "+strconv.Itoa(st.chunks)+" chunks")
 		}
 		if cap(msg.Payload) > cap(c.payload) {
 			c.payload = msg.Payload[:0] // keep the larger buffer
 		}
-		mtype := msg.Headers.Get(awsstream.HeaderMessageType)
-		if err := awsstream.ParseEvent(msg.Payload, &ev); err != nil {
-			return accel.Errorf(accel.ClassBadPayload, "%v in %s", err, c.b.redact(truncate(msg.Payload)))
-		}
-		if mtype != nil && mtype.String() != "event" {
+		if mtype := msg.Headers.Get(awsstream.HeaderMessageType); mtype != nil && mtype.String() != "event" {
+			awsstream.ParseEvent(msg.Payload, &ev) // for its message; a malformed one has none
 			name := "exception"
 			if h := msg.Headers.Get(awsstream.HeaderExceptionType); h != nil {
 				name = h.String()
@@ -123,49 +120,127 @@ func (c *call) readEventStream(parent context.Context, body io.Reader, start tim
 			}
 			return accel.Errorf(class, "%s in stream: %s", name, c.b.redact(truncate(ev.Message)))
 		}
-		if ev.HasUsage {
-			usage, res.InputTokens = ev.OutputTokens, ev.InputTokens
-		}
-		if ev.StopReason != nil {
-			res.FinishReason, stopped = bedrockStop(ev.StopReason), true
-		}
-		if ev.Text+ev.Reasoning == 0 {
+		if c.b.wire == wireSageMaker {
+			if err := st.payloadPart(msg.Payload); err != nil {
+				return err
+			}
 			continue
 		}
-		now := c.ex.received(start)
-		if chunks == 0 {
-			res.TTFT = now.Sub(start)
-			c.ex.firstToken()
-		} else if res.Gaps != nil {
-			res.Gaps.RecordGap(now.Sub(last))
+		if err := awsstream.ParseEvent(msg.Payload, &ev); err != nil {
+			return accel.Errorf(accel.ClassBadPayload, "%v in %s", err, c.b.redact(truncate(msg.Payload)))
 		}
-		if ev.Text > 0 && !text {
-			text, res.TTFO = true, now.Sub(start)
+		if ev.HasUsage {
+			st.usage, res.InputTokens = ev.OutputTokens, ev.InputTokens
 		}
-		if ev.Text == 0 {
-			reasoning++
+		if ev.StopReason != nil {
+			res.FinishReason, st.stopped = bedrockStop(ev.StopReason), true
 		}
-		last = now
-		chunks++
+		st.tokens(ev.Text, ev.Reasoning)
 	}
-	if chunks == 0 && usage <= 0 {
+	if c.b.wire == wireSageMaker && len(c.lines) > 0 { // a last line without its newline
+		if err := st.line(c.lines); err != nil {
+			return err
+		}
+	}
+	return st.finish()
+}
+
+// esState is what an event stream has told so far.
+type esState struct {
+	c                 *call
+	res               *accel.Result
+	start, last       time.Time
+	chunks, reasoning int
+	text, stopped     bool
+	usage             int // the server's output count, -1 until it says
+}
+
+// tokens times an event carrying text bytes of answer and reasoning of
+// reasoning.
+func (s *esState) tokens(text, reasoning int) {
+	if text+reasoning == 0 {
+		return
+	}
+	res := s.res
+	now := s.c.ex.received(s.start)
+	if s.chunks == 0 {
+		res.TTFT = now.Sub(s.start)
+		s.c.ex.firstToken()
+	} else if res.Gaps != nil {
+		res.Gaps.RecordGap(now.Sub(s.last))
+	}
+	if text > 0 && !s.text {
+		s.text, res.TTFO = true, now.Sub(s.start)
+	}
+	if text == 0 {
+		s.reasoning++
+	}
+	s.last = now
+	s.chunks++
+}
+
+// payloadPart adds a piece of a SageMaker container's stream and reads the
+// whole lines it completes.
+func (s *esState) payloadPart(p []byte) error {
+	c := s.c
+	c.lines = append(c.lines, p...)
+	for {
+		i := bytes.IndexByte(c.lines, '\n')
+		if i < 0 {
+			return nil
+		}
+		if err := s.line(c.lines[:i]); err != nil {
+			return err
+		}
+		c.lines = c.lines[:copy(c.lines, c.lines[i+1:])]
+	}
+}
+
+// line reads one line of a TGI (server-sent events) or LMI (JSON lines)
+// stream.
+func (s *esState) line(l []byte) error {
+	l = bytes.TrimSpace(bytes.TrimPrefix(bytes.TrimSpace(l), []byte("data:")))
+	if len(l) == 0 || l[0] != '{' { // blank, an SSE comment or field, [DONE]
+		return nil
+	}
+	var t awsstream.TokenLine
+	if err := awsstream.ParseTokenLine(l, &t); err != nil {
+		return accel.Errorf(accel.ClassBadPayload, "%v in %s", err, s.c.b.redact(truncate(l)))
+	}
+	if t.Error {
+		return accel.Errorf(accel.ClassHTTP5xx, "container error in stream: %s", s.c.b.redact(truncate(t.ErrorMessage)))
+	}
+	if t.GeneratedTokens >= 0 {
+		s.usage = t.GeneratedTokens
+	}
+	if t.FinishReason != nil {
+		s.res.FinishReason, s.stopped = finishReason(t.FinishReason), true
+	}
+	s.tokens(t.Text, 0)
+	return nil
+}
+
+// finish fills the result once the stream ended.
+func (s *esState) finish() error {
+	res := s.res
+	if s.chunks == 0 && s.usage <= 0 {
 		return accel.Errorf(accel.ClassBadPayload, "stream had no content chunks and no usage")
 	}
-	res.Latency = last.Sub(start)
-	if chunks == 0 {
-		res.Latency = time.Since(start)
+	res.Latency = s.last.Sub(s.start)
+	if s.chunks == 0 {
+		res.Latency = time.Since(s.start)
 		res.TTFT = res.Latency
 	}
-	if !text && reasoning > 0 {
+	if !s.text && s.reasoning > 0 {
 		res.TTFO = res.Latency
 	}
-	if usage >= 0 {
-		res.OutputTokens, res.Counted = usage, accel.CountedUsage
+	if s.usage >= 0 {
+		res.OutputTokens, res.Counted = s.usage, accel.CountedUsage
 	} else {
-		res.OutputTokens, res.Counted = chunks, accel.CountedChunks
+		res.OutputTokens, res.Counted = s.chunks, accel.CountedChunks
 	}
-	res.ReasoningTokens = reasoning
-	res.NoTokenTimes = res.OutputTokens > 1 && chunks < 2
+	res.ReasoningTokens = s.reasoning
+	res.NoTokenTimes = res.OutputTokens > 1 && s.chunks < 2
 	return nil
 }
 

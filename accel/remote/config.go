@@ -46,6 +46,12 @@ const (
 	// with credentials from the AWS default chain; the answer is AWS
 	// event-stream frames, not SSE.
 	DialectBedrock Dialect = "bedrock"
+	// DialectSageMaker: SageMaker Runtime's
+	// BASE/endpoints/NAME/invocations-response-stream (NAME the model
+	// setting), signed with SigV4 (service sagemaker); each PayloadPart
+	// carries the container's own stream, Text Generation Inference's or
+	// the LMI (DJL Serving, vLLM) container's token lines.
+	DialectSageMaker Dialect = "sagemaker"
 	// DialectAuto (or ""): detected from the URL (DetectDialect).
 	DialectAuto Dialect = "auto"
 )
@@ -177,18 +183,18 @@ func (c *Config) Validate() error {
 	}
 	switch c.Dialect {
 	case DialectOpenAI, DialectAzure, DialectAuto, "":
-	case DialectAnthropic, DialectBedrock:
+	case DialectAnthropic, DialectBedrock, DialectSageMaker:
 		if c.API != APIChat && c.API != "" {
 			return bad("api", "%q: the %s dialect has one API, its own (leave --api out)", c.API, c.Dialect)
 		}
-		if c.Dialect == DialectBedrock && c.Transport == TransportH1 {
-			return bad("transport", "h1: the bedrock dialect signs each request and goes through net/http (leave --transport out)")
+		if (c.Dialect == DialectBedrock || c.Dialect == DialectSageMaker) && c.Transport == TransportH1 {
+			return bad("transport", "h1: the %s dialect signs each request and goes through net/http (leave --transport out)", c.Dialect)
 		}
 	default:
-		return bad("dialect", "%q: want openai, azure, anthropic, bedrock or auto", c.Dialect)
+		return bad("dialect", "%q: want openai, azure, anthropic, bedrock, sagemaker or auto", c.Dialect)
 	}
-	if c.NoStream && (c.API == APIResponses || c.Dialect == DialectAnthropic || c.Dialect == DialectBedrock) {
-		return bad("stream", "false: the responses API and the anthropic and bedrock dialects are measured streamed only")
+	if c.NoStream && (c.API == APIResponses || c.Dialect == DialectAnthropic || c.Dialect == DialectBedrock || c.Dialect == DialectSageMaker) {
+		return bad("stream", "false: the responses API and the anthropic, bedrock and sagemaker dialects are measured streamed only")
 	}
 	switch c.Transport {
 	case TransportAuto, TransportH1, TransportNetHTTP:
@@ -284,6 +290,11 @@ func (c *Config) endpoint() (string, error) {
 			return "", &FieldError{Field: "model", Msg: `"": the bedrock dialect needs the model id, e.g. --model openai.gpt-oss-120b-1:0`}
 		}
 		p += "/model/" + url.PathEscape(c.Model) + "/converse-stream"
+	case c.Dialect == DialectSageMaker:
+		if c.Model == "" {
+			return "", &FieldError{Field: "model", Msg: `"": the sagemaker dialect needs the endpoint name, e.g. --model my-llama-endpoint`}
+		}
+		p += "/endpoints/" + url.PathEscape(c.Model) + "/invocations-response-stream"
 	case c.Dialect == DialectAnthropic:
 		p += "/messages"
 	case c.API == APICompletions:

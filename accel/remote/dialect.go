@@ -18,6 +18,7 @@ const (
 	wireResponses             // OpenAI's Responses API
 	wireAnthropic             // Anthropic's Messages API
 	wireBedrock               // Bedrock's ConverseStream (event-stream frames)
+	wireSageMaker             // SageMaker's response stream: TGI or LMI lines in event-stream frames
 )
 
 func (c *Config) wire() wire {
@@ -26,6 +27,8 @@ func (c *Config) wire() wire {
 		return wireAnthropic
 	case c.Dialect == DialectBedrock:
 		return wireBedrock
+	case c.Dialect == DialectSageMaker:
+		return wireSageMaker
 	case c.API == APIResponses:
 		return wireResponses
 	}
@@ -52,6 +55,8 @@ func (c *call) appendBody(dst []byte, model string, maxTokens int) []byte {
 	switch b.wire {
 	case wireBedrock:
 		return awsstream.AppendConverseRequest(dst, c.spec.Prompt, c.spec.PromptBytes, maxTokens)
+	case wireSageMaker:
+		return awsstream.AppendTGIRequest(dst, c.spec.Prompt, c.spec.PromptBytes, maxTokens)
 	case wireAnthropic:
 		r := anthropic.RequestBody{Model: model, Prompt: c.spec.Prompt, PromptBytes: c.spec.PromptBytes, MaxTokens: maxTokens, Stream: true}
 		return r.Append(dst)

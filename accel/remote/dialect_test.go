@@ -213,7 +213,7 @@ func TestDialectErrors(t *testing.T) {
 		{remote.Config{Dialect: remote.DialectAnthropic, API: remote.APICompletions}, `api "completions": the anthropic dialect has one API`},
 		{remote.Config{API: remote.APIResponses, NoStream: true}, "stream false: the responses API"},
 		{remote.Config{API: "embeddings"}, `api "embeddings": want chat, completions or responses`},
-		{remote.Config{Dialect: "vertex"}, `dialect "vertex": want openai, azure, anthropic, bedrock or auto`},
+		{remote.Config{Dialect: "vertex"}, `dialect "vertex": want openai, azure, anthropic, bedrock, sagemaker or auto`},
 	} {
 		c := tc.cfg.WithDefaults()
 		if err := c.Validate(); err == nil || !strings.Contains(err.Error(), tc.want) {

@@ -156,9 +156,13 @@ func New(cfg Config) (*Backend, error) {
 	switch b.wire {
 	case wireAnthropic:
 		b.header.Set("Anthropic-Version", anthropic.Version)
-	case wireBedrock:
+	case wireBedrock, wireSageMaker:
 		b.header.Set("Accept", awsstream.ContentType)
-		if b.aws, err = newAWSSigner(&cfg, "bedrock"); err != nil {
+		service := "bedrock"
+		if b.wire == wireSageMaker {
+			service = "sagemaker"
+		}
+		if b.aws, err = newAWSSigner(&cfg, service); err != nil {
 			return nil, err
 		}
 		cfg.APIKey = "" // a Bedrock API key goes with --dialect openai to its OpenAI-compatible endpoint
@@ -402,6 +406,7 @@ type call struct {
 	dec     *eventstream.Decoder // bedrock's frames
 	payload []byte               // their payloads, reused
 	br      *bufio.Reader        // the frames' reads, buffered
+	lines   []byte               // sagemaker: the container's stream, up to a whole line
 	sev     streamEvent
 	whole   []byte // the non-streamed response body
 	spec    openai.RequestBody
@@ -486,7 +491,7 @@ func (c *call) do(parent context.Context, req *accel.Request, res *accel.Result)
 	if b.cfg.NoStream {
 		return c.readWhole(parent, resp.body, start, res)
 	}
-	if b.wire == wireBedrock {
+	if b.wire == wireBedrock || b.wire == wireSageMaker {
 		return c.readEventStream(parent, resp.body, start, res)
 	}
 	if !bytes.HasPrefix(resp.ctype, []byte("text/event-stream")) {

@@ -538,7 +538,7 @@ func TestBadConfig(t *testing.T) {
 		want  string
 	}{
 		{"api", remote.Config{API: "embeddings"}, `"embeddings": want chat, completions or responses`},
-		{"dialect", remote.Config{Dialect: "vertex"}, `"vertex": want openai, azure, anthropic, bedrock or auto`},
+		{"dialect", remote.Config{Dialect: "vertex"}, `"vertex": want openai, azure, anthropic, bedrock, sagemaker or auto`},
 		{"transport", remote.Config{Transport: "carrier-pigeon"}, `"carrier-pigeon": want auto, h1 or net/http`},
 		{"connect-timeout", remote.Config{ConnectTimeout: -time.Second}, `-1s: want a positive duration`},
 		{"max-conns", remote.Config{MaxConns: -1}, `-1: want a whole number of at least 1`},

@@ -59,3 +59,37 @@ func TestAppendConverseRequest(t *testing.T) {
 		t.Errorf("no max tokens: %s", got)
 	}
 }
+
+// TestParseTokenLine reads TGI's and LMI's token lines, as their
+// containers stream them (TGI's generate_stream, DJL Serving's jsonlines).
+func TestParseTokenLine(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name, in string
+		want     TokenLine
+	}{
+		{"tgi token", `{"index":1,"token":{"id":578,"text":" The","logprob":-0.47,"special":false},"generated_text":null,"details":null,"top_tokens":null}`,
+			TokenLine{Token: true, Text: 4, GeneratedTokens: -1}},
+		{"tgi special end token", `{"token":{"id":2,"text":"</s>","logprob":-0.01,"special":true},"generated_text":"x","details":{"finish_reason":"eos_token","generated_tokens":20,"seed":null}}`,
+			TokenLine{Token: true, FinishReason: []byte("eos_token"), GeneratedTokens: 20}},
+		{"lmi token", `{"token":{"id":[13],"text":"ok","log_prob":-0.3},"generated_text":null,"details":null}`,
+			TokenLine{Token: true, Text: 2, GeneratedTokens: -1}},
+		{"tgi error", `{"error":"Input validation error: max_new_tokens must be <= 1024","error_type":"validation"}`,
+			TokenLine{Error: true, ErrorMessage: []byte("Input validation error: max_new_tokens must be <= 1024"), GeneratedTokens: -1}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var e TokenLine
+			if err := ParseTokenLine([]byte(tt.in), &e); err != nil {
+				t.Fatal(err)
+			}
+			if e.Token != tt.want.Token || e.Text != tt.want.Text || string(e.FinishReason) != string(tt.want.FinishReason) ||
+				e.GeneratedTokens != tt.want.GeneratedTokens || e.Error != tt.want.Error || string(e.ErrorMessage) != string(tt.want.ErrorMessage) {
+				t.Errorf("got %+v, want %+v", e, tt.want)
+			}
+		})
+	}
+	if got := string(AppendTGIRequest(nil, "hi", nil, 8)); got != `{"inputs":"hi","parameters":{"details":true,"max_new_tokens":8},"stream":true}` {
+		t.Errorf("request %s", got)
+	}
+}
