@@ -142,8 +142,8 @@ type Judgement struct {
 // Remote are the settings of http(s):// backends (accel/remote.Config).
 type Remote struct {
 	API     string `json:"api,omitempty"`     // chat (default), completions or responses
-	Dialect string `json:"dialect,omitempty"` // openai, azure, anthropic, bedrock or auto (default)
-	// Region is the AWS region the bedrock dialect signs for (default
+	Dialect string `json:"dialect,omitempty"` // openai, azure, anthropic, bedrock, sagemaker or auto (default)
+	// Region is the AWS region the bedrock and sagemaker dialects sign for (default
 	// AWS_REGION); credentials come from the AWS default chain.
 	Region string `json:"region,omitempty"`
 	// APIKeyEnv names the variable holding the API key (default
