@@ -137,7 +137,9 @@ func (p Prices) AddCosts(r *Report) (notes []string) {
 				}
 				continue
 			}
-			notes = append(notes, err.Error())
+			if n := err.Error(); !slices.Contains(notes, n) { // a sweep's every point: one note
+				notes = append(notes, n)
+			}
 			continue
 		}
 		if old := run.Cost; old != nil && old.Devices > 0 {

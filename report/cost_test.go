@@ -92,3 +92,18 @@ func TestParsePriceFlagsErrors(t *testing.T) {
 		}
 	}
 }
+
+// A run that cannot be priced for want of a profile says so once, however
+// many loads of it the report holds.
+func TestAddCostsNoteOnce(t *testing.T) {
+	var runs []report.Run
+	for _, c := range []int{1, 2, 4} {
+		r := reporttest.Run(reporttest.Spec{Backend: "http://127.0.0.1:8000/v1", N: 10, MedianMS: 10, Seed: uint64(c)})
+		r.Scenario = report.Scenario{Name: "sweep", Concurrency: c}
+		runs = append(runs, r)
+	}
+	notes := report.DefaultPrices().AddCosts(reporttest.Report(runs...))
+	if len(notes) != 1 || !strings.Contains(notes[0], "http://127.0.0.1:8000/v1") {
+		t.Errorf("notes %q, want one naming the endpoint", notes)
+	}
+}

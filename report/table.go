@@ -243,10 +243,12 @@ func WorkloadOf(r *Run) string {
 
 // MixedWorkloads says whether the report's runs measured more than one
 // workload (a suite): tables then show a workload column, as the heading
-// cannot name one.
+// cannot name one. Precision is not the workload: an endpoint that does not
+// say its own beside a simulated bf16 device is the same workload.
 func MixedWorkloads(r *Report) bool {
 	for i := range r.Runs {
-		if WorkloadOf(&r.Runs[i]) != WorkloadOf(&r.Runs[0]) {
+		a, b := &r.Runs[i].Workload, &r.Runs[0].Workload
+		if a.Model != b.Model || a.Name != b.Name {
 			return true
 		}
 	}
