@@ -1,6 +1,8 @@
 package report
 
 import (
+	"fmt"
+
 	"github.com/inferbench/inferbench/bench"
 )
 
@@ -110,4 +112,30 @@ func prefixCacheOf(r *bench.Result) *PrefixCache {
 		p.Occupancy = float64(s.Tokens) / float64(s.CapacityTokens)
 	}
 	return p
+}
+
+// ReplayLines are what a report's text says of production traffic, a line
+// each: a session workload's TTFT by turn, what a prefix cache served, and
+// the credit a replayed trace's licence asks for.
+func ReplayLines(r *Report) []string {
+	var out []string
+	credited := map[string]bool{}
+	for i := range r.Runs {
+		run := &r.Runs[i]
+		if len(run.TTFTByTurn) > 0 {
+			s := run.Backend.ID + " TTFT p50 by turn (ms):"
+			for _, t := range run.TTFTByTurn {
+				s += " " + Num(t.P50)
+			}
+			out = append(out, s)
+		}
+		if c := run.PrefixCache; c != nil && c.HitTokens > 0 {
+			out = append(out, fmt.Sprintf("%s prefix cache: %.1f%% of prompt tokens served from it; %.1f%% full at the end", run.Backend.ID, 100*c.HitRate, 100*c.Occupancy))
+		}
+		if t := run.Trace; t != nil && t.Attribution != "" && !credited[t.Name] {
+			credited[t.Name] = true
+			out = append(out, "trace "+t.Name+": "+t.Attribution)
+		}
+	}
+	return out
 }

@@ -93,3 +93,18 @@ func TestTurnsReport(t *testing.T) {
 		}
 	}
 }
+
+// The text report says what a replay brought beyond the table: TTFT by
+// turn, the cache's hits, the trace's credit (once per trace).
+func TestReplayLines(t *testing.T) {
+	r := &report.Report{Runs: []report.Run{
+		{Backend: report.Backend{ID: "sim:a"}, TTFTByTurn: []report.TurnTTFT{{Turn: 0, P50: 21}, {Turn: 1, P50: 16.4}},
+			PrefixCache: &report.PrefixCache{HitRate: 0.683, HitTokens: 10, Occupancy: 0.5}, Trace: &report.TraceRun{Name: "azure-conv", Attribution: "CC-BY 4.0; Splitwise"}},
+		{Backend: report.Backend{ID: "sim:b"}, PrefixCache: &report.PrefixCache{}, Trace: &report.TraceRun{Name: "azure-conv", Attribution: "CC-BY 4.0; Splitwise"}},
+	}}
+	got := strings.Join(report.ReplayLines(r), "\n")
+	want := "sim:a TTFT p50 by turn (ms): 21.00 16.40\nsim:a prefix cache: 68.3% of prompt tokens served from it; 50.0% full at the end\ntrace azure-conv: CC-BY 4.0; Splitwise"
+	if got != want {
+		t.Errorf("lines\n%s\nwant\n%s", got, want)
+	}
+}

@@ -62,6 +62,9 @@ func WriteText(w io.Writer, r *Report) error {
 	for _, l := range MaxRateAnswers(r) {
 		fmt.Fprintln(w, l)
 	}
+	for _, l := range ReplayLines(r) {
+		fmt.Fprintln(w, l)
+	}
 	for _, l := range ProblemLines(r) {
 		fmt.Fprintln(w, "! "+l)
 	}
