@@ -195,3 +195,19 @@ func TestSixteenSeriesRender(t *testing.T) {
 		}
 	}
 }
+
+// A log axis over a narrow range (every user served at 166 to 171 tok/s)
+// still has numbers on it.
+func TestLogTicksNarrowRange(t *testing.T) {
+	d := plot.Data{Panels: []plot.Panel{{Title: "narrow", LogX: true, LogY: true, Series: []plot.Series{{Label: "a",
+		Points: []plot.Point{{X: 165.9, Y: 170}, {X: 170.6, Y: 2700}}}}}}}
+	var buf bytes.Buffer
+	if err := d.Render(&buf, "svg"); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{">166<", ">170<"} {
+		if !strings.Contains(buf.String(), want) {
+			t.Errorf("narrow log axis lacks the tick %s", want)
+		}
+	}
+}

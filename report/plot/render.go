@@ -101,11 +101,12 @@ func (d Data) Render(w io.Writer, format string) error {
 	return err
 }
 
-// legendText shortens a legend entry to what its column holds.
+// legendText shortens a legend entry to what its column holds, in the
+// middle: a backend's URL loses its path, the load at the end stays.
 func legendText(s string) string {
 	const most = 34
 	if r := []rune(s); len(r) > most {
-		return string(r[:most-1]) + "…"
+		return string(r[:most/2-1]) + "…" + string(r[len(r)-most/2:])
 	}
 	return s
 }
@@ -134,8 +135,11 @@ func (p Panel) plot(slot map[string]int) (*plot.Plot, plot.Legend, error) {
 		pl.X.Min = 0
 	}
 	xmin, xmax := math.Inf(1), math.Inf(-1)
+	nth := map[string]int{} // series of one key in this panel: a sweep's loads
 	for _, s := range p.Series {
 		i := slot[s.key()]
+		k := nth[s.key()]
+		nth[s.key()]++
 		var xys plotter.XYs
 		var labels []string
 		for _, pt := range s.Points {
@@ -156,9 +160,11 @@ func (p Panel) plot(slot map[string]int) (*plot.Plot, plot.Legend, error) {
 		col := palette[i%len(palette)]
 		line.Color = col
 		line.Width = vg.Points(1.6)
-		line.Dashes = dashes(i / len(palette))
+		// One backend keeps its colour; its loads (a sweep's CDFs) differ by
+		// dash and glyph.
+		line.Dashes = dashes(i/len(palette) + k)
 		points.Color = col
-		points.Shape = glyphs[i%len(glyphs)]
+		points.Shape = glyphs[(i+k)%len(glyphs)]
 		points.Radius = vg.Points(2.2)
 		if len(xys) > 40 {
 			points.Radius = 0 // a dense series reads better as a line
@@ -253,6 +259,17 @@ func (logTicks) Ticks(lo, hi float64) []plot.Tick {
 			}
 			ts = append(ts, plot.Tick{Value: v, Label: strconv.FormatFloat(v, 'f', -1, 64)})
 		}
+	}
+	labelled := 0
+	for _, t := range ts {
+		if t.Label != "" {
+			labelled++
+		}
+	}
+	if labelled < 2 {
+		// Too narrow a range to hold two of 1, 2 and 5 of a decade (every
+		// user served alike): plain ticks, so the axis has numbers.
+		return plot.DefaultTicks{}.Ticks(lo, hi)
 	}
 	return ts
 }
