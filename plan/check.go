@@ -336,8 +336,8 @@ func (p *Plan) checkBackendFields() error {
 	if p.PrefixCache != nil && !simulated {
 		return inputf("--prefix-cache does not apply to %s: only simulated (sim:) backends keep a prefix cache", which)
 	}
-	if p.Interval != 0 && len(p.GPUs) == 0 && !nvmlGPU {
-		return inputf("--telemetry-interval does not apply without --telemetry nvml:N or an nvml:N backend: there is no GPU to read")
+	if p.Interval != 0 && len(p.GPUs) == 0 && !nvmlGPU && p.Scrape == "" {
+		return inputf("--telemetry-interval does not apply without --telemetry nvml:N, an nvml:N backend or --scrape: there is nothing to read")
 	}
 	return nil
 }

@@ -25,7 +25,7 @@ func TestArgsRoundTripThroughFlags(t *testing.T) {
 		  "slo":["latency-p99=500ms","ttft-p99=2s"],"confidence":0.95,"lag-budget":"5ms","lag-share":0.1,"max-error-rate":0,"allow-invalid":true,
 		  "api":"completions","dialect":"azure","api-key-env":"K","header":["X-A=1,2","X-B=3"],"ca-cert":"ca.pem",
 		  "connect-timeout":"1s","first-token-timeout":"2s","request-timeout":"3s","prompts":"p.jsonl","length-hints":false,"stream":false,"transport":"h1",
-		  "telemetry":["nvml:0","nvml:1"],"telemetry-interval":"50ms","endpoint":"http://e:2/v1",
+		  "telemetry":["nvml:0","nvml:1"],"telemetry-interval":"50ms","endpoint":"http://e:2/v1","scrape":"http://e:2/metrics",
 		  "price":{"h100-sxm":4.5,"sim:inf2?chips=12":0.76},"trace":"t.csv","trace-format":"mooncake","speedup":10,"prefix-cache":false,"seed":9,"realtime":true,"concurrency":3,"rate":2,"concurrencies":[1,2]}`,
 	} {
 		var want plan.Plan

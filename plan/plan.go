@@ -173,6 +173,10 @@ type Telemetry struct {
 	Interval Duration `json:"telemetry-interval,omitempty"`
 	// Endpoint is the inference server that nvml:N backends send load to.
 	Endpoint string `json:"endpoint,omitempty"`
+	// Scrape is an inference server's Prometheus /metrics URL, sampled
+	// during each run (every Interval, default 1s) into the report's
+	// server_metrics.
+	Scrape string `json:"scrape,omitempty"`
 }
 
 // Pricing prices the runs: USD per chip-hour by profile or backend id, over

@@ -1,14 +1,19 @@
 package plan
 
 import (
+	"cmp"
+	"context"
 	"fmt"
 	"io"
+	"net/url"
 	"strings"
 	"time"
 
 	"github.com/inferbench/inferbench/accel"
 	"github.com/inferbench/inferbench/accel/nvml"
 	"github.com/inferbench/inferbench/bench"
+	"github.com/inferbench/inferbench/internal/redact"
+	"github.com/inferbench/inferbench/internal/scrape"
 	"github.com/inferbench/inferbench/report"
 )
 
@@ -23,15 +28,27 @@ type gpuWatch struct {
 	sampler  *nvml.Sampler
 	sources  []nvml.Source
 	sensorOf []accel.Sensor // for each source, the device it reads
+
+	scrapeURL      string // --scrape
+	scrapeInterval time.Duration
+	scraper        *scrape.Sampler
 }
 
 // watch opens NVML and every Telemetry GPU before any load is sent. It fails
 // with an *InputError saying why when NVML cannot start or a device does not
 // exist. With no GPUs it opens nothing.
 func (p *Plan) watch(openLib func() (*nvml.Lib, error)) (*gpuWatch, error) {
-	w := &gpuWatch{interval: p.Interval.Std(), duration: p.Duration.Std()}
+	w := &gpuWatch{interval: p.Interval.Std(), duration: p.Duration.Std(), scrapeURL: p.Scrape, scrapeInterval: p.Interval.Std()}
 	if w.interval == 0 {
 		w.interval = nvml.DefaultInterval
+	}
+	if w.scrapeInterval == 0 {
+		w.scrapeInterval = time.Second // a /metrics page is a few hundred lines to render and parse
+	}
+	if w.scrapeURL != "" {
+		if u, err := url.Parse(w.scrapeURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return nil, inputf("--scrape %q: want the server's metrics URL, e.g. http://localhost:8000/metrics", redact.URL(w.scrapeURL))
+		}
 	}
 	if len(p.GPUs) == 0 {
 		return w, nil
@@ -67,6 +84,22 @@ func (p *Plan) watch(openLib func() (*nvml.Lib, error)) (*gpuWatch, error) {
 // it observes a GPU. It does nothing when there is nothing to watch.
 func (w *gpuWatch) begin(b accel.Backend) error {
 	w.sampler, w.sources, w.sensorOf = nil, nil, nil
+	if w.scrapeURL != "" {
+		s, err := scrape.NewSampler(w.scrapeURL, w.scrapeInterval)
+		if err != nil {
+			return &InputError{err}
+		}
+		// One scrape before the load: a wrong URL or a page that is not
+		// Prometheus text fails here, not as a run without server metrics.
+		ctx, cancel := context.WithTimeout(context.Background(), w.scrapeInterval+5*time.Second)
+		_, err = s.Once(ctx)
+		cancel()
+		if err != nil {
+			return inputf("--scrape %s: %s", redact.URL(w.scrapeURL), redact.URL(err.Error()))
+		}
+		w.scraper = s
+		s.Start(context.Background())
+	}
 	seen := map[string]bool{}
 	add := func(s accel.Sensor) {
 		d := s.Describe()
@@ -113,6 +146,17 @@ func capacityFor(d, interval time.Duration) int {
 // "nvml") unless the backend is simulated: then Energy stays the simulator's
 // prediction and the measured figures sit beside it in Telemetry.
 func (w *gpuWatch) end(b accel.Backend, res *bench.Result, runs []report.Run, log io.Writer) {
+	if w.scraper != nil {
+		rs, failures, lastErr := w.scraper.Stop()
+		w.scraper = nil
+		sm := report.NewServerMetrics(redact.URL(w.scrapeURL), w.scrapeInterval, rs, failures, lastErr)
+		for i := range runs {
+			runs[i].ServerMetrics = sm
+		}
+		fmt.Fprintf(log, "server metrics (%s, %d samples): running mean %.1f max %.0f, waiting mean %.1f max %.0f, KV cache mean %.0f%% max %.0f%%, prefix-cache hits %.0f%%\n",
+			cmp.Or(sm.Server, "no known names"), sm.Samples, sm.MeanRunning, sm.MaxRunning, sm.MeanWaiting, sm.MaxWaiting,
+			100*sm.MeanKVUsage, 100*sm.MaxKVUsage, 100*sm.PrefixHitRate)
+	}
 	if w.sampler == nil {
 		return
 	}
@@ -163,6 +207,10 @@ func (w *gpuWatch) end(b accel.Backend, res *bench.Result, runs []report.Run, lo
 
 // close shuts NVML down.
 func (w *gpuWatch) close() {
+	if w.scraper != nil {
+		w.scraper.Stop()
+		w.scraper = nil
+	}
 	if w.sampler != nil {
 		w.sampler.Stop()
 		w.sampler = nil

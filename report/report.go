@@ -85,6 +85,9 @@ type Run struct {
 	Energy     *Energy           `json:"energy,omitempty"`
 	// Telemetry is what the hardware did during the run (see telemetry.go).
 	Telemetry *Telemetry `json:"telemetry,omitempty"`
+	// ServerMetrics is what the server's /metrics said during the run
+	// (--scrape; see servermetrics.go).
+	ServerMetrics *ServerMetrics `json:"server_metrics,omitempty"`
 	// Cost is what the run's hardware costs to rent (see cost.go).
 	Cost *Cost `json:"cost,omitempty"`
 	// Trace, TTFTByTurn and PrefixCache are production traffic's: the
