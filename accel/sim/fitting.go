@@ -251,11 +251,16 @@ func Fit(ctx context.Context, cases []CalibrationCase, knobs []Knob) (*FitResult
 			k.set(fc.dev, r.Values[i])
 		}
 	}
-	for _, phase := range []bool{true, false} {
-		squared = phase
-		if err := r.descend(ctx, knobs, affected, loss, phase); err != nil {
-			return nil, err
-		}
+	squared = true
+	if err := r.descend(ctx, knobs, affected, loss, true); err != nil {
+		return nil, err
+	}
+	squared = false
+	if err := r.simplex(ctx, knobs, affected, loss); err != nil {
+		return nil, err
+	}
+	if err := r.descend(ctx, knobs, affected, loss, false); err != nil {
+		return nil, err
 	}
 	for i := range r.Values {
 		r.Values[i] = round3(r.Values[i])
@@ -435,6 +440,25 @@ func platformGroups(knobs []Knob, affected [][]*fitCase) [][]int {
 	return out
 }
 
+// priorWeight is how hard the fit holds a knob to its prior: a knob moved a
+// factor e from it (or, for an overhead, by its range's top) costs an eighth
+// of what a case off by a factor of 1.5 does. The data outweigh it wherever
+// they speak; where they do not tell two knobs apart (a fixed cost per step
+// against one per collective, when every case has the same collectives) the
+// prior settles it, instead of an edge of the range.
+const priorWeight = 0.05
+
+// penalty is the cost of the knob at v for being away from its prior.
+func (k Knob) penalty(v float64) float64 {
+	var d float64
+	if logScaled(k) && k.Prior > 0 {
+		d = math.Log(v / k.Prior)
+	} else {
+		d = (v - k.Prior) / math.Max(k.Max, 1)
+	}
+	return priorWeight * d * d
+}
+
 // probe is a value of the knob well away from its prior, to see whether the
 // cases depend on it.
 func probe(k Knob) float64 {
@@ -526,8 +550,8 @@ type Move struct {
 	Factor float64
 }
 
-// Losses is the fit's loss over the cases with the profiles' figures, and
-// then with each move applied alone (a zero figure moves by Factor−1 of 1%
+// Losses is the fit's loss (cases and priors) over the cases with the
+// profiles' figures, and then with each move applied alone (a zero figure moves by Factor−1 of 1%
 // of its range's top, so an overhead of 0 can move too). The cases are
 // traced once.
 func Losses(ctx context.Context, cases []CalibrationCase, moves []Move) (base float64, moved []float64) {
@@ -546,9 +570,17 @@ func Losses(ctx context.Context, cases []CalibrationCase, moves []Move) (base fl
 	for _, fc := range fcs {
 		base += fc.logErr()
 	}
+	for _, k := range Knobs() {
+		base += k.penalty(fieldOf(k, knobProfile(k)))
+	}
 	moved = make([]float64, len(moves))
 	for i, mv := range moves {
-		moved[i] = base
+		v0 := fieldOf(mv.Knob, knobProfile(mv.Knob))
+		v1 := v0 * mv.Factor
+		if v1 == 0 {
+			v1 = math.Max(0, (mv.Factor-1)*mv.Knob.Max*0.01)
+		}
+		moved[i] = base - mv.Knob.penalty(v0) + mv.Knob.penalty(v1)
 		for _, fc := range fcs {
 			if !mv.Knob.covers(fc.dev.Profile) {
 				continue
@@ -572,7 +604,11 @@ func Losses(ctx context.Context, cases []CalibrationCase, moves []Move) (base fl
 func (r *FitResult) descend(ctx context.Context, knobs []Knob, affected [][]*fitCase, loss func([]*fitCase) float64, first bool) error {
 	// Coordinate descent first (in the first phase): one knob at a time over
 	// its whole range.
-	for round := 0; round < 3 && first; round++ {
+	rounds := 3
+	if !first {
+		rounds = 1 // polish after Nelder-Mead, within a factor of 1.5
+	}
+	for round := 0; round < rounds; round++ {
 		for i, k := range knobs {
 			cs := affected[i]
 			if len(cs) == 0 {
@@ -585,12 +621,24 @@ func (r *FitResult) descend(ctx context.Context, knobs []Knob, affected [][]*fit
 				for _, fc := range cs {
 					k.set(fc.dev, v)
 				}
-				return loss(cs)
+				return loss(cs) + k.penalty(v)
 			}
-			r.Values[i] = golden(at, k.Min, k.Max, r.Values[i], logScaled(k))
+			lo, hi := k.Min, k.Max
+			if !first {
+				lo, hi = max(lo, r.Values[i]/1.5), min(hi, max(r.Values[i]*1.5, r.Values[i]+0.05*k.Max))
+			}
+			r.Values[i] = golden(at, lo, hi, r.Values[i], logScaled(k))
 			at(r.Values[i])
 		}
 	}
+	if !first {
+		return nil
+	}
+	return r.simplex(ctx, knobs, affected, loss)
+}
+
+// simplex moves each platform's informed knobs together by Nelder-Mead.
+func (r *FitResult) simplex(ctx context.Context, knobs []Knob, affected [][]*fitCase, loss func([]*fitCase) float64) error {
 	// Then all of a platform's knobs together (Nelder-Mead): some trade
 	// against each other (a fixed cost per step against one per collective),
 	// and one at a time stalls in their valley.
@@ -622,7 +670,14 @@ func (r *FitResult) descend(ctx context.Context, knobs []Knob, affected [][]*fit
 				}
 			}
 		}
-		best := nelderMead(func(x []float64) float64 { apply(x); return loss(cs) }, x, 600)
+		best := nelderMead(func(x []float64) float64 {
+			apply(x)
+			pen := 0.0
+			for j, i := range group {
+				pen += knobs[i].penalty(fromScale(knobs[i], x[j]))
+			}
+			return loss(cs) + pen
+		}, x, 600)
 		apply(best)
 		for j, i := range group {
 			r.Values[i] = fromScale(knobs[i], best[j])
