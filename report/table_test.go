@@ -120,3 +120,32 @@ func TestHeading(t *testing.T) {
 		}
 	}
 }
+
+// A report of several workloads (a suite) names each row's workload; one
+// workload served at two precisions (an endpoint that does not say its
+// own) is one workload, named in the heading.
+func TestWorkloadColumn(t *testing.T) {
+	chat := reporttest.Run(reporttest.Spec{Backend: "sim:l4", N: 100, MedianMS: 100, Seed: 1})
+	code := reporttest.Run(reporttest.Spec{Backend: "sim:l4", N: 100, MedianMS: 100, Seed: 2})
+	code.Workload.Name = "code"
+	endpoint := reporttest.Run(reporttest.Spec{Backend: "http://127.0.0.1:8000/v1", N: 100, MedianMS: 100, Seed: 3})
+	endpoint.Workload.Precision = ""
+	for _, tc := range []struct {
+		name  string
+		rep   *report.Report
+		mixed bool
+		want  string
+	}{
+		{"suite", reporttest.Report(chat, code), true, "llama-3.1-8b/code/bf16"},
+		{"endpoint beside sim", reporttest.Report(chat, endpoint), false, "workload chat · model llama-3.1-8b"},
+	} {
+		var buf bytes.Buffer
+		if err := report.WriteText(&buf, tc.rep); err != nil {
+			t.Fatal(err)
+		}
+		head := strings.Split(buf.String(), "\n")[1]
+		if got := report.MixedWorkloads(tc.rep); got != tc.mixed || strings.Contains(head, "workload") != tc.mixed || !strings.Contains(buf.String(), tc.want) {
+			t.Errorf("%s: mixed %v, header %q; want mixed %v and %q in:\n%s", tc.name, got, head, tc.mixed, tc.want, buf.String())
+		}
+	}
+}
