@@ -178,7 +178,7 @@ func WriteCalibrationTable(w io.Writer, rs []CalibrationResult, tolerance float6
 			return err
 		}
 	}
-	_, err := fmt.Fprintf(w, "median error %.1f%% over %d cases; %d outside %g%% or failed\n",
+	_, err := fmt.Fprintf(w, "median error %.1f%% over %d cases; %d cases outside %g%% or failed\n",
 		MedianError(rs), len(rs), Outside(rs, tolerance), tolerance)
 	return err
 }

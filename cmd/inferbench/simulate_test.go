@@ -70,12 +70,12 @@ func TestSimulateAndCalibrateUsageErrors(t *testing.T) {
 	}
 }
 
-// calibrate prints the table and the median; a case outside the tolerance
-// exits 1.
+// calibrate prints the table, the families and the median; a median above
+// the tolerance exits 1.
 func TestCalibrate(t *testing.T) {
 	t.Parallel()
 	code, out, errs := invoke(t, "calibrate")
-	if code != exitOK || !strings.Contains(out, "median error") || !strings.Contains(out, "inf2.48xlarge/llama-2-7b-bf16/bs1") {
+	if code != exitOK || !strings.Contains(out, "median error") || !strings.Contains(out, "inf2.48xlarge/llama-2-7b-bf16/bs1") || !strings.Contains(out, "neuron-ttft") {
 		t.Fatalf("calibrate: exit %d, %s\n%s", code, errs, out)
 	}
 	path := filepath.Join(t.TempDir(), "mine.json")
@@ -85,7 +85,7 @@ func TestCalibrate(t *testing.T) {
 		t.Fatal(err)
 	}
 	code, out, errs = invoke(t, "calibrate", path)
-	if code != exitRuntime || !strings.Contains(out, "OUTSIDE") || !strings.Contains(errs, "outside 25%") {
+	if code != exitRuntime || !strings.Contains(out, "OUTSIDE") || !strings.Contains(errs, "above --tolerance 15%") {
 		t.Errorf("calibrate with a bad case: exit %d\n%s\n%s", code, out, errs)
 	}
 }
