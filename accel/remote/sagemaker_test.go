@@ -119,4 +119,3 @@ func openModel(t *testing.T, url string, cfg remote.Config, model string) *remot
 	t.Cleanup(func() { b.Close() })
 	return b.(*remote.Backend)
 }
-

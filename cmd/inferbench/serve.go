@@ -42,6 +42,7 @@ func serveCmd(ctx context.Context, e *env, args []string) error {
 	fs.StringVar(&precision, "precision", "", "numeric format: fp16, bf16, fp8, int8, w4a16 (default: the profile's usual one)")
 	fs.StringVar(&addr, "addr", "127.0.0.1:8000", "listen address (loopback by default)")
 	fs.StringVar(&o.Dialect, "dialect", server.DialectOpenAI, "wire format served: openai (/v1/chat/completions, /v1/completions, Azure's routes), responses (OpenAI's /v1/responses), anthropic (/v1/messages) or bedrock (/model/ID/converse-stream, AWS event-stream)")
+	fs.IntVar(&o.ReasoningTokens, "reasoning-tokens", 0, "the first N tokens of every streamed chat answer are reasoning, as a reasoning model's (reasoning_content, reasoning_text deltas, a thinking block, reasoningContent): for measuring time to first output")
 	fs.StringVar(&o.Batching, "batching", "isolated", "isolated: each request timed as if alone on the device (what simulate predicts); continuous: requests share one continuous-batching device, so latency rises with load")
 	fs.BoolVar(&instant, "instant", false, "answer at once, with no simulated device time: for measuring clients (hey, inferbench run) against each other")
 	fs.IntVar(&o.DefaultMaxTokens, "default-max-tokens", 16, "completion length when a request gives no max_tokens")

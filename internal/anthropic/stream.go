@@ -201,6 +201,22 @@ func AppendBlockStart(dst []byte, index int) []byte {
 	return append(dst, ",\"content_block\":{\"type\":\"text\",\"text\":\"\"}}\n\n"...)
 }
 
+// AppendThinkingBlockStart appends content_block_start for a thinking block.
+func AppendThinkingBlockStart(dst []byte, index int) []byte {
+	dst = append(dst, "event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":"...)
+	dst = appendInt(dst, index)
+	return append(dst, ",\"content_block\":{\"type\":\"thinking\",\"thinking\":\"\",\"signature\":\"\"}}\n\n"...)
+}
+
+// AppendThinkingDelta appends content_block_delta with a thinking_delta.
+func AppendThinkingDelta(dst []byte, index int, text string) []byte {
+	dst = append(dst, "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":"...)
+	dst = appendInt(dst, index)
+	dst = append(dst, `,"delta":{"type":"thinking_delta","thinking":`...)
+	dst = appendString(dst, text)
+	return append(dst, "}}\n\n"...)
+}
+
 // AppendPing appends a ping.
 func AppendPing(dst []byte) []byte {
 	return append(dst, "event: ping\ndata: {\"type\":\"ping\"}\n\n"...)

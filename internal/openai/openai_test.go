@@ -154,7 +154,7 @@ func TestAppendChunkWireFormat(t *testing.T) {
 	}
 	b = h.AppendUsageChunk(nil, Usage{PromptTokens: 3, CompletionTokens: 5, TotalTokens: 8})
 	w = decode(b)
-	if w.Choices == nil || len(w.Choices) != 0 || *w.Usage != (Usage{3, 5, 8}) {
+	if w.Choices == nil || len(w.Choices) != 0 || *w.Usage != (Usage{PromptTokens: 3, CompletionTokens: 5, TotalTokens: 8}) {
 		t.Errorf("usage chunk %s", b)
 	}
 	h.Object = ObjectTextCompletion

@@ -114,6 +114,9 @@ type Usage struct {
 	PromptTokens     int `json:"prompt_tokens"`
 	CompletionTokens int `json:"completion_tokens"`
 	TotalTokens      int `json:"total_tokens"`
+	// ReasoningTokens, the part of CompletionTokens that was reasoning, is
+	// written by AppendUsageChunk as completion_tokens_details when not 0.
+	ReasoningTokens int `json:"-"`
 }
 
 // ChatCompletion is a whole (non-streamed) chat response.
@@ -245,7 +248,21 @@ func (h *ChunkHeader) AppendUsageChunk(dst []byte, u Usage) []byte {
 	dst = strconv.AppendInt(dst, int64(u.CompletionTokens), 10)
 	dst = append(dst, `,"total_tokens":`...)
 	dst = strconv.AppendInt(dst, int64(u.TotalTokens), 10)
+	if u.ReasoningTokens > 0 {
+		dst = append(dst, `,"completion_tokens_details":{"reasoning_tokens":`...)
+		dst = strconv.AppendInt(dst, int64(u.ReasoningTokens), 10)
+		dst = append(dst, '}')
+	}
 	return append(dst, `}}`...)
+}
+
+// AppendReasoningChunk appends a chat chunk whose delta carries reasoning,
+// as reasoning_content (vLLM's reasoning parsers, DeepSeek).
+func (h *ChunkHeader) AppendReasoningChunk(dst []byte, text string) []byte {
+	dst = h.append(dst)
+	dst = append(dst, `,"choices":[{"index":0,"delta":{"reasoning_content":`...)
+	dst = AppendString(dst, text)
+	return append(dst, `},"logprobs":null,"finish_reason":null}]}`...)
 }
 
 const hex = "0123456789abcdef"

@@ -28,6 +28,7 @@ type Usage struct {
 // line and the blank line after.
 type Writer struct {
 	ID, ItemID, Model string
+	ReasoningID       string // the reasoning item's id (rs_...), for reasoning deltas
 	Created           int64
 	Seq               int
 }
@@ -99,6 +100,17 @@ func (w *Writer) AppendTextDelta(dst []byte, text string) []byte {
 	dst = append(dst, `,"output_index":0,"content_index":0,"delta":`...)
 	dst = openai.AppendString(dst, text)
 	return append(dst, `,"logprobs":[]}`+"\n\n"...)
+}
+
+// AppendReasoningDelta appends response.reasoning_text.delta, a reasoning
+// model's thinking, in the item ReasoningID.
+func (w *Writer) AppendReasoningDelta(dst []byte, text string) []byte {
+	dst = w.begin(dst, "response.reasoning_text.delta")
+	dst = append(dst, `,"item_id":`...)
+	dst = openai.AppendString(dst, w.ReasoningID)
+	dst = append(dst, `,"output_index":0,"content_index":0,"delta":`...)
+	dst = openai.AppendString(dst, text)
+	return append(dst, "}\n\n"...)
 }
 
 // AppendEnd appends the terminal event: response.incomplete when the answer

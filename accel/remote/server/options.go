@@ -29,6 +29,7 @@ const (
 type Options struct {
 	Batching         string // BatchingIsolated or BatchingContinuous
 	Dialect          string // DialectOpenAI (or ""), DialectResponses, DialectAnthropic or DialectBedrock
+	ReasoningTokens  int    // the first tokens of each chat answer that are reasoning (Config.ReasoningTokens)
 	DefaultMaxTokens int
 	MaxBodyBytes     int64
 	MaxTokensCap     int // 0: ContextTokens, at most DefaultMaxTokensCap
@@ -57,6 +58,8 @@ func (o Options) Validate() error {
 	case o.MaxTokensCap == 0 && o.DefaultMaxTokens > o.maxTokensCap():
 		return fmt.Errorf("--default-max-tokens %d: above the max_tokens cap %d (the model's context, at most %d); lower it or set --max-tokens-cap",
 			o.DefaultMaxTokens, o.maxTokensCap(), DefaultMaxTokensCap)
+	case o.ReasoningTokens < 0:
+		return fmt.Errorf("--reasoning-tokens %d: want 0 (none) or a positive count", o.ReasoningTokens)
 	case o.Batching != BatchingIsolated && o.Batching != BatchingContinuous:
 		return fmt.Errorf("--batching %q: want %s or %s", o.Batching, BatchingIsolated, BatchingContinuous)
 	case o.Dialect != "" && o.Dialect != DialectOpenAI && o.Dialect != DialectResponses && o.Dialect != DialectAnthropic && o.Dialect != DialectBedrock:
@@ -85,7 +88,7 @@ func (o Options) Config(backend accel.Backend) (Config, error) {
 		return Config{}, err
 	}
 	return Config{
-		Backend: backend, Dialect: o.Dialect, DefaultMaxTokens: o.DefaultMaxTokens, MaxBodyBytes: o.MaxBodyBytes, MaxTokensCap: o.maxTokensCap(),
+		Backend: backend, Dialect: o.Dialect, ReasoningTokens: o.ReasoningTokens, DefaultMaxTokens: o.DefaultMaxTokens, MaxBodyBytes: o.MaxBodyBytes, MaxTokensCap: o.maxTokensCap(),
 		MaxStreams: o.MaxStreams, ContextTokens: o.ContextTokens, ErrorRate: o.ErrorRate, StallEvery: o.StallEvery,
 		StallDuration: o.StallDuration, DropStreamEvery: o.DropStreamEvery,
 	}, nil

@@ -75,6 +75,13 @@ type Config struct {
 	// Dialect is the wire format served (DialectOpenAI when empty): which
 	// routes answer, and how their streams are written.
 	Dialect string
+	// ReasoningTokens makes the first this many tokens of every streamed
+	// chat answer reasoning, as a reasoning model's are (reasoning_content
+	// in chat, reasoning_text deltas in Responses, a thinking block in
+	// Messages, reasoningContent in Bedrock), counted apart in the usage
+	// where the format has a place for it; the rest is the answer. Answers
+	// shorter than this are all reasoning.
+	ReasoningTokens int
 
 	// MaxBodyBytes bounds a request body: a longer one is answered 413
 	// without being read further (DefaultMaxBodyBytes when zero).
@@ -159,6 +166,8 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("dialect %q: want %s, %s, %s or %s", c.Dialect, DialectOpenAI, DialectResponses, DialectAnthropic, DialectBedrock)
 	case c.ErrorRate < 0 || c.ErrorRate > 1 || math.IsNaN(c.ErrorRate):
 		return fmt.Errorf("error rate %v: want a fraction from 0 to 1", c.ErrorRate)
+	case c.ReasoningTokens < 0:
+		return fmt.Errorf("reasoning tokens %d: want 0 (none) or a positive count", c.ReasoningTokens)
 	case c.StallEvery < 0:
 		return fmt.Errorf("stall every %d: want 0 (never) or a positive count", c.StallEvery)
 	case c.StallEvery > 0 && c.StallDuration <= 0:
@@ -1009,14 +1018,14 @@ func (s *Server) generate(w http.ResponseWriter, r *http.Request, rc *http.Respo
 	sn := s.streams.Add(1)
 	stall := s.cfg.StallEvery > 0 && sn%uint64(s.cfg.StallEvery) == 0
 	drop := s.cfg.DropStreamEvery > 0 && sn%uint64(s.cfg.DropStreamEvery) == 0
-	st := stream{w: w, rc: rc, q: q}
+	st := stream{w: w, rc: rc, q: q, reasoning: s.cfg.ReasoningTokens}
 	st.hdr = openai.ChunkHeader{ID: idFor(q.chat, q.seq), Object: openai.ObjectChatCompletionChunk, Created: time.Now().Unix(), Model: q.model}
 	if !q.chat {
 		st.hdr.Object = openai.ObjectTextCompletion
 	}
 	if q.format == formatResponses {
 		id := strconv.FormatUint(q.seq, 10)
-		st.rw = responses.Writer{ID: "resp_" + id, ItemID: "msg_" + id, Model: q.model, Created: st.hdr.Created}
+		st.rw = responses.Writer{ID: "resp_" + id, ItemID: "msg_" + id, ReasoningID: "rs_" + id, Model: q.model, Created: st.hdr.Created}
 	}
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream; charset=utf-8")
@@ -1059,7 +1068,7 @@ func (s *Server) generate(w http.ResponseWriter, r *http.Request, rc *http.Respo
 				// Cut the connection mid-stream, as a crashed worker would.
 				panic(http.ErrAbortHandler)
 			}
-			st.token(tokenText(sent))
+			st.token(sent, tokenText(sent))
 			s.genTokens.Inc()
 		}
 		return st.flush() == nil
@@ -1120,6 +1129,20 @@ type stream struct {
 
 	enc     *eventstream.Encoder // Bedrock's frames
 	scratch []byte               // a frame's payload
+
+	reasoning int // the answer's first tokens that are reasoning (Config.ReasoningTokens)
+	block     int // Messages' and Bedrock's content block in progress: 0, or 1 after reasoning
+}
+
+// isReasoning says whether token i is reasoning.
+func (st *stream) isReasoning(i int) bool { return i < st.reasoning && st.q.chat }
+
+// reasoned is how many of sent tokens were reasoning.
+func (st *stream) reasoned(sent int) int {
+	if !st.q.chat {
+		return 0
+	}
+	return min(sent, st.reasoning)
 }
 
 // frame appends one Bedrock event frame of the type with a JSON payload.
@@ -1161,7 +1184,11 @@ func (st *stream) open() {
 		st.frame("messageStart", `{"role":"assistant"}`)
 	case formatAnthropic:
 		st.buf = anthropic.AppendMessageStart(st.buf, st.hdr.ID, st.q.model, st.q.promptTokens)
-		st.buf = anthropic.AppendBlockStart(st.buf, 0)
+		if st.reasoning > 0 {
+			st.buf = anthropic.AppendThinkingBlockStart(st.buf, 0)
+		} else {
+			st.buf = anthropic.AppendBlockStart(st.buf, 0)
+		}
 		st.buf = anthropic.AppendPing(st.buf)
 	default:
 		if st.q.chat {
@@ -1170,20 +1197,54 @@ func (st *stream) open() {
 	}
 }
 
-// token appends one token's text.
-func (st *stream) token(tok string) {
+// token appends token i's text: reasoning for the first Config.ReasoningTokens.
+func (st *stream) token(i int, tok string) {
+	think := st.isReasoning(i)
+	if !think && i > 0 && i == st.reasoning && st.q.chat {
+		// The answer begins: Messages and Bedrock close the thinking block
+		// and open the text one.
+		switch st.q.format {
+		case formatAnthropic:
+			st.buf = anthropic.AppendBlockStop(st.buf, 0)
+			st.buf = anthropic.AppendBlockStart(st.buf, 1)
+			st.block = 1
+		case formatBedrock:
+			st.frame("contentBlockStop", `{"contentBlockIndex":0}`)
+			st.block = 1
+		}
+	}
 	switch st.q.format {
 	case formatResponses:
-		st.buf = st.rw.AppendTextDelta(st.buf, tok)
+		if think {
+			st.buf = st.rw.AppendReasoningDelta(st.buf, tok)
+		} else {
+			st.buf = st.rw.AppendTextDelta(st.buf, tok)
+		}
 	case formatBedrock:
-		st.scratch = append(st.scratch[:0], `{"contentBlockIndex":0,"delta":{"text":`...)
-		st.scratch = openai.AppendString(st.scratch, tok)
-		st.scratch = append(st.scratch, "}}"...)
+		st.scratch = append(st.scratch[:0], `{"contentBlockIndex":`...)
+		st.scratch = strconv.AppendInt(st.scratch, int64(st.block), 10)
+		if think {
+			st.scratch = append(st.scratch, `,"delta":{"reasoningContent":{"text":`...)
+			st.scratch = openai.AppendString(st.scratch, tok)
+			st.scratch = append(st.scratch, "}}}"...)
+		} else {
+			st.scratch = append(st.scratch, `,"delta":{"text":`...)
+			st.scratch = openai.AppendString(st.scratch, tok)
+			st.scratch = append(st.scratch, "}}"...)
+		}
 		st.frameBytes("contentBlockDelta", st.scratch)
 	case formatAnthropic:
-		st.buf = anthropic.AppendTextDelta(st.buf, 0, tok)
+		if think {
+			st.buf = anthropic.AppendThinkingDelta(st.buf, 0, tok)
+		} else {
+			st.buf = anthropic.AppendTextDelta(st.buf, st.block, tok)
+		}
 	default:
-		st.event(func(b []byte) []byte { return st.hdr.AppendChunk(b, "", tok, "") })
+		if think {
+			st.event(func(b []byte) []byte { return st.hdr.AppendReasoningChunk(b, tok) })
+		} else {
+			st.event(func(b []byte) []byte { return st.hdr.AppendChunk(b, "", tok, "") })
+		}
 	}
 }
 
@@ -1193,13 +1254,13 @@ func (st *stream) close(sent int) {
 	q := st.q
 	switch q.format {
 	case formatResponses:
-		st.buf = st.rw.AppendEnd(st.buf, sent >= q.maxTokens, responses.Usage{InputTokens: q.promptTokens, OutputTokens: sent})
+		st.buf = st.rw.AppendEnd(st.buf, sent >= q.maxTokens, responses.Usage{InputTokens: q.promptTokens, OutputTokens: sent, ReasoningTokens: st.reasoned(sent)})
 	case formatBedrock:
 		stop := "end_turn"
 		if sent >= q.maxTokens {
 			stop = "max_tokens"
 		}
-		st.frame("contentBlockStop", `{"contentBlockIndex":0}`)
+		st.frame("contentBlockStop", `{"contentBlockIndex":`+strconv.Itoa(st.block)+`}`)
 		st.frame("messageStop", `{"stopReason":"`+stop+`"}`)
 		st.frame("metadata", fmt.Sprintf(`{"usage":{"inputTokens":%d,"outputTokens":%d,"totalTokens":%d},"metrics":{"latencyMs":%d}}`,
 			q.promptTokens, sent, q.promptTokens+sent, time.Since(q.arrived).Milliseconds()))
@@ -1208,14 +1269,15 @@ func (st *stream) close(sent int) {
 		if sent >= q.maxTokens {
 			stop = "max_tokens"
 		}
-		st.buf = anthropic.AppendBlockStop(st.buf, 0)
+		st.buf = anthropic.AppendBlockStop(st.buf, st.block)
 		st.buf = anthropic.AppendMessageDelta(st.buf, stop, sent)
 		st.buf = anthropic.AppendMessageStop(st.buf)
 	default:
 		st.event(func(b []byte) []byte { return st.hdr.AppendChunk(b, "", "", "length") })
 		if q.usage {
 			st.event(func(b []byte) []byte {
-				return st.hdr.AppendUsageChunk(b, openai.Usage{PromptTokens: q.promptTokens, CompletionTokens: sent, TotalTokens: q.promptTokens + sent})
+				return st.hdr.AppendUsageChunk(b, openai.Usage{PromptTokens: q.promptTokens, CompletionTokens: sent, TotalTokens: q.promptTokens + sent,
+					ReasoningTokens: st.reasoned(sent)})
 			})
 		}
 		st.buf = append(st.buf, "data: [DONE]\n\n"...)
