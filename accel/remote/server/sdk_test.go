@@ -126,3 +126,53 @@ func TestAnthropicSDKWhole(t *testing.T) {
 }
 
 func asError[T error](err error, target *T) bool { return errors.As(err, target) }
+
+// TestSDKsReadReasoning: with --reasoning-tokens, anthropic-sdk-go puts
+// together a thinking block then a text block, and openai-go sees the
+// reasoning deltas and the usage's reasoning_tokens.
+func TestSDKsReadReasoning(t *testing.T) {
+	t.Parallel()
+	ta := start(t, server.Config{Dialect: server.DialectAnthropic, ReasoningTokens: 3})
+	ac := anthropic.NewClient(anthropicopt.WithBaseURL(ta.URL), anthropicopt.WithAPIKey("x"), anthropicopt.WithMaxRetries(0))
+	stream := ac.Messages.NewStreaming(context.Background(), anthropic.MessageNewParams{
+		Model: "llama-3.1-8b", MaxTokens: 7,
+		Messages: []anthropic.MessageParam{anthropic.NewUserMessage(anthropic.NewTextBlock("one two"))},
+	})
+	var msg anthropic.Message
+	for stream.Next() {
+		if err := msg.Accumulate(stream.Current()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := stream.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if len(msg.Content) != 2 || msg.Content[0].Type != "thinking" || msg.Content[0].Thinking != " The quick brown" ||
+		msg.Content[1].Type != "text" || msg.Content[1].Text != " fox jumps over the" || msg.Usage.OutputTokens != 7 {
+		t.Errorf("content %+v, usage %+v; want 3 tokens of thinking, then 4 of text", msg.Content, msg.Usage)
+	}
+
+	tr := start(t, server.Config{Dialect: server.DialectResponses, ReasoningTokens: 3})
+	oc := openai.NewClient(openaiopt.WithBaseURL(tr.URL+"/v1"), openaiopt.WithAPIKey("x"), openaiopt.WithMaxRetries(0))
+	rs := oc.Responses.NewStreaming(context.Background(), responses.ResponseNewParams{
+		Model: "llama-3.1-8b", Input: responses.ResponseNewParamsInputUnion{OfString: openai.String("one two")}, MaxOutputTokens: openai.Int(7),
+	})
+	var reasoning, text int
+	var final responses.Response
+	for rs.Next() {
+		switch ev := rs.Current(); ev.Type {
+		case "response.reasoning_text.delta":
+			reasoning++
+		case "response.output_text.delta":
+			text++
+		case "response.incomplete":
+			final = ev.Response
+		}
+	}
+	if err := rs.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if reasoning != 3 || text != 4 || final.Usage.OutputTokens != 7 || final.Usage.OutputTokensDetails.ReasoningTokens != 3 {
+		t.Errorf("%d reasoning and %d text deltas, usage %+v; want 3, 4, 7 with 3 reasoning", reasoning, text, final.Usage)
+	}
+}
