@@ -148,13 +148,14 @@ type Sampler struct {
 	done     chan struct{}
 }
 
-// NewSampler returns a sampler of url every interval (each scrape given
-// at most the interval, so a stuck server delays no later one).
+// NewSampler returns a sampler of url every interval. Each scrape is given
+// the interval or 2 s, whichever is longer: a busy server answers its
+// /metrics late, and a tick missed meanwhile is dropped, not queued.
 func NewSampler(url string, interval time.Duration) (*Sampler, error) {
 	if interval <= 0 {
 		return nil, fmt.Errorf("scrape interval %v: want a positive duration", interval)
 	}
-	return &Sampler{url: url, interval: interval, client: &http.Client{Timeout: interval}}, nil
+	return &Sampler{url: url, interval: interval, client: &http.Client{Timeout: max(interval, 2*time.Second)}}, nil
 }
 
 // Once scrapes the URL once, so a wrong address fails before any load.
