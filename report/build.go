@@ -82,6 +82,19 @@ func FromBench(info accel.Info, workload string, r *bench.Result) (Run, error) {
 		}
 		run.Histograms[name] = enc
 	}
+	// Per-turn TTFT histograms, so merged shards' percentiles are exact.
+	if r.Recorder != nil {
+		for k, h := range r.TurnTTFT {
+			if h.TotalCount() == 0 {
+				continue
+			}
+			enc, err := EncodeHist(h)
+			if err != nil {
+				return run, err
+			}
+			run.Histograms[turnHist(k)] = enc
+		}
+	}
 	// Error examples and reasons quote what servers and transports said:
 	// masked here, whoever builds the report (the CLI adds its known values).
 	run.redact(nil)

@@ -229,6 +229,7 @@ func mergeRuns(shards []*Run) (Run, error) {
 		return Summary{}
 	}
 	m.Latency, m.TTFT, m.TPOT, m.ITL = sum("latency"), sum("ttft"), sum("tpot"), sum("itl")
+	mergeReplay(&m, shards, hists)
 	m.Service, m.Lag = nil, nil
 	if h, ok := hists["service"]; ok {
 		s := Summarize(h)

@@ -3,6 +3,8 @@ package report
 import (
 	"fmt"
 
+	"github.com/HdrHistogram/hdrhistogram-go"
+
 	"github.com/inferbench/inferbench/bench"
 )
 
@@ -97,6 +99,85 @@ func turnsOf(r *bench.Result) []TurnTTFT {
 		})
 	}
 	return out
+}
+
+// turnHist names a turn's TTFT histogram in a run's Histograms.
+func turnHist(turn int) string { return fmt.Sprintf("ttft_turn_%d", turn) }
+
+// mergeReplay fills a merged run's trace timeline, TTFT by turn and prefix
+// cache from its shards': shards replay disjoint records of one trace over
+// the same trace time, so timeline buckets add; per-turn percentiles come
+// from the merged per-turn histograms (hists); cache counts add.
+func mergeReplay(m *Run, shards []*Run, hists map[string]*hdrhistogram.Histogram) {
+	m.TTFTByTurn = nil
+	last := -1
+	for _, s := range shards {
+		for _, t := range s.TTFTByTurn {
+			last = max(last, t.Turn)
+		}
+	}
+	for k := 0; k <= last; k++ {
+		h, ok := hists[turnHist(k)]
+		if !ok {
+			continue
+		}
+		m.TTFTByTurn = append(m.TTFTByTurn, TurnTTFT{Turn: k, Requests: h.TotalCount(),
+			P50: float64(h.ValueAtQuantile(50)) / 1e6, P90: float64(h.ValueAtQuantile(90)) / 1e6,
+			P99: float64(h.ValueAtQuantile(99)) / 1e6, Mean: h.Mean() / 1e6})
+	}
+	m.PrefixCache = nil
+	for _, s := range shards {
+		c := s.PrefixCache
+		if c == nil {
+			continue
+		}
+		if m.PrefixCache == nil {
+			m.PrefixCache = &PrefixCache{BlockTokens: c.BlockTokens}
+		}
+		p := m.PrefixCache
+		p.HitTokens += c.HitTokens
+		p.InputTokens += c.InputTokens
+		p.Blocks += c.Blocks
+		p.Tokens += c.Tokens
+		p.CapacityTokens += c.CapacityTokens
+	}
+	if p := m.PrefixCache; p != nil {
+		if p.InputTokens > 0 {
+			p.HitRate = float64(p.HitTokens) / float64(p.InputTokens)
+		}
+		if p.CapacityTokens > 0 {
+			p.Occupancy = float64(p.Tokens) / float64(p.CapacityTokens)
+		}
+	}
+	if shards[0].Trace == nil {
+		return
+	}
+	t := *shards[0].Trace
+	t.Timeline = nil
+	for _, s := range shards {
+		if s.Trace == nil {
+			continue
+		}
+		for i, b := range s.Trace.Timeline {
+			for len(t.Timeline) <= i {
+				t.Timeline = append(t.Timeline, TracePoint{StartS: float64(len(t.Timeline)) * t.BucketS})
+			}
+			p := &t.Timeline[i]
+			sum := p.TTFTMeanMs*float64(p.Completed) + b.TTFTMeanMs*float64(b.Completed)
+			p.Requests += b.Requests
+			p.Completed += b.Completed
+			if p.Completed > 0 {
+				p.TTFTMeanMs = sum / float64(p.Completed)
+			}
+			p.TTFTMaxMs = max(p.TTFTMaxMs, b.TTFTMaxMs)
+		}
+	}
+	for i := range t.Timeline {
+		if t.BucketS > 0 {
+			t.Timeline[i].RatePerS = float64(t.Timeline[i].Requests) / t.BucketS
+		}
+	}
+	m.Trace = &t
 }
 
 func prefixCacheOf(r *bench.Result) *PrefixCache {
