@@ -211,6 +211,8 @@ func reportOf(name string, r *report.Report) reportView {
 	// Failed and invalid runs are named in the table and, with why, in the
 	// notes: each line once.
 	v.Notes = append(v.Notes, report.ProblemLines(r)...)
+	// Production traffic: TTFT by turn, the prefix cache, a trace's credit.
+	v.Notes = append(v.Notes, redact.Strings(report.ReplayLines(r))...)
 	v.Charts = charts(r)
 	v.Frontier = frontierOf(r)
 	return v

@@ -154,3 +154,23 @@ func TestRendersInChromium(t *testing.T) {
 		t.Errorf("the page fetched from the network: %v", fetched)
 	}
 }
+
+// A replayed trace's credit, the prefix cache's hit rate and TTFT by turn
+// are in the page's notes, as in the text report.
+func TestReplayNotes(t *testing.T) {
+	t.Parallel()
+	rep := reporttest.Report(reporttest.Run(reporttest.Spec{Backend: "sim:h100-sxm", Profile: "h100-sxm", N: 100, MedianMS: 100, Seed: 3, Rate: 5}))
+	run := &rep.Runs[0]
+	run.Trace = &report.TraceRun{Name: "azure-conv", Attribution: "Azure LLM inference trace 2023, CC-BY 4.0"}
+	run.PrefixCache = &report.PrefixCache{HitRate: 0.25, HitTokens: 250, InputTokens: 1000, Occupancy: 0.5}
+	run.TTFTByTurn = []report.TurnTTFT{{Turn: 0, P50: 12}, {Turn: 1, P50: 15}}
+	var b strings.Builder
+	if err := html.WriteReport(&b, "replay.json", rep); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"trace azure-conv: Azure LLM inference trace 2023, CC-BY 4.0", "25.0% of prompt tokens served from it", "TTFT p50 by turn (ms): 12"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("page lacks %q", want)
+		}
+	}
+}
