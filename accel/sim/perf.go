@@ -74,6 +74,7 @@ type Device struct {
 	kvBytesPerTok float64 // KV cache per token of context, whole model, replicas included
 	ewBytesPerTok float64 // element-wise traffic per token, whole model
 	kvCapacity    float64 // tokens of KV cache that fit beside the weights
+	moe           *moeShape // experts, windows, latent attention (moe.go); nil for a plain dense model
 }
 
 // MemoryFraction is the share of device memory the runtime can use; the rest is
@@ -150,9 +151,16 @@ func (d *Device) layout() {
 		d.attnPad = float64(ceilDiv(m.Heads, r)*r) / float64(m.Heads)
 	}
 	d.kvBytesPerTok = float64(2*m.Layers*m.KVHeads*m.HeadDim()) * d.kvElem * d.kvRepl
-	ffn := 2 * float64(m.DFF) // read the up projection's output, write the activation
+	ff := m.DFF
+	if !plainModel(m) { // moe.go: MLA's latent, windows; the experts a token runs
+		d.kvBytesPerTok = kvChargePerToken(m, d.kvElem, d.kvRepl)
+		if m.MoE() {
+			ff = (m.ExpertsPerToken + m.SharedExperts) * m.ExpertFF
+		}
+	}
+	ffn := 2 * float64(ff) // read the up projection's output, write the activation
 	if m.Gated {
-		ffn = 3 * float64(m.DFF) // read gate and up, write their product
+		ffn = 3 * float64(ff) // read gate and up, write their product
 	}
 	// Per layer and token: two norms (read, write), two residual adds (read
 	// two, write one), rotary on Q and K (read, write), the MLP activation.
@@ -177,6 +185,7 @@ func (d *Device) sizeWeights() {
 	if d.Profile.UpcastsWeightOnly && d.Precision.WeightOnly && d.Precision.WeightBytes < 2 {
 		d.layerStream = 2
 	}
+	d.moe = newMoEShape(d)
 }
 
 // weights returns a model's layer and output-head parameters, and the bytes
@@ -192,7 +201,7 @@ func weights(m fixtures.Model, prec Precision) (layer, head, bytes float64) {
 	default: // input table and output head
 		layer, head = m.Params()-2*emb, emb
 	}
-	return layer, head, layer*prec.WeightBytes + (head+tables)*prec.HeadBytes
+	return layer, head, moeBytes(m, prec, layer) + (head+tables)*prec.HeadBytes
 }
 
 func ceilDiv(a, b int) int { return (a + b - 1) / b }
@@ -212,6 +221,9 @@ func MinChips(p Profile, m fixtures.Model, prec Precision) int {
 	_, _, w := weights(m, prec)
 	kvb, _ := kvBytes(p, prec, "")
 	kv := float64(2*m.Layers*m.KVHeads*m.HeadDim()) * kvb * MinKVTokens
+	if !plainModel(m) {
+		kv = kvChargePerToken(m, kvb, 1) * MinKVTokens
+	}
 	largest := 1
 	for n := 1; n <= MaxChips; n++ {
 		if !p.PadsHeads && !m.TPDegreeOK(n) {
@@ -351,7 +363,10 @@ func (d *Device) parts(s Step) costParts {
 		logits = float64(s.PromptsDone + s.DecodeSeqs)
 	}
 	var mmF, mmB float64
-	if tokens > 0 {
+	switch {
+	case tokens > 0 && d.moe != nil:
+		mmF, mmB = d.moe.matmul(tokens)
+	case tokens > 0:
 		mmF += 2 * d.layerParams * tokens
 		mmB += d.layerParams * d.layerStream
 	}
@@ -361,6 +376,9 @@ func (d *Device) parts(s Step) costParts {
 	}
 	atF := 4 * L * dm * d.attnPad * (s.PrefillPairs + s.DecodeCtx)
 	atB := d.kvBytesPerTok * (s.PrefillCtx + s.DecodeCtx + tokens)
+	if d.moe != nil {
+		atF, atB = d.moe.attention(s, tokens)
+	}
 	ewB := d.ewBytesPerTok * tokens
 
 	bw := d.bandwidth()
@@ -381,6 +399,9 @@ func (d *Device) parts(s Step) costParts {
 		n := float64(d.ranks)
 		ring := tokens * dm * ActivationBytes * 2 * (n - 1) / n // bytes each rank sends in a ring all-reduce
 		c.comm = 2 * L * (e.AllReduceLatency.Seconds() + ring/(d.Profile.LinkGBps*1e9))
+	}
+	if d.moe != nil {
+		c.comm += d.moe.allToAll(tokens, dm, e.AllReduceLatency.Seconds(), d.Profile.LinkGBps*1e9)
 	}
 	return c
 }

@@ -15,7 +15,9 @@ import (
 // Every profile in the data file carries a source for every figure it uses.
 func TestProfilesHaveSources(t *testing.T) {
 	t.Parallel()
-	want := strings.Fields("a100-40gb a100-80gb h100-sxm h100-pcie h200 b200 l4 l40s inf1 inf2 trn1 trn2 npu-x-elite npu-m4 npu-lunar-lake npu-xdna2")
+	want := strings.Fields("a100-40gb a100-80gb h100-sxm h100-pcie h200 b200 l4 l40s inf1 inf2 trn1 trn2 " +
+		"mi300x mi325x mi355x tpu-v5e tpu-v6e tpu-v7 maia-100 maia-200 trn3 gb200 b300 cloud-ai-100 " +
+		"npu-x-elite npu-m4 npu-lunar-lake npu-xdna2")
 	ps := sim.Profiles()
 	if len(ps) != len(want) {
 		t.Fatalf("%d profiles, want %d", len(ps), len(want))
@@ -24,7 +26,15 @@ func TestProfilesHaveSources(t *testing.T) {
 		if p.ID != want[i] {
 			t.Errorf("profile %d is %q, want %q", i, p.ID, want[i])
 		}
-		for _, field := range []string{"tflops16", "tflops8", "memory_bytes", "bandwidth_gbps", "tdp_w", "idle_w", "link_gbps", "link_latency_us"} {
+		fields := []string{"tflops16", "tflops8", "memory_bytes", "bandwidth_gbps", "tdp_w", "idle_w", "link_gbps", "link_latency_us",
+			"eff_prefill_matmul", "eff_decode_matmul", "eff_attention", "eff_elementwise", "step_overhead_us", "platform"}
+		if p.FP4 {
+			fields = append(fields, "tflops4")
+		}
+		if p.Cores > 1 {
+			fields = append(fields, "cores")
+		}
+		for _, field := range fields {
 			if p.Sources[field] == "" {
 				t.Errorf("%s: no source for %s", p.ID, field)
 			}

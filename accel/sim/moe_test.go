@@ -1,0 +1,118 @@
+package sim_test
+
+import (
+	"context"
+	"math"
+	"testing"
+	"time"
+
+	"github.com/inferbench/inferbench/accel/sim"
+)
+
+// DistinctExperts against answers worked by hand.
+func TestDistinctExperts(t *testing.T) {
+	for _, c := range []struct {
+		e, k, b, want float64
+	}{
+		{128, 4, 0, 0},
+		{128, 4, 1, 4},       // one token reads its k
+		{8, 2, 1, 2},         // Mixtral at batch 1
+		{2, 1, 2, 1.5},       // two tokens, two experts: the same one half the time
+		{4, 2, 2, 3.0},       // each expert missed by both with (1/2)², so 4·(3/4)
+		{128, 4, 64, 111.22}, // 128·(1 − 0.96875^64), 0.96875^64 = e^(64·ln 0.96875) = 0.13108
+		{128, 4, 8192, 128},  // a prompt chunk reads them all
+	} {
+		if got := sim.DistinctExperts(c.e, c.k, c.b); math.Abs(got-c.want) > 0.01 {
+			t.Errorf("DistinctExperts(%v, %v, %v) = %.4f, want %.2f", c.e, c.k, c.b, got, c.want)
+		}
+	}
+}
+
+// An MoE model's matmuls cost its active parameters: gpt-oss-120b's
+// layers multiply, per token, 36 × (attention 2·2880·64·64 + 2·2880·8·64 =
+// 26,542,080; router 2880·128 = 368,640; 4 experts of 3·2880·2880 =
+// 99,532,800) = 4,551,966,720 weights, not the 114.7 B of all its experts.
+// MXFP4 on an H100 (no FP4 units) computes at the 16-bit rate.
+func TestMoEActiveParamFLOPs(t *testing.T) {
+	d := device(t, "h100-sxm", 1, "gpt-oss-120b", "mxfp4")
+	const active = 4_551_966_720.0
+	tokens := 4096.0
+	want := 2 * active * tokens / (d.Eff.PrefillMatmul * d.Profile.TFLOPS16 * 1e12)
+	got := d.Cost(sim.Step{PrefillTokens: int(tokens)}).ComputeTime.Seconds()
+	if math.Abs(got/want-1) > 1e-6 {
+		t.Errorf("gpt-oss-120b 4096-token prefill compute %.6f s, want %.6f s (2 · %.0f · %v tokens at %.3f of %v TFLOPS)",
+			got, want, active, tokens, d.Eff.PrefillMatmul, d.Profile.TFLOPS16)
+	}
+}
+
+// Weights as stored: gpt-oss-120b keeps MXFP4 experts and bf16 elsewhere;
+// sliding windows and MLA size the KV cache.
+func TestMoEMemory(t *testing.T) {
+	d := device(t, "h100-sxm", 1, "gpt-oss-120b", "mxfp4")
+	// experts 36·128·24,883,200 = 114,661,785,600 at 4.25 bits; attention and
+	// routers 36·(26,542,080 + 368,640) = 968,785,920 and the two
+	// 201,088·2880 tables at 16 bits.
+	wantW := 114_661_785_600*(0.5+1.0/32) + 968_785_920*2 + 2*201_088*2880*2
+	if got := d.WeightBytes(); math.Abs(got/wantW-1) > 1e-9 {
+		t.Errorf("gpt-oss-120b mxfp4 weights %.4g B, want %.4g", got, wantW)
+	}
+	// KV per token: 18 full layers of 2·8·64 16-bit elements (36,864 B) and
+	// 18 windowed ones holding 128 tokens, charged over a 4k sequence
+	// (36,864 · 128/4096 = 1,152 B).
+	if got := d.KVBytesPerToken(); got != 36864+1152 {
+		t.Errorf("gpt-oss-120b KV %v B/token, want 38016", got)
+	}
+	// DeepSeek-R1 on 8 H200 at fp8: 61 layers of a 512 + 64 latent, one
+	// byte each, held by all 8 ranks.
+	r1 := device(t, "h200", 8, "deepseek-r1", "fp8")
+	if got := r1.KVBytesPerToken(); got != 61*576*8 {
+		t.Errorf("deepseek-r1 KV %v B/token on 8 ranks, want %d", got, 61*576*8)
+	}
+}
+
+// decodeTPOT is the mean decode step of a static batch.
+func decodeTPOT(t *testing.T, profile, model, prec string, batch int) (time.Duration, int) {
+	t.Helper()
+	p, err := sim.Predict(context.Background(), sim.Scenario{Profile: profile, Model: model, Precision: prec,
+		Batch: batch, InputTokens: 1024, OutputTokens: 128})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return time.Duration(p.TPOTms * float64(time.Millisecond)), p.Chips
+}
+
+// The physics: gpt-oss-120b (5 B active) decodes one sequence faster
+// than a dense 70B on the same chips, and its step grows with the batch far
+// more, since a big batch reads nearly all 128 experts where a dense model
+// reads its weights once at any batch.
+func TestMoEPhysics(t *testing.T) {
+	for _, c := range []struct{ profile, prec70 string }{{"h100-sxm", "fp8"}, {"h200", "fp8"}, {"b200", "fp8"}, {"mi300x", "fp8"}} {
+		moe1, n1 := decodeTPOT(t, c.profile, "gpt-oss-120b", "mxfp4", 1)
+		moe64, _ := decodeTPOT(t, c.profile, "gpt-oss-120b", "mxfp4", 64)
+		d1, n2 := decodeTPOT(t, c.profile, "llama-3.1-70b", c.prec70, 1)
+		d64, _ := decodeTPOT(t, c.profile, "llama-3.1-70b", c.prec70, 64)
+		if moe1 >= d1 {
+			t.Errorf("%s: gpt-oss-120b batch-1 TPOT %v (%d chips) not below llama-3.1-70b's %v (%d chips)", c.profile, moe1, n1, d1, n2)
+		}
+		gm, gd := moe64.Seconds()/moe1.Seconds(), d64.Seconds()/d1.Seconds()
+		if gm < 3*gd {
+			t.Errorf("%s: TPOT growth batch 1→64: gpt-oss-120b %.2f×, llama-3.1-70b %.2f×; want the MoE's at least 3× the dense one's", c.profile, gm, gd)
+		}
+		t.Logf("%s: gpt-oss-120b %v → %v (%.1f×, %d chips); llama-3.1-70b %v → %v (%.1f×, %d chips)", c.profile, moe1, moe64, gm, n1, d1, d64, gd, n2)
+	}
+}
+
+// Expert parallelism: over several chips a step pays the all-to-all, and at
+// batch 1 the busiest chip still reads a whole expert.
+func TestMoEExpertParallel(t *testing.T) {
+	one := device(t, "h200", 1, "gpt-oss-120b", "mxfp4")
+	two := device(t, "h200", 2, "gpt-oss-120b", "mxfp4")
+	s := sim.Step{DecodeSeqs: 1, DecodeCtx: 1024}
+	if c := one.Cost(s); c.CommTime != 0 {
+		t.Errorf("one chip: comm %v, want 0", c.CommTime)
+	}
+	c1, c2 := two.Cost(s), two.Cost(sim.Step{DecodeSeqs: 64, DecodeCtx: 64 * 1024})
+	if c1.CommTime <= 0 || c2.CommTime <= c1.CommTime {
+		t.Errorf("two chips: comm %v at batch 1, %v at 64; want positive and growing", c1.CommTime, c2.CommTime)
+	}
+}
