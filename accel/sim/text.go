@@ -124,23 +124,25 @@ func writeSources(w io.Writer, ps []Profile) error {
 // sourceDocs are the pages the documents profiles cite are published on,
 // by the name the sources give them (the vendor's product page links the
 // datasheet).
-var sourceDocs = []struct{ prefix, url string }{
-	{"NVIDIA A100 datasheet", "https://www.nvidia.com/en-us/data-center/a100/"},
-	{"NVIDIA H100 datasheet", "https://www.nvidia.com/en-us/data-center/h100/"},
-	{"NVIDIA H200 datasheet", "https://www.nvidia.com/en-us/data-center/h200/"},
-	{"NVIDIA B200 datasheet", "https://www.nvidia.com/en-us/data-center/dgx-b200/"},
-	{"NVIDIA DGX B200 datasheet", "https://www.nvidia.com/en-us/data-center/dgx-b200/"},
-	{"NVIDIA L40S datasheet", "https://www.nvidia.com/en-us/data-center/l40s/"},
-	{"NVIDIA L4 datasheet", "https://www.nvidia.com/en-us/data-center/l4/"},
-	{"AWS Neuron docs", "https://awsdocs-neuron.readthedocs-hosted.com/"},
-	{"aws-neuron/aws-neuron-sdk", "https://github.com/aws-neuron/aws-neuron-sdk"},
-	{"aws-neuron transformers-neuronx", "https://github.com/aws-neuron/transformers-neuronx"},
+func sourceDocs() []struct{ prefix, url string } {
+	return []struct{ prefix, url string }{
+		{"NVIDIA A100 datasheet", "https://www.nvidia.com/en-us/data-center/a100/"},
+		{"NVIDIA H100 datasheet", "https://www.nvidia.com/en-us/data-center/h100/"},
+		{"NVIDIA H200 datasheet", "https://www.nvidia.com/en-us/data-center/h200/"},
+		{"NVIDIA B200 datasheet", "https://www.nvidia.com/en-us/data-center/dgx-b200/"},
+		{"NVIDIA DGX B200 datasheet", "https://www.nvidia.com/en-us/data-center/dgx-b200/"},
+		{"NVIDIA L40S datasheet", "https://www.nvidia.com/en-us/data-center/l40s/"},
+		{"NVIDIA L4 datasheet", "https://www.nvidia.com/en-us/data-center/l4/"},
+		{"AWS Neuron docs", "https://awsdocs-neuron.readthedocs-hosted.com/"},
+		{"aws-neuron/aws-neuron-sdk", "https://github.com/aws-neuron/aws-neuron-sdk"},
+		{"aws-neuron transformers-neuronx", "https://github.com/aws-neuron/transformers-neuronx"},
+	}
 }
 
 // sourceURL is the page of the document a source names, "" where it names
 // none (an assumption, a fit, a derivation).
 func sourceURL(source string) string {
-	for _, d := range sourceDocs {
+	for _, d := range sourceDocs() {
 		if strings.HasPrefix(source, d.prefix) {
 			return d.url
 		}

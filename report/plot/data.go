@@ -164,7 +164,7 @@ func Compute(inputs []Input) (Data, error) {
 	if p, ok := frontier(inputs, what); ok {
 		d.Panels = append(d.Panels, p)
 	}
-	for _, m := range sweepMetrics {
+	for _, m := range sweepMetrics() {
 		p, ok, err := sweep(inputs, m, what)
 		if err != nil {
 			return d, err
@@ -279,7 +279,9 @@ func frontier(inputs []Input, what string) (Panel, bool) {
 
 // sweepMetrics are the latencies a sweep is plotted by against throughput:
 // end to end, and the two an SLO usually names.
-var sweepMetrics = []struct{ hist, name string }{{"latency", "Latency"}, {"ttft", "TTFT"}, {"tpot", "TPOT"}}
+func sweepMetrics() []struct{ hist, name string } {
+	return []struct{ hist, name string }{{"latency", "Latency"}, {"ttft", "TTFT"}, {"tpot", "TPOT"}}
+}
 
 // sweep is throughput against one latency percentile for each backend and
 // workload run at two or more loads (a sweep, a max-rate search): the curve

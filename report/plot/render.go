@@ -21,30 +21,34 @@ func Formats() []string { return []string{"png", "svg"} }
 // Size is the drawing size of one panel; panels stack vertically. The
 // legend sits in a column of its own to the right of each panel's plot
 // area, so it never covers a curve.
-var panelW, panelH, legendW = 10 * vg.Inch, 4.5 * vg.Inch, 2.6 * vg.Inch
+const panelW, panelH, legendW = 10 * vg.Inch, 4.5 * vg.Inch, 2.6 * vg.Inch
 
 // palette keeps MaxSeries series apart on white: Okabe-Ito's colour-blind
 // safe eight (yellow left out, too pale on white) and eight of Paul Tol's
 // muted and dark qualitative colours, in an order that puts the most
 // distinct first. Each series also gets its own glyph (glyphs), so two
 // series are told apart even where colours are hard to tell.
-var palette = []color.RGBA{
-	{0, 114, 178, 255}, {213, 94, 0, 255}, {0, 158, 115, 255}, {204, 121, 167, 255},
-	{230, 159, 0, 255}, {86, 180, 233, 255}, {0, 0, 0, 255}, {136, 34, 85, 255},
-	{51, 34, 136, 255}, {153, 153, 51, 255}, {68, 170, 153, 255}, {170, 68, 153, 255},
-	{102, 17, 0, 255}, {136, 136, 136, 255}, {17, 119, 51, 255}, {221, 204, 119, 255},
+func palette() []color.RGBA {
+	return []color.RGBA{
+		{0, 114, 178, 255}, {213, 94, 0, 255}, {0, 158, 115, 255}, {204, 121, 167, 255},
+		{230, 159, 0, 255}, {86, 180, 233, 255}, {0, 0, 0, 255}, {136, 34, 85, 255},
+		{51, 34, 136, 255}, {153, 153, 51, 255}, {68, 170, 153, 255}, {170, 68, 153, 255},
+		{102, 17, 0, 255}, {136, 136, 136, 255}, {17, 119, 51, 255}, {221, 204, 119, 255},
+	}
 }
 
 // glyphs are the point shapes series cycle through, offset from the
 // palette's cycle so colour and shape together stay unique far past it.
-var glyphs = []draw.GlyphDrawer{
-	draw.CircleGlyph{}, draw.SquareGlyph{}, draw.TriangleGlyph{}, draw.CrossGlyph{},
-	draw.RingGlyph{}, draw.BoxGlyph{}, draw.PyramidGlyph{}, draw.PlusGlyph{},
+func glyphs() []draw.GlyphDrawer {
+	return []draw.GlyphDrawer{
+		draw.CircleGlyph{}, draw.SquareGlyph{}, draw.TriangleGlyph{}, draw.CrossGlyph{},
+		draw.RingGlyph{}, draw.BoxGlyph{}, draw.PyramidGlyph{}, draw.PlusGlyph{},
+	}
 }
 
 // Palette returns the series colours, for tests and for other renderers
 // (the HTML report's bar charts) that draw the same series.
-func Palette() []color.RGBA { return append([]color.RGBA(nil), palette...) }
+func Palette() []color.RGBA { return palette() }
 
 // Render draws every panel, stacked, as a PNG or an SVG image.
 func (d Data) Render(w io.Writer, format string) error {
@@ -157,14 +161,14 @@ func (p Panel) plot(slot map[string]int) (*plot.Plot, plot.Legend, error) {
 		if err != nil {
 			return nil, leg, fmt.Errorf("%s: %s: %w", p.Title, s.Label, err)
 		}
-		col := palette[i%len(palette)]
+		col := palette()[i%len(palette())]
 		line.Color = col
 		line.Width = vg.Points(1.6)
 		// One backend keeps its colour; its loads (a sweep's CDFs) differ by
 		// dash and glyph.
-		line.Dashes = dashes(i/len(palette) + k)
+		line.Dashes = dashes(i/len(palette()) + k)
 		points.Color = col
-		points.Shape = glyphs[(i+k)%len(glyphs)]
+		points.Shape = glyphs()[(i+k)%len(glyphs())]
 		points.Radius = vg.Points(2.2)
 		if len(xys) > 40 {
 			points.Radius = 0 // a dense series reads better as a line
