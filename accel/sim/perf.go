@@ -67,13 +67,13 @@ type Device struct {
 	attnPad  float64 // attention work over the model's own: query heads padded to a multiple of the ranks
 	matmulTF float64 // the weight matmuls' peak rate per chip, TFLOPS
 
-	weightBytes   float64 // whole model in memory, as stored
-	layerParams   float64 // parameters multiplied by every token (the transformer layers)
-	headParams    float64 // the output head, multiplied only by tokens that need logits
-	layerStream   float64 // bytes per layer weight streamed: the stored size, or 16 bits where the stack upcasts
-	kvBytesPerTok float64 // KV cache per token of context, whole model, replicas included
-	ewBytesPerTok float64 // element-wise traffic per token, whole model
-	kvCapacity    float64 // tokens of KV cache that fit beside the weights
+	weightBytes   float64   // whole model in memory, as stored
+	layerParams   float64   // parameters multiplied by every token (the transformer layers)
+	headParams    float64   // the output head, multiplied only by tokens that need logits
+	layerStream   float64   // bytes per layer weight streamed: the stored size, or 16 bits where the stack upcasts
+	kvBytesPerTok float64   // KV cache per token of context, whole model, replicas included
+	ewBytesPerTok float64   // element-wise traffic per token, whole model
+	kvCapacity    float64   // tokens of KV cache that fit beside the weights
 	moe           *moeShape // experts, windows, latent attention (moe.go); nil for a plain dense model
 }
 
