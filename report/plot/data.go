@@ -24,6 +24,9 @@ type Point struct {
 	Y float64 `json:"y"`
 	// Label, when set, is written beside the point (a frontier's load).
 	Label string `json:"label,omitempty"`
+	// Missed marks a point that is not an answer (it missed an SLO, or its
+	// run failed or is invalid): it is drawn crossed out.
+	Missed bool `json:"missed,omitempty"`
 }
 
 // HLine is a horizontal line across a panel: an SLO's bound.
@@ -268,7 +271,7 @@ func frontier(inputs []Input, what string) (Panel, bool) {
 				if !pt.Passed {
 					l += " missed" // an SLO or the run's own standing: not an answer
 				}
-				s.Points = append(s.Points, Point{X: pt.PerUser, Y: pt.PerChip, Label: l})
+				s.Points = append(s.Points, Point{X: pt.PerUser, Y: pt.PerChip, Label: l, Missed: !pt.Passed})
 			}
 			sort.SliceStable(s.Points, func(i, j int) bool { return s.Points[i].X < s.Points[j].X })
 			p.Series = append(p.Series, s)

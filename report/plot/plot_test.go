@@ -211,3 +211,36 @@ func TestLogTicksNarrowRange(t *testing.T) {
 		}
 	}
 }
+
+// A frontier point whose run is not an answer (invalid, failed, or missed
+// its SLO) is marked missed, labelled so and drawn crossed out.
+func TestFrontierMarksMissedPoints(t *testing.T) {
+	t.Parallel()
+	in := inputs()
+	run := &in[0].Report.Runs[1]
+	run.Valid, run.InvalidReasons = false, []string{"schedule lag p99 above the budget"}
+	d, err := plot.Compute(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var missed []plot.Point
+	for _, p := range d.Panels {
+		if p.Kind != "frontier" {
+			continue
+		}
+		for _, s := range p.Series {
+			for _, pt := range s.Points {
+				if pt.Missed {
+					missed = append(missed, pt)
+				}
+			}
+		}
+	}
+	if len(missed) != 1 || !strings.HasSuffix(missed[0].Label, " missed") {
+		t.Fatalf("missed points %+v: want the invalid run's, labelled", missed)
+	}
+	var b bytes.Buffer
+	if err := d.Render(&b, "svg"); err != nil || b.Len() == 0 {
+		t.Fatalf("render: %v", err)
+	}
+}

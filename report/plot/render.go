@@ -175,6 +175,22 @@ func (p Panel) plot(slot map[string]int) (*plot.Plot, plot.Legend, error) {
 		}
 		pl.Add(line, points)
 		leg.Add(legendText(s.Label), line, points)
+		// Points that are not answers are crossed out, so a reader sees at a
+		// glance where the curve stops meaning anything.
+		var missed plotter.XYs
+		for _, pt := range s.Points {
+			if pt.Missed && !(p.LogY && pt.Y <= 0) && !(p.LogX && pt.X <= 0) {
+				missed = append(missed, plotter.XY{X: pt.X, Y: pt.Y})
+			}
+		}
+		if len(missed) > 0 {
+			sc, err := plotter.NewScatter(missed)
+			if err != nil {
+				return nil, leg, err
+			}
+			sc.GlyphStyle = draw.GlyphStyle{Color: color.RGBA{176, 0, 32, 255}, Radius: vg.Points(5), Shape: draw.CrossGlyph{}}
+			pl.Add(sc)
+		}
 		if hasLabels(labels) {
 			l, err := plotter.NewLabels(plotter.XYLabels{XYs: xys, Labels: labels})
 			if err != nil {
