@@ -192,6 +192,16 @@ func New(cfg Config) (*Backend, error) {
 			"token_times": "read",
 		},
 	}
+	switch b.wire {
+	case wireResponses:
+		b.info.Name = "OpenAI Responses endpoint"
+	case wireAnthropic:
+		b.info.Name = "Anthropic Messages endpoint"
+	case wireBedrock:
+		b.info.Name = "AWS Bedrock Runtime (ConverseStream)"
+	case wireSageMaker:
+		b.info.Name = "AWS SageMaker endpoint (response stream)"
+	}
 	if cfg.Model != "" {
 		b.info.Extra["model"] = cfg.Model
 	}
