@@ -182,7 +182,8 @@ func (d *Device) layout() {
 func (d *Device) sizeWeights() {
 	d.layerParams, d.headParams, d.weightBytes = weights(d.Model, d.Precision)
 	d.layerStream = d.Precision.WeightBytes
-	if d.Profile.UpcastsWeightOnly && d.Precision.WeightOnly && d.Precision.WeightBytes < 2 {
+	nativeFP4 := d.Precision.MathBits == 4 && d.Profile.FP4 // MXFP4 on Trainium3's MX units: not upcast
+	if d.Profile.UpcastsWeightOnly && d.Precision.WeightOnly && d.Precision.WeightBytes < 2 && !nativeFP4 {
 		d.layerStream = 2
 	}
 	d.moe = newMoEShape(d)
