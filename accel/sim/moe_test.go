@@ -3,10 +3,12 @@ package sim_test
 import (
 	"context"
 	"math"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/inferbench/inferbench/accel/sim"
+	"github.com/inferbench/inferbench/fixtures"
 )
 
 // DistinctExperts against answers worked by hand.
@@ -114,5 +116,23 @@ func TestMoEExpertParallel(t *testing.T) {
 	c1, c2 := two.Cost(s), two.Cost(sim.Step{DecodeSeqs: 64, DecodeCtx: 64 * 1024})
 	if c1.CommTime <= 0 || c2.CommTime <= c1.CommTime {
 		t.Errorf("two chips: comm %v at batch 1, %v at 64; want positive and growing", c1.CommTime, c2.CommTime)
+	}
+}
+
+// NVFP4 needs NVIDIA's FP4 units: Hopper has none, and chips whose 4-bit
+// units run only MXFP4 (MI355X, Trainium3) refuse it too, naming mxfp4
+// among the formats they run; Blackwell runs it.
+func TestNVFP4NeedsNVIDIAFP4(t *testing.T) {
+	nv, _ := sim.LookupPrecision("nvfp4")
+	for _, c := range []struct {
+		profile string
+		ok      bool
+	}{{"h100-sxm", false}, {"mi300x", false}, {"mi355x", false}, {"trn3", false}, {"maia-200", false}, {"b200", true}, {"gb200", true}, {"b300", true}} {
+		p, _ := sim.LookupProfile(c.profile)
+		m, _ := fixtures.LookupModel("llama-3.1-8b")
+		_, err := sim.NewDevice(p, 1, m, nv)
+		if (err == nil) != c.ok || (err != nil && !strings.Contains(err.Error(), "mxfp4")) {
+			t.Errorf("nvfp4 on %s: %v, want ok=%v (an error naming the valid formats)", c.profile, err, c.ok)
+		}
 	}
 }

@@ -86,14 +86,18 @@ func kvBytes(p Profile, prec Precision, kv string) (float64, error) {
 
 // checkPrecision refuses a format the chip cannot run, naming the ones it can.
 func checkPrecision(p Profile, prec Precision) error {
-	if prec.NeedsFP4 && !p.FP4 {
+	if prec.NeedsFP4 && (!p.FP4 || p.FP4MXOnly) {
 		var ok []string
 		for _, q := range Precisions() {
 			if !q.NeedsFP4 {
 				ok = append(ok, q.Name)
 			}
 		}
-		return fmt.Errorf("precision %s needs FP4 tensor cores, which %s does not have; valid on it: %s", prec.Name, p.ID, strings.Join(ok, ", "))
+		what := "FP4 tensor cores, which %s does not have"
+		if p.FP4 {
+			what = "NVIDIA FP4 tensor cores; %s's 4-bit units run MXFP4 only"
+		}
+		return fmt.Errorf("precision %s needs "+what+"; valid on it: %s", prec.Name, p.ID, strings.Join(ok, ", "))
 	}
 	return nil
 }
