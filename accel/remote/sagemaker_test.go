@@ -10,9 +10,12 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws/protocol/eventstream"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 
 	"github.com/inferbench/inferbench/accel"
 	"github.com/inferbench/inferbench/accel/remote"
+	"github.com/inferbench/inferbench/accel/remote/server"
+	"github.com/inferbench/inferbench/internal/servertest"
 )
 
 // sageMakerServer answers InvokeEndpointWithResponseStream with the
@@ -118,4 +121,34 @@ func openModel(t *testing.T, url string, cfg remote.Config, model string) *remot
 	}
 	t.Cleanup(func() { b.Close() })
 	return b.(*remote.Backend)
+}
+
+func sageMakerConfig() remote.Config {
+	cfg := bedrockConfig(testAKID)
+	cfg.Dialect = remote.DialectSageMaker
+	return cfg
+}
+
+// TestSageMakerFromServe: serve's sagemaker dialect and the client agree:
+// TGI's lines in PayloadPart frames, the count from its details, a wrong
+// access key refused once.
+func TestSageMakerFromServe(t *testing.T) {
+	t.Parallel()
+	ts := servertest.Start(t, server.Config{Dialect: server.DialectSageMaker, APIKey: testAKID})
+	b := open(t, ts.URL, sageMakerConfig())
+	var g gaps
+	res := accel.Result{Gaps: &g}
+	if err := b.Infer(context.Background(), &accel.Request{InputTokens: 12, OutputTokens: 9}, &res); err != nil {
+		t.Fatal(err)
+	}
+	if res.OutputTokens != 9 || res.Counted != accel.CountedUsage || res.FinishReason != accel.FinishLength || len(g.d) != 8 {
+		t.Errorf("%+v with %d gaps; want 9 tokens from details, length, 8 gaps", res, len(g.d))
+	}
+	cfg := sageMakerConfig()
+	cfg.AWSCredentials = credentials.NewStaticCredentialsProvider("AKIDOTHER", testSecret, "")
+	bad := open(t, ts.URL, cfg)
+	err := bad.Infer(context.Background(), &accel.Request{InputTokens: 2, OutputTokens: 2}, &res)
+	if accel.ClassOf(err) != accel.ClassHTTP4xx || !strings.Contains(err.Error(), "credentials refused: HTTP 403") {
+		t.Errorf("wrong key: %v", err)
+	}
 }

@@ -62,8 +62,8 @@ func (o Options) Validate() error {
 		return fmt.Errorf("--reasoning-tokens %d: want 0 (none) or a positive count", o.ReasoningTokens)
 	case o.Batching != BatchingIsolated && o.Batching != BatchingContinuous:
 		return fmt.Errorf("--batching %q: want %s or %s", o.Batching, BatchingIsolated, BatchingContinuous)
-	case o.Dialect != "" && o.Dialect != DialectOpenAI && o.Dialect != DialectResponses && o.Dialect != DialectAnthropic && o.Dialect != DialectBedrock:
-		return fmt.Errorf("--dialect %q: want %s, %s, %s or %s", o.Dialect, DialectOpenAI, DialectResponses, DialectAnthropic, DialectBedrock)
+	case o.Dialect != "" && o.Dialect != DialectOpenAI && o.Dialect != DialectResponses && o.Dialect != DialectAnthropic && o.Dialect != DialectBedrock && o.Dialect != DialectSageMaker:
+		return fmt.Errorf("--dialect %q: want %s, %s, %s, %s or %s", o.Dialect, DialectOpenAI, DialectResponses, DialectAnthropic, DialectBedrock, DialectSageMaker)
 	}
 	return nil
 }

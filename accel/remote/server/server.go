@@ -130,6 +130,11 @@ const (
 	// APIKey, it is the access key id the SigV4 Authorization header must
 	// name (the signature itself is not checked).
 	DialectBedrock = "bedrock"
+	// DialectSageMaker serves SageMaker Runtime's
+	// /endpoints/{name}/invocations-response-stream: Text Generation
+	// Inference's token stream in PayloadPart frames (the APIKey as for
+	// bedrock).
+	DialectSageMaker = "sagemaker"
 )
 
 // The limits a zero Config field stands for.
@@ -162,8 +167,8 @@ func (c *Config) Validate() error {
 	switch {
 	case c.Backend == nil:
 		return errors.New("server: no backend")
-	case c.Dialect != "" && c.Dialect != DialectOpenAI && c.Dialect != DialectResponses && c.Dialect != DialectAnthropic && c.Dialect != DialectBedrock:
-		return fmt.Errorf("dialect %q: want %s, %s, %s or %s", c.Dialect, DialectOpenAI, DialectResponses, DialectAnthropic, DialectBedrock)
+	case c.Dialect != "" && c.Dialect != DialectOpenAI && c.Dialect != DialectResponses && c.Dialect != DialectAnthropic && c.Dialect != DialectBedrock && c.Dialect != DialectSageMaker:
+		return fmt.Errorf("dialect %q: want %s, %s, %s, %s or %s", c.Dialect, DialectOpenAI, DialectResponses, DialectAnthropic, DialectBedrock, DialectSageMaker)
 	case c.ErrorRate < 0 || c.ErrorRate > 1 || math.IsNaN(c.ErrorRate):
 		return fmt.Errorf("error rate %v: want a fraction from 0 to 1", c.ErrorRate)
 	case c.ReasoningTokens < 0:
@@ -297,6 +302,8 @@ func New(cfg Config) (*Server, error) {
 		s.mux.HandleFunc("POST /v1/messages", s.generation(formatAnthropic, "/v1/messages"))
 	case DialectBedrock:
 		s.mux.HandleFunc("POST /model/{modelId}/converse-stream", s.generation(formatBedrock, bedrockRoute))
+	case DialectSageMaker:
+		s.mux.HandleFunc("POST /endpoints/{name}/invocations-response-stream", s.generation(formatSageMaker, sageMakerRoute))
 	default:
 		s.mux.HandleFunc("POST /v1/chat/completions", s.completions(true, "/v1/chat/completions"))
 		s.mux.HandleFunc("POST /v1/completions", s.completions(false, "/v1/completions"))
@@ -376,7 +383,7 @@ func (s *Server) authorized(w http.ResponseWriter, r *http.Request, route string
 	if s.cfg.APIKey == "" {
 		return true
 	}
-	if route == bedrockRoute {
+	if route == bedrockRoute || route == sageMakerRoute {
 		if strings.HasPrefix(r.Header.Get("Authorization"), "AWS4-HMAC-SHA256 Credential="+s.cfg.APIKey+"/") {
 			return true
 		}
@@ -420,7 +427,7 @@ func invalid(param, format string, args ...any) *apiError {
 
 // refuse writes e as an OpenAI error body (Anthropic's on its route).
 func (s *Server) refuse(w http.ResponseWriter, route string, e *apiError) {
-	if route == bedrockRoute { // AWS's shape: a message, the type in a header
+	if route == bedrockRoute || route == sageMakerRoute { // AWS's shape: a message, the type in a header
 		typ := "ValidationException"
 		switch e.status {
 		case http.StatusTooManyRequests:
@@ -494,10 +501,14 @@ const (
 	formatResponses        // /v1/responses
 	formatAnthropic        // /v1/messages
 	formatBedrock          // /model/{modelId}/converse-stream
+	formatSageMaker        // /endpoints/{name}/invocations-response-stream
 )
 
-// bedrockRoute is the metrics' name for the ConverseStream route.
-const bedrockRoute = "bedrock/converse-stream"
+// bedrockRoute and sageMakerRoute are the metrics' names for AWS's routes.
+const (
+	bedrockRoute   = "bedrock/converse-stream"
+	sageMakerRoute = "sagemaker/invocations-response-stream"
+)
 
 // request is one request's parsed settings.
 type request struct {
@@ -539,6 +550,8 @@ func (s *Server) parse(w http.ResponseWriter, r *http.Request, rc *http.Response
 		q, e = s.decodeMessages(body)
 	case formatBedrock:
 		q, e = s.decodeConverse(body, r.PathValue("modelId"))
+	case formatSageMaker:
+		q, e = s.decodeTGI(body)
 	default:
 		q, e = s.decode(body, chat, r.PathValue("deployment") != "")
 	}
@@ -712,6 +725,33 @@ func (s *Server) decodeConverse(body io.Reader, model string) (request, *apiErro
 	}
 	q, e := s.check(&openai.Request{Model: model, Messages: msgs, MaxTokens: maxTokens, Stream: true}, true, false)
 	q.format, q.usage = formatBedrock, true
+	return q, e
+}
+
+// decodeTGI reads a Text Generation Inference request, as a SageMaker
+// endpoint passes it to its container: inputs, parameters.max_new_tokens.
+// The model is the server's (the endpoint serves one); it is always
+// streamed.
+func (s *Server) decodeTGI(body io.Reader) (request, *apiError) {
+	var in struct {
+		Inputs     *string `json:"inputs"`
+		Parameters *struct {
+			MaxNewTokens *int `json:"max_new_tokens"`
+		} `json:"parameters"`
+	}
+	if e := s.decodeJSON(body, &in); e != nil {
+		return request{}, e
+	}
+	if in.Inputs == nil {
+		return request{}, invalid("inputs", "inputs: want the prompt string")
+	}
+	var maxTokens *int
+	if in.Parameters != nil {
+		maxTokens = in.Parameters.MaxNewTokens
+	}
+	prompt, _ := json.Marshal(*in.Inputs)
+	q, e := s.check(&openai.Request{Prompt: prompt, MaxTokens: maxTokens, Stream: true}, false, false)
+	q.format, q.usage = formatSageMaker, true
 	return q, e
 }
 
@@ -1029,7 +1069,7 @@ func (s *Server) generate(w http.ResponseWriter, r *http.Request, rc *http.Respo
 	}
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream; charset=utf-8")
-	if q.format == formatBedrock {
+	if q.format == formatBedrock || q.format == formatSageMaker {
 		h.Set("Content-Type", awsstream.ContentType)
 	}
 	h.Set("Cache-Control", "no-cache")
@@ -1145,6 +1185,15 @@ func (st *stream) reasoned(sent int) int {
 	return min(sent, st.reasoning)
 }
 
+// payloadPart appends one SageMaker PayloadPart frame carrying p.
+func (st *stream) payloadPart(p []byte) {
+	var hs eventstream.Headers
+	hs.Set(awsstream.HeaderEventType, eventstream.StringValue(awsstream.EventPayloadPart))
+	hs.Set(awsstream.HeaderContentType, eventstream.StringValue("application/octet-stream"))
+	hs.Set(awsstream.HeaderMessageType, eventstream.StringValue("event"))
+	st.encode(eventstream.Message{Headers: hs, Payload: p})
+}
+
 // frame appends one Bedrock event frame of the type with a JSON payload.
 func (st *stream) frame(typ, payload string) { st.frameBytes(typ, []byte(payload)) }
 
@@ -1182,6 +1231,7 @@ func (st *stream) open() {
 		st.buf = st.rw.AppendStart(st.buf)
 	case formatBedrock:
 		st.frame("messageStart", `{"role":"assistant"}`)
+	case formatSageMaker: // TGI sends tokens only
 	case formatAnthropic:
 		st.buf = anthropic.AppendMessageStart(st.buf, st.hdr.ID, st.q.model, st.q.promptTokens)
 		if st.reasoning > 0 {
@@ -1214,6 +1264,15 @@ func (st *stream) token(i int, tok string) {
 		}
 	}
 	switch st.q.format {
+	case formatSageMaker:
+		st.scratch = append(st.scratch[:0], `data:{"index":`...)
+		st.scratch = strconv.AppendInt(st.scratch, int64(i+1), 10)
+		st.scratch = append(st.scratch, `,"token":{"id":`...)
+		st.scratch = strconv.AppendInt(st.scratch, int64(i+1), 10)
+		st.scratch = append(st.scratch, `,"text":`...)
+		st.scratch = openai.AppendString(st.scratch, tok)
+		st.scratch = append(st.scratch, `,"logprob":-0.5,"special":false},"generated_text":null,"details":null}`+"\n\n"...)
+		st.payloadPart(st.scratch)
 	case formatResponses:
 		if think {
 			st.buf = st.rw.AppendReasoningDelta(st.buf, tok)
@@ -1264,6 +1323,9 @@ func (st *stream) close(sent int) {
 		st.frame("messageStop", `{"stopReason":"`+stop+`"}`)
 		st.frame("metadata", fmt.Sprintf(`{"usage":{"inputTokens":%d,"outputTokens":%d,"totalTokens":%d},"metrics":{"latencyMs":%d}}`,
 			q.promptTokens, sent, q.promptTokens+sent, time.Since(q.arrived).Milliseconds()))
+	case formatSageMaker:
+		// TGI's last line: the whole text and the details.
+		st.payloadPart(fmt.Appendf(nil, `data:{"index":%d,"token":{"id":0,"text":"","logprob":0,"special":true},"generated_text":"","details":{"finish_reason":"length","generated_tokens":%d,"seed":null}}`+"\n\n", sent+1, sent))
 	case formatAnthropic:
 		stop := "end_turn"
 		if sent >= q.maxTokens {
@@ -1290,11 +1352,15 @@ func (st *stream) fail(msg string) {
 	switch st.q.format {
 	case formatResponses:
 		st.buf = st.rw.AppendError(st.buf, "server_error", msg)
-	case formatBedrock:
+	case formatBedrock, formatSageMaker:
 		raw, _ := json.Marshal(map[string]string{"message": msg})
 		var hs eventstream.Headers
 		hs.Set(awsstream.HeaderMessageType, eventstream.StringValue("exception"))
-		hs.Set(awsstream.HeaderExceptionType, eventstream.StringValue("modelStreamErrorException"))
+		name := "modelStreamErrorException"
+		if st.q.format == formatSageMaker {
+			name = "ModelStreamError"
+		}
+		hs.Set(awsstream.HeaderExceptionType, eventstream.StringValue(name))
 		hs.Set(awsstream.HeaderContentType, eventstream.StringValue("application/json"))
 		st.encode(eventstream.Message{Headers: hs, Payload: raw})
 	case formatAnthropic:
