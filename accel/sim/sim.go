@@ -1,5 +1,7 @@
-// Package sim simulates accelerators the user may not have: NVIDIA GPUs, AWS
-// Trainium and Inferentia, laptop NPUs. A profile holds a chip's datasheet
+// Package sim simulates accelerators the user may not have: NVIDIA GPUs, AMD
+// Instinct, Google TPUs, Microsoft Maia, AWS Trainium and Inferentia,
+// Qualcomm Cloud AI, laptop NPUs; dense and mixture-of-experts models
+// (moe.go). A profile holds a chip's datasheet
 // figures, each with its source (fixtures/profiles.json); a Device sizes one
 // configuration (chips × model × precision) and prices a model step with a
 // roofline; an engine serves concurrent requests with continuous batching.
