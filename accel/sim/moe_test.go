@@ -136,3 +136,22 @@ func TestNVFP4NeedsNVIDIAFP4(t *testing.T) {
 		}
 	}
 }
+
+// gpt-oss-120b's 18 windowed layers read at most 128 cached tokens a
+// sequence: past the window, one more token of context costs only the 18
+// full layers' KV (18·2·8·64 elements of 2 bytes = 36,864 B at eff_kv of the
+// bandwidth) and their attention (18 layers · 2·64·(64 + 64) FLOPs a pair at
+// eff_attention of the 16-bit rate), half of what all 36 layers would.
+func TestSlidingWindowCapsDecode(t *testing.T) {
+	d := device(t, "h100-sxm", 1, "gpt-oss-120b", "mxfp4")
+	a := d.Cost(sim.Step{DecodeSeqs: 1, DecodeCtx: 5000})
+	b := d.Cost(sim.Step{DecodeSeqs: 1, DecodeCtx: 6000})
+	wantM := 36864 * 1000 / (d.Eff.KV * d.Profile.BandwidthGBps * 1e9)
+	wantC := 18 * 2 * 64 * (64 + 64) * 1000 / (d.Eff.Attention * d.Profile.TFLOPS16 * 1e12)
+	if got := (b.MemoryTime - a.MemoryTime).Seconds(); math.Abs(got/wantM-1) > 1e-3 {
+		t.Errorf("1,000 more tokens of context: memory +%.3g s, want %.3g", got, wantM)
+	}
+	if got := (b.ComputeTime - a.ComputeTime).Seconds(); math.Abs(got/wantC-1) > 1e-3 {
+		t.Errorf("1,000 more tokens of context: compute +%.3g s, want %.3g", got, wantC)
+	}
+}
