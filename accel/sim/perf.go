@@ -330,7 +330,9 @@ func (c StepCost) Bound() string {
 // as separate kernels, so their times add. Fixed per-step overheads (and the
 // first-token overhead in a step that yields first tokens) and, over several
 // ranks, two all-reduces per layer (latency + bytes over the link) come on
-// top.
+// top. Mixture-of-experts models multiply only their active parameters and
+// stream only the experts a step touches, sliding-window layers read at
+// most a window, and MLA reads its compressed latent (moe.go).
 func (d *Device) Cost(s Step) StepCost {
 	c := d.parts(s)
 	busy := c.mm + math.Max(c.atC, c.atM) + c.ewM
