@@ -118,15 +118,22 @@ func newMoEShape(d *Device) *moeShape {
 	s := &moeShape{chips: float64(d.Chips)}
 	emb := m.Params() - d.layerParams // the embedding tables
 	s.activeParams = m.ActiveParams() - emb
-	stream := d.layerStream / d.Precision.WeightBytes // 1, or the upcast factor
+	// A stack that upcasts weight-only formats (Neuron) streams every layer
+	// weight at layerStream (16 bits); otherwise each at its stored size.
+	upcast := d.layerStream != d.Precision.WeightBytes
+	routed := 0.0
 	if m.MoE() {
 		s.experts, s.k = float64(m.Experts), float64(m.ExpertsPerToken)
 		s.moeLayers = float64(m.MoELayers())
-		s.expertBytes = m.ExpertParams() * d.Precision.WeightBytes * stream
-		routed := s.moeLayers * s.experts * m.ExpertParams()
-		s.fixedBytes = (moeBytes(m, d.Precision, d.layerParams) - routed*d.Precision.WeightBytes) * stream
-	} else {
-		s.fixedBytes = moeBytes(m, d.Precision, d.layerParams) * stream
+		routed = s.moeLayers * s.experts * m.ExpertParams()
+		s.expertBytes = m.ExpertParams() * d.Precision.WeightBytes
+		if upcast {
+			s.expertBytes = m.ExpertParams() * d.layerStream
+		}
+	}
+	s.fixedBytes = moeBytes(m, d.Precision, d.layerParams) - routed*d.Precision.WeightBytes
+	if upcast {
+		s.fixedBytes = (d.layerParams - routed) * d.layerStream
 	}
 	s.kvFull, s.kvWin = kvSplit(m, d.kvElem, d.kvRepl)
 	s.window = float64(m.SlidingWindow)

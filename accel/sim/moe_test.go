@@ -155,3 +155,19 @@ func TestSlidingWindowCapsDecode(t *testing.T) {
 		t.Errorf("1,000 more tokens of context: compute +%.3g s, want %.3g", got, wantC)
 	}
 }
+
+// Trainium2 upcasts weight-only formats: gpt-oss-120b's MXFP4 experts and
+// its bf16 attention all stream at 16 bits, so a batch-1 decode step reads
+// the active layer weights at 2 bytes each (4.55 G weights: 9.1 GB), not
+// the bf16 part at more than 2 bytes.
+func TestMoEUpcastStreams16Bits(t *testing.T) {
+	d := device(t, "trn2", 1, "gpt-oss-120b", "mxfp4")
+	s := sim.Step{DecodeSeqs: 1, DecodeCtx: 1}
+	head := 201_088.0 * 2880 * 2 // the output head, 16-bit
+	want := (4_551_966_720*2 + head) / (d.Eff.DecodeMatmul * d.Profile.BandwidthGBps * 1e9)
+	c := d.Cost(s)
+	// MemoryTime also holds the KV and element-wise traffic: a few MB.
+	if got := c.MemoryTime.Seconds(); got < want || got > want*1.01 {
+		t.Errorf("trn2 gpt-oss-120b batch-1 memory time %.4g s, want %.4g s (+ <1%% KV and element-wise)", got, want)
+	}
+}
