@@ -201,3 +201,27 @@ func TestAPIKeySources(t *testing.T) {
 		}
 	}
 }
+
+// Backends in virtual time are measured side by side, and give what each
+// gives alone, in the plan's order.
+func TestVirtualBackendsAheadMatchAlone(t *testing.T) {
+	t.Parallel()
+	specs := []string{"sim:h100-sxm", "sim:l4", "oracle?ttft=20ms&tpot=1ms", "sim:inf2"}
+	p := plan.Plan{Backends: specs, Limits: plan.Limits{Requests: 64}}
+	all, err := plan.Execute(context.Background(), p, plan.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, spec := range specs {
+		one := p
+		one.Backends = []string{spec}
+		alone, err := plan.Execute(context.Background(), one, plan.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, b := all.Runs[i], alone.Runs[0]
+		if a.Backend.ID != b.Backend.ID || a.Counts.Completed != b.Counts.Completed || a.Throughput != b.Throughput || a.Latency.P99 != b.Latency.P99 {
+			t.Errorf("%s: side by side %s %+v p99 %v; alone %s %+v p99 %v", spec, a.Backend.ID, a.Throughput, a.Latency.P99, b.Backend.ID, b.Throughput, b.Latency.P99)
+		}
+	}
+}

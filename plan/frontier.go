@@ -52,5 +52,5 @@ func Frontier(ctx context.Context, p Plan, o Options) (*report.Report, error) {
 		runs, err := report.FromSweep(b.Info(), workload, sw)
 		return res, runs, 0, err
 	}
-	return execute(ctx, p, o, measure)
+	return execute(ctx, p, o, measure, false) // measure logs as it goes: in the plan's order
 }
