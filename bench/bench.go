@@ -52,8 +52,10 @@ type Result struct {
 	// output as Counted says. RequestedInputTokens and RequestedOutputTokens
 	// are what those requests asked for, so a server that read a different
 	// prompt or stopped early shows against its label.
-	InputTokens           int64
-	OutputTokens          int64
+	InputTokens  int64
+	OutputTokens int64
+	// ReasoningTokens is the part of OutputTokens that was reasoning.
+	ReasoningTokens       int64
 	Counted               accel.TokenCount
 	InputTokensCounted    accel.TokenCount // usage, requested or mixed
 	RequestedInputTokens  int64
@@ -209,6 +211,7 @@ type tally struct {
 	requests, completed, errors int64
 	inTokens, outTokens         int64
 	reqIn, reqOut               int64     // requested by the completed requests
+	reasoning                   int64     // reasoning tokens of the completed requests (part of outTokens)
 	inServed                    int64     // completed requests whose input the backend reported
 	short                       int64     // completed requests with fewer output tokens than asked
 	byClass                     [16]int64 // indexed by classIndex
@@ -280,6 +283,7 @@ func (t *tally) add(rec *Recorder, req *accel.Request, res *accel.Result, err er
 		t.inTokens += int64(req.InputTokens * batch)
 	}
 	t.outTokens += int64(res.OutputTokens)
+	t.reasoning += int64(res.ReasoningTokens)
 	if res.OutputTokens < req.OutputTokens*batch {
 		t.short++
 	}
@@ -290,6 +294,11 @@ func (t *tally) add(rec *Recorder, req *accel.Request, res *accel.Result, err er
 	rec.record(rec.Latency, latency)
 	if !res.NoTTFT {
 		rec.record(rec.TTFT, ttft)
+		ttfo := ttft // from the same reference time as TTFT
+		if res.TTFO > 0 {
+			ttfo += res.TTFO - res.TTFT
+		}
+		rec.record(rec.TTFO, ttfo)
 		if req.Turn < len(rec.TurnTTFT) {
 			rec.record(rec.TurnTTFT[req.Turn], ttft)
 		}
@@ -307,6 +316,7 @@ func (r *Result) addTally(t *tally) {
 	r.Errors += t.errors
 	r.InputTokens += t.inTokens
 	r.OutputTokens += t.outTokens
+	r.ReasoningTokens += t.reasoning
 	r.RequestedInputTokens += t.reqIn
 	r.RequestedOutputTokens += t.reqOut
 	r.ShortOutputs += t.short

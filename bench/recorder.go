@@ -25,8 +25,11 @@ type Recorder struct {
 	Service *hdrhistogram.Histogram // from actual send
 	Lag     *hdrhistogram.Histogram // send − scheduled (open loop)
 	TTFT    *hdrhistogram.Histogram
-	TPOT    *hdrhistogram.Histogram // (latency − TTFT) / (tokens − 1), per request
-	ITL     *hdrhistogram.Histogram // every inter-token gap
+	// TTFO is the time to the first token of the answer itself, after any
+	// reasoning (accel.Result.TTFO); TTFT where the backend does not tell.
+	TTFO *hdrhistogram.Histogram
+	TPOT *hdrhistogram.Histogram // (latency − TTFT) / (tokens − 1), per request
+	ITL  *hdrhistogram.Histogram // every inter-token gap
 	// TurnTTFT is TTFT by a session's turn index (Sessions; nil without).
 	TurnTTFT []*hdrhistogram.Histogram
 	// Timeline is a replay's requests over time (nil for other scenarios).
@@ -39,7 +42,7 @@ type Recorder struct {
 func NewRecorder() *Recorder {
 	return &Recorder{
 		Latency: newHist(), Service: newHist(), Lag: newHist(),
-		TTFT: newHist(), TPOT: newHist(), ITL: newHist(),
+		TTFT: newHist(), TTFO: newHist(), TPOT: newHist(), ITL: newHist(),
 	}
 }
 
@@ -68,6 +71,7 @@ func (r *Recorder) Merge(o *Recorder) {
 	r.Service.Merge(o.Service)
 	r.Lag.Merge(o.Lag)
 	r.TTFT.Merge(o.TTFT)
+	r.TTFO.Merge(o.TTFO)
 	r.TPOT.Merge(o.TPOT)
 	r.ITL.Merge(o.ITL)
 	for i, h := range o.TurnTTFT {
@@ -85,6 +89,7 @@ func (r *Recorder) reset() {
 	r.Service.Reset()
 	r.Lag.Reset()
 	r.TTFT.Reset()
+	r.TTFO.Reset()
 	r.TPOT.Reset()
 	r.ITL.Reset()
 	for _, h := range r.TurnTTFT {

@@ -17,13 +17,13 @@ import (
 // SLO is a latency objective: the Percentile of Metric is at most Max.
 // Written "latency-p99=500ms", "ttft-p99.9=200ms", "tpot-p50=20ms".
 type SLO struct {
-	Metric     string  // latency, ttft, tpot, itl, service
+	Metric     string  // latency, ttft, ttfo (first answer token), tpot, itl, service
 	Percentile float64 // 0 < p < 100
 	Max        time.Duration
 }
 
 // sloMetrics are the histograms an SLO may name.
-var sloMetrics = []string{"latency", "ttft", "tpot", "itl", "service"}
+var sloMetrics = []string{"latency", "ttft", "ttfo", "tpot", "itl", "service"}
 
 // ParseSLO reads "METRIC-pPCT=DURATION", e.g. latency-p99=500ms.
 func ParseSLO(s string) (SLO, error) {
@@ -67,6 +67,8 @@ func (r *Recorder) hist(metric string) *hdrhistogram.Histogram {
 	switch metric {
 	case "ttft":
 		return r.TTFT
+	case "ttfo":
+		return r.TTFO
 	case "tpot":
 		return r.TPOT
 	case "itl":

@@ -69,6 +69,7 @@ func TestParseSLO(t *testing.T) {
 	}{
 		{"latency-p99=500ms", SLO{"latency", 99, 500 * time.Millisecond}, true},
 		{"ttft-p99.9=200ms", SLO{"ttft", 99.9, 200 * time.Millisecond}, true},
+		{"ttfo-p99=2s", SLO{"ttfo", 99, 2 * time.Second}, true},
 		{"tpot-p50=20ms", SLO{"tpot", 50, 20 * time.Millisecond}, true},
 		{"latency-p100=1s", SLO{}, false},
 		{"latency-p0=1s", SLO{}, false},

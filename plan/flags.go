@@ -60,7 +60,7 @@ func BindFlags(fs *pflag.FlagSet, p *Plan, extra func(*pflag.FlagSet)) *Flags {
 	fs.Float64Var(&p.Burstiness, "burstiness", p.Burstiness, "gamma (and rate sweeps): gap shape; 1 = Poisson, below 1 burstier, above 1 more regular")
 	fs.Float64SliceVar(&p.Rates, "rates", p.Rates, "sweep: rates in requests/s, e.g. 10,20,40 (one open-loop run each)")
 	fs.IntSliceVar(&p.Concurrencies, "concurrencies", p.Concurrencies, "sweep: concurrencies, e.g. 1,2,4,8 (one closed-loop run each)")
-	fs.StringArrayVar(&p.SLO, "slo", p.SLO, "objective METRIC-pPCT=DURATION, repeatable or comma-separated: latency|ttft|tpot|itl|service, e.g. latency-p99=500ms")
+	fs.StringArrayVar(&p.SLO, "slo", p.SLO, "objective METRIC-pPCT=DURATION, repeatable or comma-separated: latency|ttft|ttfo|tpot|itl|service (ttfo: the first answer token, after reasoning), e.g. latency-p99=500ms")
 	fs.BoolVar(&p.EarlyStop, "early-stop", p.EarlyStop, "stop once the binomial rule (MLPerf early stopping) decides every --slo, after the minimums")
 	fs.Float64Var(&p.Confidence, "confidence", p.Confidence, "confidence of early stopping and SLO verdicts (default 0.99)")
 	fs.Float64Var(&p.CIWidth, "ci-width", p.CIWidth, "adaptive: stop once the 95% CI of --ci-of is narrower than this fraction of it (0.05 = ±2.5%)")

@@ -42,8 +42,18 @@ func FromBench(info accel.Info, workload string, r *bench.Result) (Run, error) {
 	if r.Completed > 0 {
 		run.Workload.MeanInputTokens = float64(r.InputTokens) / float64(r.Completed)
 		run.Workload.MeanOutputTokens = float64(r.OutputTokens) / float64(r.Completed)
+		run.Workload.MeanReasoningTokens = float64(r.ReasoningTokens) / float64(r.Completed)
 		run.Workload.RequestedMeanInputTokens = float64(r.RequestedInputTokens) / float64(r.Completed)
 		run.Workload.RequestedMeanOutputTokens = float64(r.RequestedOutputTokens) / float64(r.Completed)
+	}
+	if r.ReasoningTokens > 0 {
+		ttfo := Summarize(r.TTFO)
+		run.TTFO = &ttfo
+		enc, err := EncodeHist(r.TTFO) // for merge and compare
+		if err != nil {
+			return run, err
+		}
+		run.Histograms["ttfo"] = enc
 	}
 	run.Warnings = append(run.Warnings, tokenWarnings(workload, r)...)
 	run.Trace, run.TTFTByTurn, run.PrefixCache = traceOf(r), turnsOf(r), prefixCacheOf(r)

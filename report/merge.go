@@ -229,6 +229,11 @@ func mergeRuns(shards []*Run) (Run, error) {
 		return Summary{}
 	}
 	m.Latency, m.TTFT, m.TPOT, m.ITL = sum("latency"), sum("ttft"), sum("tpot"), sum("itl")
+	m.TTFO = nil
+	if h, ok := hists["ttfo"]; ok {
+		s := Summarize(h)
+		m.TTFO = &s
+	}
 	mergeReplay(&m, shards, hists)
 	m.Service, m.Lag = nil, nil
 	if h, ok := hists["service"]; ok {

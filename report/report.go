@@ -74,11 +74,14 @@ type Run struct {
 	DurationS  float64    `json:"duration_s"`
 	Throughput Throughput `json:"throughput"`
 	Latency    Summary    `json:"latency_ms"`
-	TTFT       Summary    `json:"ttft_ms"`
-	TPOT       Summary    `json:"tpot_ms"`
-	ITL        Summary    `json:"itl_ms"`
-	Service    *Summary   `json:"service_ms,omitempty"`
-	Lag        *Summary   `json:"schedule_lag_ms,omitempty"`
+	// TTFO is the time to the first output-text token, after any
+	// reasoning; present when a run's answers had reasoning.
+	TTFO    *Summary `json:"ttfo_ms,omitempty"`
+	TTFT    Summary  `json:"ttft_ms"`
+	TPOT    Summary  `json:"tpot_ms"`
+	ITL     Summary  `json:"itl_ms"`
+	Service *Summary `json:"service_ms,omitempty"`
+	Lag     *Summary `json:"schedule_lag_ms,omitempty"`
 	// Histograms holds each summary's HDR histogram (nanoseconds), compressed
 	// and base64-encoded, so reports can be merged and re-queried exactly.
 	Histograms map[string]string `json:"histograms"`
@@ -166,6 +169,9 @@ type Workload struct {
 	Precision        string  `json:"precision"`
 	MeanInputTokens  float64 `json:"mean_input_tokens"`
 	MeanOutputTokens float64 `json:"mean_output_tokens"`
+	// MeanReasoningTokens is the part of MeanOutputTokens that was a
+	// reasoning model's thinking; absent for none.
+	MeanReasoningTokens float64 `json:"mean_reasoning_tokens,omitempty"`
 	// OutputTokensCounted says how output tokens were counted: exact, usage or chunks.
 	OutputTokensCounted accel.TokenCount `json:"output_tokens_counted,omitempty"`
 	// MeanInputTokens is what the server says it read where it says
