@@ -204,8 +204,8 @@ func TestEndpointFlagErrors(t *testing.T) {
 	}{
 		{[]string{"run", "--backend", "http://127.0.0.1:1/v1", "--header", "nocolon"}, `--header "nocolon": want NAME=VALUE`},
 		{[]string{"run", "--backend", "http://127.0.0.1:1/v1", "--api-key-env", "NOPE"}, "--api-key-env NOPE: the variable is empty"},
-		{[]string{"run", "--backend", "http://127.0.0.1:1/v1", "--api", "embeddings"}, `--api "embeddings": want chat or completions`},
-		{[]string{"run", "--backend", "http://127.0.0.1:1/v1", "--dialect", "x"}, `--dialect "x": want openai, azure or auto`},
+		{[]string{"run", "--backend", "http://127.0.0.1:1/v1", "--api", "embeddings"}, `--api "embeddings": want chat, completions or responses`},
+		{[]string{"run", "--backend", "http://127.0.0.1:1/v1", "--dialect", "x"}, `--dialect "x": want openai, azure, anthropic, bedrock, sagemaker or auto`},
 		{[]string{"run", "--backend", "http://127.0.0.1:1/v1", "--request-timeout", "0s"}, "--request-timeout 0s: want a positive duration"},
 		{[]string{"run", "--backend", "http://127.0.0.1:1/v1", "--prompts", "/nonexistent.jsonl"}, "/nonexistent.jsonl"},
 		{[]string{"serve"}, "serve needs --profile, one of a100-40gb, a100-80gb, h100-sxm"},
