@@ -2,7 +2,6 @@ package plan_test
 
 import (
 	"context"
-	"math"
 	"testing"
 	"time"
 
@@ -32,7 +31,9 @@ func TestTTFOInTheReport(t *testing.T) {
 			t.Fatal(err)
 		}
 		r := rep.Runs[0]
-		if r.TTFO == nil || math.Abs(r.TTFO.P50-r.TTFT.P50-48) > 1.5 || math.Abs(r.TTFT.P50-40) > 3 || r.Workload.MeanReasoningTokens != 6 {
+		// Paced sleeps can only wake late on a busy machine: each figure is
+		// no earlier than its answer and at most a scheduling delay later.
+		if r.TTFO == nil || r.TTFO.P50-r.TTFT.P50 < 46.5 || r.TTFO.P50-r.TTFT.P50 > 48+15 || r.TTFT.P50 < 39 || r.TTFT.P50 > 40+15 || r.Workload.MeanReasoningTokens != 6 {
 			t.Errorf("%s: ttfo %+v, ttft p50 %v, mean reasoning %v", tc.dialect, r.TTFO, r.TTFT.P50, r.Workload.MeanReasoningTokens)
 		}
 	}

@@ -19,7 +19,11 @@ import (
 func MatchProfile(name string, memoryBytes uint64) (id string, exact bool) {
 	t := nameTokens(name)
 	switch {
-	case t.has("GH200"), t.has("GB200"), t.has("NVL"):
+	case t.has("GB200"):
+		return "gb200", true // one Blackwell GPU of a GB200 superchip
+	case t.has("B300"):
+		return "b300", true
+	case t.has("GH200"), t.has("NVL"):
 		// Different memory and power than any profile: no honest match.
 		return "", false
 	case t.has("H200"):

@@ -33,6 +33,8 @@ var nvmlNames = []struct {
 	{"NVIDIA H100 NVL", 94, "", false},
 	{"NVIDIA H200 NVL", 141, "", false},
 	{"NVIDIA GH200 480GB", 96, "", false},
+	{"NVIDIA GB200", 186, "gb200", true},
+	{"NVIDIA B300 SXM6 AC", 275, "b300", true},
 	{"NVIDIA L40", 48, "", false},
 	{"NVIDIA GeForce RTX 4090", 24, "", false},
 	{"Tesla T4", 16, "", false},

@@ -70,11 +70,15 @@ func TestKnownAnswerEveryDialect(t *testing.T) {
 			if tc.dialect == server.DialectBedrock || tc.dialect == server.DialectSageMaker {
 				ttftTol = 2 * time.Millisecond
 			}
-			if d := p50TTFT - ttft; d < -ttftTol || d > ttftTol {
-				t.Errorf("TTFT p50 %v, want %v ± %v", p50TTFT, ttft, ttftTol)
+			// The server's pacing sleeps can only be late on a busy machine:
+			// never earlier than the answer by more than the clock's
+			// tolerance, later by a scheduling delay at most. On a quiet
+			// machine each is within its tolerance (docs/performance.md).
+			if d := p50TTFT - ttft; d < -ttftTol || d > ttftTol+busy {
+				t.Errorf("TTFT p50 %v, want %v (−%v, +%v)", p50TTFT, ttft, ttftTol, ttftTol+busy)
 			}
-			if d := p50TPOT - tpot; d < -tol || d > tol {
-				t.Errorf("TPOT p50 %v, want %v ± %v", p50TPOT, tpot, tol)
+			if d := p50TPOT - tpot; d < -tol || d > tol+busy/10 {
+				t.Errorf("TPOT p50 %v, want %v (−%v, +%v)", p50TPOT, tpot, tol, tol+busy/10)
 			}
 		})
 	}
@@ -131,12 +135,21 @@ func TestReasoningFromServe(t *testing.T) {
 			if tc.dialect == server.DialectBedrock {
 				tol = 2 * time.Millisecond // net/http's read clock (see TestKnownAnswerEveryDialect)
 			}
-			if d := ttfts[2] - ttft; d < -tol || d > tol {
-				t.Errorf("TTFT p50 %v, want %v ± %v", ttfts[2], ttft, tol)
+			if d := ttfts[2] - ttft; d < -tol || d > tol+busy {
+				t.Errorf("TTFT p50 %v, want %v (−%v, +%v)", ttfts[2], ttft, tol, tol+busy)
 			}
-			if d := ttfos[2] - want; d < -tol || d > tol {
-				t.Errorf("TTFO p50 %v, want %v ± %v", ttfos[2], want, tol)
+			// The reasoning tokens are paced by sleeps: a busy machine can
+			// only make them late, never early. TTFO must be no earlier than
+			// the answer (within the clock's tolerance) and late by a
+			// scheduling delay at most; on a quiet machine it is within 1 ms
+			// (docs/performance.md).
+			if d := ttfos[2] - want; d < -tol || d > tol+busy {
+				t.Errorf("TTFO p50 %v, want %v (−%v, +%v)", ttfos[2], want, tol, tol+busy)
 			}
 		})
 	}
 }
+
+// busy is how late a paced sleep may wake on a machine whose cores are all
+// busy (CI's two, with other jobs): measured wake-ups there run 1–4 ms late.
+const busy = 15 * time.Millisecond

@@ -155,7 +155,7 @@ func NewSampler(url string, interval time.Duration) (*Sampler, error) {
 	if interval <= 0 {
 		return nil, fmt.Errorf("scrape interval %v: want a positive duration", interval)
 	}
-	return &Sampler{url: url, interval: interval, client: &http.Client{Timeout: max(interval, 2*time.Second)}}, nil
+	return &Sampler{url: url, interval: interval, client: &http.Client{Timeout: max(interval, 5*time.Second)}}, nil
 }
 
 // Once scrapes the URL once, so a wrong address fails before any load.
