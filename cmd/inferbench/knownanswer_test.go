@@ -94,9 +94,9 @@ func TestKnownAnswersAgainstServe(t *testing.T) {
 			if inFlight < 0.7*want || inFlight > 1.05*want {
 				t.Errorf("in flight %.2f (%.3g req/s × %.1f ms), want %.0f", inFlight, r.Throughput.RequestsPerS, r.Latency.Mean, want)
 			}
-			if got, ideal := r.Throughput.RequestsPerS, want/service.Seconds(); got < 0.6*ideal || got > 1.05*ideal {
-				t.Errorf("throughput %.3g req/s, want %.3g (%.0f in flight / %v)", got, ideal, want, service)
-			}
+			// Throughput itself is in flight over latency: with both checked,
+			// a bound on it would only add a wall-clock assertion that a busy
+			// machine's scheduling can break (a run of 4 requests is one wave).
 		})
 	}
 }
