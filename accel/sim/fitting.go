@@ -7,7 +7,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"time"
 )
 
 // Knob is one figure a fit sets: a profile field (by its profiles.json
@@ -90,52 +89,42 @@ func Knobs() []Knob {
 // hundred microseconds in TensorRT-LLM and vLLM step traces.
 const maxEff = 0.9
 
-// set writes v into the device's efficiencies, as the profile field would.
-func (k Knob) set(d *Device, v float64) {
-	us := time.Duration(v * float64(time.Microsecond))
+// field points at the profile's figure the knob sets (nil for a field
+// that is not a knob's).
+func (k Knob) field(p *Profile) *float64 {
 	switch k.Field {
 	case "eff_prefill_matmul":
-		d.Eff.PrefillMatmul = v
+		return &p.EffPrefillMatmul
 	case "eff_prefill_matmul_tp":
-		d.Eff.PrefillMatmulTP = v
+		return &p.EffPrefillMatmulTP
 	case "eff_decode_matmul":
-		d.Eff.DecodeMatmul = v
+		return &p.EffDecodeMatmul
 	case "eff_attention":
-		d.Eff.Attention = v
+		return &p.EffAttention
 	case "eff_kv":
-		d.Eff.KV = v
+		return &p.EffKV
 	case "eff_elementwise":
-		d.Eff.Elementwise = v
+		return &p.EffElementwise
 	case "step_overhead_us":
-		d.Eff.StepOverhead = us
+		return &p.StepOverheadUS
 	case "first_token_overhead_us":
-		d.Eff.FirstTokenOverhead = us
+		return &p.FirstTokenOverheadUS
 	case "link_latency_us":
-		d.Eff.AllReduceLatency = us
+		return &p.LinkLatencyUS
 	}
+	return nil
+}
+
+// set writes v into the device's profile and so its efficiencies.
+func (k Knob) set(d *Device, v float64) {
+	k.SetField(&d.Profile, v)
+	d.Eff = ProfileEfficiencies(d.Profile)
 }
 
 // SetField writes v into the profile's field the knob names.
 func (k Knob) SetField(p *Profile, v float64) {
-	switch k.Field {
-	case "eff_prefill_matmul":
-		p.EffPrefillMatmul = v
-	case "eff_prefill_matmul_tp":
-		p.EffPrefillMatmulTP = v
-	case "eff_decode_matmul":
-		p.EffDecodeMatmul = v
-	case "eff_attention":
-		p.EffAttention = v
-	case "eff_kv":
-		p.EffKV = v
-	case "eff_elementwise":
-		p.EffElementwise = v
-	case "step_overhead_us":
-		p.StepOverheadUS = v
-	case "first_token_overhead_us":
-		p.FirstTokenOverheadUS = v
-	case "link_latency_us":
-		p.LinkLatencyUS = v
+	if f := k.field(p); f != nil {
+		*f = v
 	}
 }
 
@@ -297,33 +286,19 @@ func knobProfile(k Knob) Profile {
 func FieldOf(k Knob, p Profile) float64 { return fieldOf(k, p) }
 
 func fieldOf(k Knob, p Profile) float64 {
-	switch k.Field {
-	case "eff_prefill_matmul":
-		return p.EffPrefillMatmul
-	case "eff_prefill_matmul_tp":
-		if p.EffPrefillMatmulTP == 0 {
+	f := k.field(&p)
+	if f == nil {
+		return 0
+	}
+	if *f == 0 { // the fields whose 0 means "as another"
+		switch k.Field {
+		case "eff_prefill_matmul_tp":
 			return p.EffPrefillMatmul
-		}
-		return p.EffPrefillMatmulTP
-	case "eff_decode_matmul":
-		return p.EffDecodeMatmul
-	case "eff_attention":
-		return p.EffAttention
-	case "eff_kv":
-		if p.EffKV == 0 {
+		case "eff_kv":
 			return p.EffAttention
 		}
-		return p.EffKV
-	case "eff_elementwise":
-		return p.EffElementwise
-	case "step_overhead_us":
-		return p.StepOverheadUS
-	case "first_token_overhead_us":
-		return p.FirstTokenOverheadUS
-	case "link_latency_us":
-		return p.LinkLatencyUS
 	}
-	return 0
+	return *f
 }
 
 // golden minimizes f over [lo, hi] by golden-section search, on a log scale
