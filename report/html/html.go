@@ -344,6 +344,7 @@ func figures(inputs []plot.Input) ([]figure, error) {
 		{"sweep", "sweeps", "Latency, TTFT and TPOT against throughput across loads", "latency, TTFT and TPOT percentiles against throughput, with SLO bounds"},
 		{"cdf", "plots", "Latency distribution", "latency distribution per run, tail on a log scale"},
 		{"telemetry", "telemetry", "Telemetry over the run", "power and utilization over each run"},
+		{"server", "server", "Server metrics over the run", "requests running and waiting, and KV cache use, from the server's /metrics"},
 	}
 	var out []figure
 	for _, sec := range sections {

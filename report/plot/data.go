@@ -178,6 +178,7 @@ func Compute(inputs []Input) (Data, error) {
 	}
 	for _, lr := range runs {
 		d.Panels = append(d.Panels, telemetryPanels(lr.label, lr.run)...)
+		d.Panels = append(d.Panels, serverPanels(lr.label, lr.run)...)
 		d.Panels = append(d.Panels, tracePanels(lr.label, lr.run)...)
 	}
 	return d, nil
@@ -386,6 +387,26 @@ func telemetryPanels(label string, r *report.Run) []Panel {
 		}
 	}
 	return out
+}
+
+// serverPanels is what the server's /metrics said over a run (--scrape):
+// requests running and waiting, and the KV cache's use.
+func serverPanels(label string, r *report.Run) []Panel {
+	m := r.ServerMetrics
+	if m == nil || len(m.Timeline) == 0 {
+		return nil
+	}
+	queue := Panel{Kind: "server", Title: "Server requests over the run: " + label, XLabel: "time (s)", YLabel: "requests"}
+	kv := Panel{Kind: "server", Title: "Server KV cache over the run: " + label, XLabel: "time (s)", YLabel: "KV cache used (%)"}
+	var run, wait, use []Point
+	for _, s := range m.Timeline {
+		run = append(run, Point{X: s.AtS, Y: s.Running})
+		wait = append(wait, Point{X: s.AtS, Y: s.Waiting})
+		use = append(use, Point{X: s.AtS, Y: 100 * s.KVUsage})
+	}
+	queue.Series = []Series{{Label: "running", Points: run}, {Label: "waiting", Points: wait}}
+	kv.Series = []Series{{Label: "KV cache", Points: use}}
+	return []Panel{queue, kv}
 }
 
 // series pairs times with readings, leaving out missing (NaN) readings.

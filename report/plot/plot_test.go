@@ -244,3 +244,25 @@ func TestFrontierMarksMissedPoints(t *testing.T) {
 		t.Fatalf("render: %v", err)
 	}
 }
+
+// What a server's /metrics said (--scrape) is plotted over the run:
+// running and waiting requests, and the KV cache's use in percent.
+func TestServerMetricsPanels(t *testing.T) {
+	t.Parallel()
+	rep := reporttest.Report(reporttest.Run(reporttest.Spec{Backend: "http://127.0.0.1:8000/v1", N: 50, MedianMS: 40, Seed: 4, Rate: 5}))
+	rep.Runs[0].ServerMetrics = &report.ServerMetrics{Source: "http://127.0.0.1:8000/metrics", Samples: 3,
+		Timeline: []report.ServerSample{{AtS: 0, Running: 1, Waiting: 0, KVUsage: 0.1}, {AtS: 1, Running: 8, Waiting: 3, KVUsage: 0.6}, {AtS: 2, Running: 4, KVUsage: 0.3}}}
+	d, err := plot.Compute([]plot.Input{{Name: "r.json", Report: rep}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []plot.Panel
+	for _, p := range d.Panels {
+		if p.Kind == "server" {
+			got = append(got, p)
+		}
+	}
+	if len(got) != 2 || len(got[0].Series) != 2 || got[0].Series[1].Points[1].Y != 3 || got[1].Series[0].Points[1].Y != 60 {
+		t.Fatalf("server panels %+v: want running/waiting (3 waiting at 1 s) and KV use (60%% at 1 s)", got)
+	}
+}
