@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
@@ -38,12 +39,33 @@ const runExamples = `  inferbench run                                   # every 
 func runCmd(ctx context.Context, e *env, args []string) error {
 	p := plan.Plan{Seed: 1}
 	p.Workload, p.Scenario = fixtures.DefaultWorkload, string(bench.Closed)
-	fs := cli.NewFlags(e.stdout, e.stderr, "run", "[flags]", runExamples)
-	out, format, progress := "inferbench-report.json", "text", "auto"
-	pf := plan.BindFlags(fs, &p, func(fs *pflag.FlagSet) {
+	return planCmd{name: "run", synopsis: "[flags]", examples: runExamples, out: "inferbench-report.json",
+		exec: plan.Execute, print: report.WriteText}.run(ctx, e, args, &p)
+}
+
+// planCmd is what the commands that execute a plan share (run, frontier):
+// the plan's flags and -o, --format, --progress, then the command's own
+// (extra, checked by check after parsing); exec runs the plan, print shows
+// the report as text; the report is written, and the verdict given, alike.
+type planCmd struct {
+	name, synopsis, examples, out string
+	extra                         func(*pflag.FlagSet)
+	check                         func() error
+	exec                          func(context.Context, plan.Plan, plan.Options) (*report.Report, error)
+	print                         func(io.Writer, *report.Report) error
+	wrote                         string // said after "wrote FILE (N runs)"
+}
+
+func (c planCmd) run(ctx context.Context, e *env, args []string, p *plan.Plan) error {
+	fs := cli.NewFlags(e.stdout, e.stderr, c.name, c.synopsis, c.examples)
+	out, format, progress := c.out, "text", "auto"
+	pf := plan.BindFlags(fs, p, func(fs *pflag.FlagSet) {
 		fs.StringVarP(&out, "output", "o", out, "write the JSON report here")
 		fs.StringVar(&format, "format", format, "what to print on stdout: text or json")
 		fs.StringVar(&progress, "progress", progress, cli.ProgressUsage)
+		if c.extra != nil {
+			c.extra(fs)
+		}
 	})
 	if err := cli.Parse(fs, args); err != nil {
 		return err
@@ -52,7 +74,12 @@ func runCmd(ctx context.Context, e *env, args []string) error {
 		return planError(err)
 	}
 	if fs.NArg() > 0 {
-		return cli.Usagef("run takes no arguments, got %s", cli.Quoted(fs.Args()))
+		return cli.Usagef("%s takes no arguments, got %s", c.name, cli.Quoted(fs.Args()))
+	}
+	if c.check != nil {
+		if err := c.check(); err != nil {
+			return err
+		}
 	}
 	if err := report.CheckOutput(out); err != nil {
 		return cli.Usagef("-o: %v", err) // before the run, not after it
@@ -60,27 +87,27 @@ func runCmd(ctx context.Context, e *env, args []string) error {
 	if err := cli.CheckFormat(format, "text", "json"); err != nil {
 		return err
 	}
-	o, err := execOptions(e, progress, runTotal(p), p.Backends)
+	o, err := execOptions(e, progress, runTotal(*p), p.Backends)
 	if err != nil {
 		return err
 	}
-	rep, err := plan.Execute(ctx, p, o)
+	rep, err := c.exec(ctx, *p, o)
 	if err != nil {
 		return planError(err)
 	}
-	rep.Redact(e.secrets) // what it writes and prints from here on: secrets.go
+	rep.Redact(e.secrets) // what it writes and prints from here on
 	if err := report.WriteFileAtomic(out, rep.Encode); err != nil {
 		return err
 	}
 	if format == "json" {
 		err = rep.Encode(e.stdout)
 	} else {
-		err = report.WriteText(e.stdout, rep)
+		err = c.print(e.stdout, rep)
 	}
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stderr, "wrote %s (%d runs)\n", out, len(rep.Runs))
+	fmt.Fprintf(e.stderr, "wrote %s (%d runs)%s\n", out, len(rep.Runs), c.wrote)
 	verdict := plan.Judge(e.stderr, rep, p.Judgement)
 	if in, stopped := cli.Interrupted(ctx); stopped {
 		return cli.ExitError{Code: in.ExitCode(), Err: fmt.Errorf("%v: wrote the %d run(s) completed so far to %s, marked interrupted", in, len(rep.Runs), out)}
