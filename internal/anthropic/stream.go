@@ -51,11 +51,7 @@ type Event struct {
 func ParseEvent(b []byte, e *Event) error {
 	*e = Event{InputTokens: -1, OutputTokens: -1}
 	var jsonLen int
-	i := jsonscan.SkipWS(b, 0)
-	if i >= len(b) || b[i] != '{' {
-		return jsonscan.Errorf(i, "want a JSON object")
-	}
-	end, err := jsonscan.EachKey(b, i, func(key []byte, v int) (int, error) {
+	err := jsonscan.Object(b, func(key []byte, v int) (int, error) {
 		switch string(key) {
 		case "type":
 			s, end, err := jsonscan.ReadString(b, v)
@@ -132,9 +128,6 @@ func ParseEvent(b []byte, e *Event) error {
 	})
 	if err != nil {
 		return err
-	}
-	if j := jsonscan.SkipWS(b, end); j != len(b) {
-		return jsonscan.Errorf(j, "trailing data after the object")
 	}
 	e.Text += jsonLen
 	e.Stop = string(e.Type) == "message_stop"

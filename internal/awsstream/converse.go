@@ -47,11 +47,7 @@ type Event struct {
 // well-formed input; unknown keys are skipped (the "p" padding included).
 func ParseEvent(b []byte, e *Event) error {
 	*e = Event{LatencyMs: -1}
-	i := jsonscan.SkipWS(b, 0)
-	if i >= len(b) || b[i] != '{' {
-		return jsonscan.Errorf(i, "want a JSON object")
-	}
-	end, err := jsonscan.EachKey(b, i, func(key []byte, v int) (int, error) {
+	err := jsonscan.Object(b, func(key []byte, v int) (int, error) {
 		switch string(key) {
 		case "delta":
 			if jsonscan.IsNull(b, v) {
@@ -109,9 +105,6 @@ func ParseEvent(b []byte, e *Event) error {
 	})
 	if err != nil {
 		return err
-	}
-	if j := jsonscan.SkipWS(b, end); j != len(b) {
-		return jsonscan.Errorf(j, "trailing data after the object")
 	}
 	return nil
 }

@@ -41,11 +41,7 @@ func ParseTokenLine(b []byte, e *TokenLine) error {
 	*e = TokenLine{GeneratedTokens: -1}
 	var text int
 	var special bool
-	i := jsonscan.SkipWS(b, 0)
-	if i >= len(b) || b[i] != '{' {
-		return jsonscan.Errorf(i, "want a JSON object")
-	}
-	end, err := jsonscan.EachKey(b, i, func(key []byte, v int) (int, error) {
+	err := jsonscan.Object(b, func(key []byte, v int) (int, error) {
 		switch string(key) {
 		case "token":
 			if jsonscan.IsNull(b, v) {
@@ -93,9 +89,6 @@ func ParseTokenLine(b []byte, e *TokenLine) error {
 	})
 	if err != nil {
 		return err
-	}
-	if j := jsonscan.SkipWS(b, end); j != len(b) {
-		return jsonscan.Errorf(j, "trailing data after the object")
 	}
 	if !special {
 		e.Text = text

@@ -200,3 +200,21 @@ func SkipValue(b []byte, i int) (int, error) {
 // Errorf returns a syntax error at offset off, wrapping ErrSyntax, for the
 // parsers built on this package to report their own shape errors.
 func Errorf(off int, what string) error { return &syntaxError{off, what} }
+
+// Object walks b, which must hold one JSON object and nothing but white
+// space around it, calling f for each key as EachKey does: the frame of
+// every stream event parser (one event's data is one object).
+func Object(b []byte, f func(key []byte, v int) (int, error)) error {
+	i := SkipWS(b, 0)
+	if i >= len(b) || b[i] != '{' {
+		return Errorf(i, "want a JSON object")
+	}
+	end, err := EachKey(b, i, f)
+	if err != nil {
+		return err
+	}
+	if j := SkipWS(b, end); j != len(b) {
+		return Errorf(j, "trailing data after the object")
+	}
+	return nil
+}

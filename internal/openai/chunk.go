@@ -61,11 +61,7 @@ var ErrSyntax = jsonscan.ErrSyntax
 // servers' extra fields (system_fingerprint, logprobs, service_tier...) are fine.
 func ParseChunk(b []byte, c *Chunk) error {
 	*c = Chunk{ReasoningTokens: -1}
-	i := jsonscan.SkipWS(b, 0)
-	if i >= len(b) || b[i] != '{' {
-		return jsonscan.Errorf(i, "want a JSON object")
-	}
-	end, err := jsonscan.EachKey(b, i, func(key []byte, v int) (int, error) {
+	err := jsonscan.Object(b, func(key []byte, v int) (int, error) {
 		switch string(key) {
 		case "choices":
 			return jsonscan.EachElem(b, v, func(e int) (int, error) { return c.choice(b, e) })
@@ -116,9 +112,6 @@ func ParseChunk(b []byte, c *Chunk) error {
 	})
 	if err != nil {
 		return err
-	}
-	if j := jsonscan.SkipWS(b, end); j != len(b) {
-		return jsonscan.Errorf(j, "trailing data after the object")
 	}
 	return nil
 }

@@ -49,11 +49,7 @@ type Event struct {
 func ParseEvent(b []byte, e *Event) error {
 	*e = Event{ReasoningTokens: -1}
 	var delta int
-	i := jsonscan.SkipWS(b, 0)
-	if i >= len(b) || b[i] != '{' {
-		return jsonscan.Errorf(i, "want a JSON object")
-	}
-	end, err := jsonscan.EachKey(b, i, func(key []byte, v int) (int, error) {
+	err := jsonscan.Object(b, func(key []byte, v int) (int, error) {
 		switch string(key) {
 		case "type":
 			s, end, err := jsonscan.ReadString(b, v)
@@ -81,9 +77,6 @@ func ParseEvent(b []byte, e *Event) error {
 	})
 	if err != nil {
 		return err
-	}
-	if j := jsonscan.SkipWS(b, end); j != len(b) {
-		return jsonscan.Errorf(j, "trailing data after the object")
 	}
 	switch string(e.Type) {
 	case "response.output_text.delta", "response.refusal.delta", "response.function_call_arguments.delta":
