@@ -186,17 +186,16 @@ func (b *batcher) addChunk(st *Step, s *seq, c int) {
 func (b *batcher) planStatic() Step {
 	var st Step
 	var next *seq
-	waiting := 0
+	waiting, more := 0, false // first tokens held; prompts left after next
 	for _, s := range b.running {
 		s.chunk, s.decoding = 0, false
 		switch {
 		case s.waiting:
 			waiting += s.mult
-		case s.prompt < s.in || (s.in == 0 && s.prompt == 0 && s.produced == 0 && s.out == 0):
+		case s.prompt < s.in:
+			more = next != nil
 			if next == nil {
 				next = s
-			} else {
-				waiting = -1 << 30 // more prompts after this one: no first tokens yet
 			}
 		}
 	}
@@ -205,7 +204,7 @@ func (b *batcher) planStatic() Step {
 		next.chunk = c
 		b.addChunk(&st, next, c)
 		st.PromptsDone = next.mult
-		if waiting >= 0 {
+		if !more { // the batch's last prompt: every first token comes out
 			st.FirstTokens = waiting + next.mult
 		}
 		return st

@@ -381,3 +381,47 @@ func TestDriveEnergy(t *testing.T) {
 		t.Errorf("stats %+v", st)
 	}
 }
+
+// Static batching (Neuron), a known answer: a batch of 4 encodes its
+// prompts one request per step, and every request's first token comes out
+// when the last is encoded, the first-token overhead paid once; the batch
+// then decodes together. So every TTFT is the sum of the four encode steps,
+// worked out here from Cost, and the decode steps follow.
+func TestStaticBatchingKnownAnswer(t *testing.T) {
+	t.Parallel()
+	const batch, in, out = 4, 128, 16
+	d := device(t, "inf2", 12, "llama-3.1-8b", "int8")
+	var ttft time.Duration
+	for i := 1; i <= batch; i++ {
+		st := sim.Step{PrefillTokens: in, PrefillPairs: in * (in + 1) / 2, PromptsDone: 1}
+		if i == batch {
+			st.FirstTokens = batch
+		}
+		ttft += d.Cost(st).Time
+	}
+	e2e := ttft
+	for j := 1; j < out; j++ { // decode step j: each sequence holds its prompt and j tokens
+		e2e += d.Cost(sim.Step{DecodeSeqs: batch, DecodeCtx: batch * float64(in+j)}).Time
+	}
+	p, err := sim.Predict(context.Background(), sim.Scenario{Profile: "inf2", Chips: 12, Model: "llama-3.1-8b", Precision: "int8", Batch: batch, InputTokens: in, OutputTokens: out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ms := func(d time.Duration) float64 { return float64(d) / 1e6 }
+	if !near(p.TTFTms, ms(ttft), 1e-9) || p.TTFTP99 != p.TTFTms {
+		t.Errorf("TTFT mean %.6f ms, p99 %.6f ms: want every request at %.6f ms", p.TTFTms, p.TTFTP99, ms(ttft))
+	}
+	if !near(p.E2Ems, ms(e2e), 1e-9) {
+		t.Errorf("end to end %.6f ms, want %.6f ms", p.E2Ems, ms(e2e))
+	}
+	// Continuous batching (an H100) gives the batch's prompts one step, no wait.
+	h, err := sim.Predict(context.Background(), sim.Scenario{Profile: "h100-sxm", Model: "llama-3.1-8b", Batch: batch, InputTokens: in, OutputTokens: out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hd := device(t, "h100-sxm", 1, "llama-3.1-8b", "bf16")
+	one := hd.Cost(sim.Step{PrefillTokens: batch * in, PrefillPairs: batch * in * (in + 1) / 2, PromptsDone: batch, FirstTokens: batch}).Time
+	if !near(h.TTFTms, ms(one), 1e-9) {
+		t.Errorf("h100 TTFT %.6f ms, want one prefill step of the whole batch, %.6f ms", h.TTFTms, ms(one))
+	}
+}
