@@ -180,13 +180,16 @@ func (r *FitResult) Value(name string) (float64, bool) {
 	return 0, false
 }
 
-// Fit sets the knobs to the values that minimize a robust loss on the log
-// error (ln(predicted/measured): a factor of 2 too high costs what a factor
-// of 2 too low does; see lossScale) over the cases, by coordinate descent with a golden-
-// section search per knob, from the profiles' current values. Cases are
-// traced once: the schedule does not depend on what is fitted. Energy cases
-// (joules_per_output_token) are left to the power model. A knob no case
-// informs keeps its value and is listed in Skipped.
+// Fit sets the knobs to the values that minimize a loss on the log error
+// (ln(predicted/measured): a factor of 2 too high costs what a factor of 2
+// too low does) over the cases plus a weak pull toward each knob's prior
+// (priorWeight). It starts from the priors, finds the basin on the squared
+// log error (coordinate descent with a golden-section search per knob, then
+// Nelder-Mead per platform), and refines on the absolute log error capped
+// per case (lossCap), then polishes. Cases are traced once: the schedule
+// does not depend on what is fitted. Energy cases (joules_per_output_token)
+// are left to the power model. A knob no case depends on keeps its prior and
+// is listed in Skipped.
 func Fit(ctx context.Context, cases []CalibrationCase, knobs []Knob) (*FitResult, error) {
 	var fcs []*fitCase
 	fams := map[string]bool{}

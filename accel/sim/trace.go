@@ -16,11 +16,10 @@ import (
 // under any efficiencies and overheads (Metric): that is what makes a fit
 // over hundreds of published cases take seconds, not hours.
 type Trace struct {
-	Steps        []Step
-	runs         []run   // Steps in runs: a decode run's steps differ only by context
-	first, last  []int32 // per request (by Seq): step indexes; -1 when rejected
-	tokens       []int32 // output tokens per request
-	outputTokens int     // per request, as asked
+	Steps       []Step
+	runs        []run   // Steps in runs: a decode run's steps differ only by context
+	first, last []int32 // per request (by Seq): step indexes; -1 when rejected
+	tokens      []int32 // output tokens per request
 }
 
 // run is a stretch of steps: one step, or n pure decode steps of the same
@@ -83,7 +82,7 @@ func TraceScenario(ctx context.Context, dev *Device, s Scenario) (*Trace, error)
 	if dev.Model.Encoder {
 		out = 0
 	}
-	t := &Trace{first: make([]int32, n), last: make([]int32, n), tokens: make([]int32, n), outputTokens: out}
+	t := &Trace{first: make([]int32, n), last: make([]int32, n), tokens: make([]int32, n)}
 	for i := range t.first {
 		t.first[i], t.last[i] = -1, -1
 	}
