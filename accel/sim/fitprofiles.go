@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"encoding/json"
 	"fmt"
 	"regexp"
 	"strconv"
@@ -76,8 +77,11 @@ func UpdateProfilesJSON(data []byte, r *FitResult, date string) ([]byte, error) 
 			if lines[i], err = replaceValue(lines[i], field, strconv.FormatFloat(e.value, 'g', -1, 64)); err != nil {
 				return nil, fmt.Errorf("profile %s: %w", m[1], err)
 			}
-			q, _ := jsonString(e.source)
-			if lines[i+1], err = replaceValue(lines[i+1], field, q); err != nil {
+			q, err := json.Marshal(e.source) // JSON's escapes, not Go's
+			if err != nil {
+				return nil, err
+			}
+			if lines[i+1], err = replaceValue(lines[i+1], field, string(q)); err != nil {
 				return nil, fmt.Errorf("profile %s sources: %w", m[1], err)
 			}
 		}
@@ -93,9 +97,4 @@ func replaceValue(line, field, value string) (string, error) {
 		return line, fmt.Errorf("no %q field", field)
 	}
 	return line[:loc[2]] + value + line[loc[3]:], nil
-}
-
-func jsonString(s string) (string, error) {
-	b := strconv.Quote(s)
-	return b, nil
 }
