@@ -42,16 +42,44 @@ func pricedReport(t *testing.T) *report.Report {
 	return rep
 }
 
-// Each of report.Formats, golden, for a priced report; and the JSON of the
+// reasoningReport holds a reasoning model's endpoint, whose answers begin
+// (TTFO, median 300 ms) well after its first token (TTFT, the first
+// reasoning token) and carry 412.5 reasoning tokens each, beside a simulated
+// run that told no reasoning from answer: every format shows the TTFO and
+// reasoning figures, "-" for the run without them.
+func reasoningReport() *report.Report {
+	spec := reporttest.Spec{Backend: "http://127.0.0.1:8000/v1", N: 400, MedianMS: 900, Seed: 21, Rate: 2}
+	endpoint := reporttest.Run(spec)
+	endpoint.Backend.Kind, endpoint.Backend.Info.Kind = accel.KindRemote, accel.KindRemote
+	endpoint.Scenario.Virtual = false
+	spec.MedianMS = 300
+	ttfo := reporttest.NewHist()
+	for _, v := range spec.Samples() {
+		_ = ttfo.RecordValue(v)
+	}
+	s := report.Summarize(ttfo)
+	endpoint.TTFO = &s
+	enc, err := report.EncodeHist(ttfo)
+	if err != nil {
+		panic(err)
+	}
+	endpoint.Histograms["ttfo"] = enc
+	endpoint.Workload.MeanReasoningTokens = 412.5
+	sim := reporttest.Run(reporttest.Spec{Backend: "sim:h100-sxm", Profile: "h100-sxm", N: 400, MedianMS: 250, Seed: 22, Rate: 2})
+	return reporttest.Report(endpoint, sim)
+}
+
+// Each of report.Formats, golden, for a priced report and a reasoning
+// model's; and the JSON of the
 // report of every standing (ok, FAILED, INVALID, interrupted), whose tables
 // TestStatusInEveryFormat holds.
 func TestGoldenReportFormats(t *testing.T) {
 	var cases []struct{ name, format string }
 	for _, format := range report.Formats() {
-		cases = append(cases, struct{ name, format string }{"priced", format})
+		cases = append(cases, struct{ name, format string }{"priced", format}, struct{ name, format string }{"reasoning", format})
 	}
 	cases = append(cases, struct{ name, format string }{"status", "json"})
-	reports := map[string]*report.Report{"priced": pricedReport(t), "status": statusReport()}
+	reports := map[string]*report.Report{"priced": pricedReport(t), "reasoning": reasoningReport(), "status": statusReport()}
 	for _, tc := range cases {
 		t.Run(tc.name+"."+tc.format, func(t *testing.T) {
 			var buf bytes.Buffer

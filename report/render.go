@@ -101,6 +101,54 @@ func Columns() []Column {
 	}
 }
 
+// ColumnsFor is Columns with, where a run of r has them, a reasoning
+// model's figures after TTFT: TTFO p50 and p99 (the first answer token,
+// after any reasoning) and the mean reasoning tokens per request. Reports
+// without them keep the columns they always had.
+func ColumnsFor(r *Report) []Column {
+	cols := Columns()
+	if !Reasons(r) {
+		return cols
+	}
+	at := 0
+	for i, c := range cols {
+		if c.Name == "TTFT p99" {
+			at = i + 1
+		}
+	}
+	return append(cols[:at], append(reasoningColumns(), cols[at:]...)...)
+}
+
+// reasoningColumns are a reasoning model's figures.
+func reasoningColumns() []Column {
+	ttfo := func(f func(s *Summary) float64) func(r *Run) (float64, bool) {
+		return func(r *Run) (float64, bool) {
+			if r.TTFO == nil || r.TTFO.Count == 0 {
+				return 0, false
+			}
+			return f(r.TTFO), true
+		}
+	}
+	return []Column{
+		{"TTFO p50", "ms", false, ttfo(p50)},
+		{"TTFO p99", "ms", false, ttfo(p99)},
+		{"reasoning", "tok/req", false, func(r *Run) (float64, bool) {
+			return r.Workload.MeanReasoningTokens, r.Workload.MeanReasoningTokens > 0
+		}},
+	}
+}
+
+// Reasons says whether a run of r told reasoning from answer: it has a
+// TTFO summary or reasoning tokens.
+func Reasons(r *Report) bool {
+	for i := range r.Runs {
+		if run := &r.Runs[i]; (run.TTFO != nil && run.TTFO.Count > 0) || run.Workload.MeanReasoningTokens > 0 {
+			return true
+		}
+	}
+	return false
+}
+
 // Title is a column's header: its name and unit.
 func (c Column) Title() string {
 	if c.Unit == "" {
@@ -112,7 +160,7 @@ func (c Column) Title() string {
 // WriteMarkdown writes the runs as a GitHub-flavoured markdown table, one row
 // per run in Rows' order, for CI job summaries.
 func WriteMarkdown(w io.Writer, r *Report) error {
-	cols := Columns()
+	cols := ColumnsFor(r)
 	slo, mixed := HasSLO(r), MixedWorkloads(r)
 	fmt.Fprintf(w, "### inferbench report\n\n%s · %s · seed %d\n\n%s\n\n| rank | backend |", r.Created.Format("2006-01-02 15:04 MST"), r.Config.Model, r.Config.Seed, Heading(r))
 	sep := "| ---: | --- |"
@@ -220,39 +268,55 @@ func costNotes(r *Report) string {
 	return strings.Join(lines, "\n")
 }
 
+// appendFigures appends a run's figure of each column as CSV writes them:
+// counts as integers, the rest to six significant digits, "" where absent.
+func appendFigures(row []string, cols []Column, run *Run) []string {
+	for _, c := range cols {
+		v, ok := c.Value(run)
+		switch {
+		case !ok:
+			row = append(row, "")
+		case c.Count:
+			row = append(row, strconv.FormatFloat(v, 'f', 0, 64))
+		default:
+			row = append(row, strconv.FormatFloat(v, 'g', 6, 64))
+		}
+	}
+	return row
+}
+
 // WriteCSV writes one line per run, in Rows' order, with every column's
 // figure; the SLO verdict and a max-rate search's answer (on the run that
-// answers) come last, so the columns before them keep their places.
+// answers) come next, so the columns before them keep their places, and a
+// reasoning model's figures (ColumnsFor) last, where a run has them.
 func WriteCSV(w io.Writer, r *Report) error {
 	cw := csv.NewWriter(w)
+	name := strings.NewReplacer(" ", "_", "/", "_per_", "$", "usd").Replace
 	head := []string{"backend", "label", "model", "workload", "precision", "scenario", "rate", "concurrency", "chips", "status", "problems"}
 	for _, c := range Columns() {
-		head = append(head, strings.NewReplacer(" ", "_", "/", "_per_", "$", "usd").Replace(c.Title()))
+		head = append(head, name(c.Title()))
 	}
 	head = append(head, "rank", "duration_s", "slo", "max_rate_req_per_s")
+	var extra []Column
+	if Reasons(r) {
+		extra = reasoningColumns()
+	}
+	for _, c := range extra {
+		head = append(head, name(c.Title()))
+	}
 	cw.Write(head)
 	for _, rr := range Rows(r) {
 		run := rr.Run
 		row := []string{run.Backend.ID, run.Label, run.Workload.Model, run.Workload.Name, run.Workload.Precision,
 			run.Scenario.Name, strconv.FormatFloat(run.Scenario.Rate, 'g', -1, 64), strconv.Itoa(run.Scenario.Concurrency),
 			strconv.Itoa(max(run.Backend.Info.Chips, 1)), run.Status(), strings.Join(run.Problems(), "; ")}
-		for _, c := range Columns() {
-			v, ok := c.Value(run)
-			if !ok {
-				row = append(row, "")
-				continue
-			}
-			if c.Count {
-				row = append(row, strconv.FormatFloat(v, 'f', 0, 64))
-				continue
-			}
-			row = append(row, strconv.FormatFloat(v, 'g', 6, 64))
-		}
+		row = appendFigures(row, Columns(), run)
 		maxRate := ""
 		if m := run.Scenario.MaxRate; m != nil {
 			maxRate = strconv.FormatFloat(*m, 'g', -1, 64)
 		}
 		row = append(row, strconv.Itoa(rr.Rank), strconv.FormatFloat(run.DurationS, 'g', 6, 64), run.SLOVerdict(), maxRate)
+		row = appendFigures(row, extra, run)
 		cw.Write(row)
 	}
 	cw.Flush()

@@ -14,13 +14,17 @@ import (
 // the table.
 func WriteText(w io.Writer, r *Report) error {
 	fmt.Fprintln(w, Heading(r))
-	slo, mixed := HasSLO(r), MixedWorkloads(r)
+	slo, mixed, reasons := HasSLO(r), MixedWorkloads(r), Reasons(r)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	head := "rank\tbackend\t"
 	if mixed {
 		head += "workload\t"
 	}
-	head += "load\tchips\tprecision\treq/s\tout tok/s\tp50 ms\tp99 ms\tTTFT p99 ms\tTPOT p50 ms\tJ/token\t$/1M tok\terrors\t"
+	head += "load\tchips\tprecision\treq/s\tout tok/s\tp50 ms\tp99 ms\tTTFT p99 ms\t"
+	if reasons { // a reasoning model: its answer's first token, and how long it thought
+		head += "TTFO p99 ms\treasoning tok\t"
+	}
+	head += "TPOT p50 ms\tJ/token\t$/1M tok\terrors\t"
 	if slo {
 		head += "SLO\t"
 	}
@@ -46,11 +50,21 @@ func WriteText(w io.Writer, r *Report) error {
 		if mixed {
 			fmt.Fprintf(tw, "%s\t", WorkloadOf(run))
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t",
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t",
 			LoadOf(run), chips, run.Workload.Precision,
 			Num(run.Throughput.RequestsPerS), Num(run.Throughput.OutputTokensPerS),
-			figure(&run.Latency, p50), figure(&run.Latency, p99), figure(&run.TTFT, p99), figure(&run.TPOT, p50),
-			jpt, usd, run.Counts.Errors)
+			figure(&run.Latency, p50), figure(&run.Latency, p99), figure(&run.TTFT, p99))
+		if reasons {
+			ttfo, thought := "-", "-"
+			if run.TTFO != nil {
+				ttfo = figure(run.TTFO, p99)
+			}
+			if run.Workload.MeanReasoningTokens > 0 {
+				thought = Num(run.Workload.MeanReasoningTokens)
+			}
+			fmt.Fprintf(tw, "%s\t%s\t", ttfo, thought)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t", figure(&run.TPOT, p50), jpt, usd, run.Counts.Errors)
 		if slo {
 			fmt.Fprintf(tw, "%s\t", orDash(run.SLOVerdict()))
 		}

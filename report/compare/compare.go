@@ -421,6 +421,9 @@ func Compare(base Input, news []Input, opt Options) (*Result, error) {
 			g.OtherHardware = append(g.OtherHardware, hw)
 		}
 		for _, m := range Metrics() {
+			if m.optional && !anyHas(m, b, partners, i) {
+				continue
+			}
 			row := Row{Metric: m}
 			row.Base, row.HasBase = center(m, b.runs, cache)
 			for j := range news {
@@ -447,6 +450,20 @@ func Compare(base Input, news []Input, opt Options) (*Result, error) {
 		res.Groups = append(res.Groups, g)
 	}
 	return res, nil
+}
+
+// anyHas says whether the base group or any of its partners has the
+// metric: an optional row no side has is left out.
+func anyHas(m Metric, b *group, partners [][]*group, i int) bool {
+	if len(values(m, b.runs)) > 0 {
+		return true
+	}
+	for _, p := range partners {
+		if p[i] != nil && len(values(m, p[i].runs)) > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 func anyPaired(p []*group) bool {

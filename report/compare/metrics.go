@@ -42,6 +42,10 @@ type Metric struct {
 	// value reads the figure from a run; ok is false when the run lacks it.
 	// Metrics without a histogram get significance from the run's counts.
 	value func(r *report.Run) (v float64, ok bool)
+	// optional rows are shown only where a side has the figure: a reasoning
+	// model's TTFO and reasoning tokens would be a blank row in every other
+	// comparison.
+	optional bool
 }
 
 // Metrics lists what a comparison shows, in order.
@@ -49,6 +53,18 @@ func Metrics() []Metric {
 	q := func(id, name, hist string, quantile float64, pick func(r *report.Run) float64) Metric {
 		return Metric{ID: id, Name: name, Unit: "ms", Better: LowerIsBetter, hist: hist, quantile: quantile,
 			value: func(r *report.Run) (float64, bool) { v := pick(r); return v, v > 0 }}
+	}
+	// TTFO, the first output-text token after any reasoning, exists only
+	// where a stream told reasoning from answer.
+	ttfo := func(id, name string, quantile float64, pick func(s *report.Summary) float64) Metric {
+		return Metric{ID: id, Name: name, Unit: "ms", Better: LowerIsBetter, hist: "ttfo", quantile: quantile, optional: true,
+			value: func(r *report.Run) (float64, bool) {
+				if r.TTFO == nil {
+					return 0, false
+				}
+				v := pick(r.TTFO)
+				return v, v > 0
+			}}
 	}
 	return []Metric{
 		{ID: "rps", Name: "throughput", Unit: "req/s", Better: HigherIsBetter,
@@ -64,6 +80,15 @@ func Metrics() []Metric {
 		q("ttft_p99", "TTFT p99", "ttft", 99, func(r *report.Run) float64 { return r.TTFT.P99 }),
 		q("tpot_p50", "TPOT p50", "tpot", 50, func(r *report.Run) float64 { return r.TPOT.P50 }),
 		q("tpot_p99", "TPOT p99", "tpot", 99, func(r *report.Run) float64 { return r.TPOT.P99 }),
+		ttfo("ttfo_p50", "TTFO p50", 50, func(s *report.Summary) float64 { return s.P50 }),
+		ttfo("ttfo_p99", "TTFO p99", 99, func(s *report.Summary) float64 { return s.P99 }),
+		// More reasoning for the same prompts costs time and tokens: a
+		// model that starts thinking longer tonight is a change to gate on
+		// (--threshold reasoning=off where sampling makes it noisy).
+		{ID: "reasoning", Name: "reasoning", Unit: "tok/req", Better: LowerIsBetter, optional: true,
+			value: func(r *report.Run) (float64, bool) {
+				return r.Workload.MeanReasoningTokens, r.Workload.MeanReasoningTokens > 0
+			}},
 		{ID: "j_per_token", Name: "energy", Unit: "J/tok", Better: LowerIsBetter,
 			value: func(r *report.Run) (float64, bool) {
 				if r.Energy == nil || r.Energy.JoulesPerOutputToken <= 0 {

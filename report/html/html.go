@@ -169,7 +169,7 @@ func reportOf(name string, r *report.Report) reportView {
 	about = append(about, "model "+r.Config.Model, fmt.Sprintf("seed %d", r.Config.Seed))
 	v := reportView{Name: name, About: strings.Join(about, " · "), Heading: report.Heading(r),
 		Answers: report.MaxRateAnswers(r), Mixed: report.MixedWorkloads(r), SLO: report.HasSLO(r)}
-	cols := report.Columns()
+	cols := report.ColumnsFor(r)
 	for _, c := range cols {
 		t := c.Title()
 		if c.Name == "throughput" {
