@@ -239,7 +239,7 @@ func (p *Plan) remoteFields() []field {
 		{"header", len(r.Headers) > 0}, {"ca-cert", r.CACert != ""}, {"connect-timeout", r.ConnectTimeout != 0},
 		{"first-token-timeout", r.FirstTokenTimeout != 0}, {"request-timeout", r.RequestTimeout != 0},
 		{"prompts", r.Prompts != ""}, {"length-hints", r.LengthHints != nil}, {"stream", r.Stream != nil},
-		{"transport", r.Transport != ""},
+		{"transport", r.Transport != ""}, {"sagemaker-body", r.SageMakerBody != ""},
 	}
 }
 

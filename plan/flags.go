@@ -80,6 +80,7 @@ func BindFlags(fs *pflag.FlagSet, p *Plan, extra func(*pflag.FlagSet)) *Flags {
 	fs.StringVar(&r.API, "api", r.API, `endpoints: chat (/chat/completions), completions (/completions) or responses (/responses) (default "chat")`)
 	fs.StringVar(&r.Dialect, "dialect", r.Dialect, `endpoints: openai (Bearer token), azure (api-key header, api-version URL), anthropic (/messages, x-api-key), bedrock (ConverseStream, SigV4 from the AWS default chain), sagemaker (--model the endpoint name; TGI or LMI containers) or auto (from the URL) (default "auto")`)
 	fs.StringVar(&r.Region, "region", r.Region, "endpoints: the AWS region the bedrock and sagemaker dialects sign for (default: $AWS_REGION)")
+	fs.StringVar(&r.SageMakerBody, "sagemaker-body", r.SageMakerBody, `endpoints: the body the sagemaker dialect sends: tgi (inputs and parameters, TGI's generate schema, which LMI also reads) or chat (messages, the chat-completions schema TGI, vLLM and LMI read); every stream the container answers in is read (default "tgi")`)
 	fs.StringVar(&r.APIKeyEnv, "api-key-env", r.APIKeyEnv, `endpoints: environment variable holding the API key (never reported) (default "OPENAI_API_KEY"; ANTHROPIC_API_KEY for anthropic)`)
 	fs.StringArrayVar(&r.Headers, "header", r.Headers, "endpoints: extra request header K=V, repeatable")
 	fs.StringVar(&r.CACert, "ca-cert", r.CACert, "endpoints: PEM file of CAs to trust for https")

@@ -146,6 +146,9 @@ type Remote struct {
 	// Region is the AWS region the bedrock and sagemaker dialects sign for (default
 	// AWS_REGION); credentials come from the AWS default chain.
 	Region string `json:"region,omitempty"`
+	// SageMakerBody is the body the sagemaker dialect sends: tgi (inputs and
+	// parameters, the default) or chat (messages).
+	SageMakerBody string `json:"sagemaker-body,omitempty"`
 	// APIKeyEnv names the variable holding the API key (default
 	// OPENAI_API_KEY; AZURE_OPENAI_API_KEY for the azure dialect when that
 	// one is empty; ANTHROPIC_API_KEY for anthropic). Given, it must be set;

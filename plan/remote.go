@@ -30,6 +30,7 @@ func (p *Plan) remoteOpener(getenv func(string) string, secret func(string)) (re
 		NoStream:          r.Stream != nil && !*r.Stream,
 		Transport:         r.Transport,
 		Region:            r.Region,
+		SageMakerBody:     r.SageMakerBody,
 	}
 	if c.Dialect == "" {
 		c.Dialect = remote.DialectAuto // chosen per URL when each backend opens

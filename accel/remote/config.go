@@ -50,10 +50,28 @@ const (
 	// BASE/endpoints/NAME/invocations-response-stream (NAME the model
 	// setting), signed with SigV4 (service sagemaker); each PayloadPart
 	// carries the container's own stream, Text Generation Inference's or
-	// the LMI (DJL Serving, vLLM) container's token lines.
+	// the LMI (DJL Serving, vLLM) container's token lines, or chat
+	// completion chunks (SageMakerBody says which body is sent).
 	DialectSageMaker Dialect = "sagemaker"
 	// DialectAuto (or ""): detected from the URL (DetectDialect).
 	DialectAuto Dialect = "auto"
+)
+
+// The request bodies the sagemaker dialect sends (Config.SageMakerBody).
+// SageMaker passes the body to the container as it is; the container picks
+// its schema from it, and answers in that schema's stream.
+const (
+	// SageMakerBodyTGI: {"inputs", "parameters": {"max_new_tokens",
+	// "details"}, "stream"}, Text Generation Inference's generate schema,
+	// which the LMI container also reads (its "standard schema"). TGI
+	// answers with its token events, LMI with its JSON lines.
+	SageMakerBodyTGI = "tgi"
+	// SageMakerBodyChat: {"messages", "max_tokens", "stream",
+	// "stream_options"}, the OpenAI chat-completions schema TGI, vLLM and
+	// LMI read from a body with messages; they answer with
+	// chat.completion.chunk objects, as server-sent events or (LMI's
+	// rolling-batch handlers) JSON lines.
+	SageMakerBodyChat = "chat"
 )
 
 // The transports.
@@ -99,6 +117,10 @@ type Config struct {
 	// Region is the AWS region the bedrock dialect signs for (AWS_REGION
 	// when empty).
 	Region string
+	// SageMakerBody is the body the sagemaker dialect sends:
+	// SageMakerBodyTGI (the default, when empty) or SageMakerBodyChat.
+	// Whichever it is, every stream a container answers in is read.
+	SageMakerBody string
 	// AWSCredentials signs the bedrock dialect's requests; nil loads the
 	// default chain (environment, shared config and profiles, SSO, IMDS).
 	// Its keys are never put in Info, errors or logs.
@@ -192,6 +214,14 @@ func (c *Config) Validate() error {
 		}
 	default:
 		return bad("dialect", "%q: want openai, azure, anthropic, bedrock, sagemaker or auto", c.Dialect)
+	}
+	switch c.SageMakerBody {
+	case "", SageMakerBodyTGI, SageMakerBodyChat:
+		if c.SageMakerBody != "" && c.Dialect != DialectSageMaker {
+			return bad("sagemaker-body", "%q: only the sagemaker dialect sends it (add --dialect sagemaker, or leave --sagemaker-body out)", c.SageMakerBody)
+		}
+	default:
+		return bad("sagemaker-body", "%q: want tgi (inputs and parameters) or chat (messages)", c.SageMakerBody)
 	}
 	if c.NoStream && (c.API == APIResponses || c.Dialect == DialectAnthropic || c.Dialect == DialectBedrock || c.Dialect == DialectSageMaker) {
 		return bad("stream", "false: the responses API and the anthropic, bedrock and sagemaker dialects are measured streamed only")

@@ -18,7 +18,7 @@ const (
 	wireResponses             // OpenAI's Responses API
 	wireAnthropic             // Anthropic's Messages API
 	wireBedrock               // Bedrock's ConverseStream (event-stream frames)
-	wireSageMaker             // SageMaker's response stream: TGI or LMI lines in event-stream frames
+	wireSageMaker             // SageMaker's response stream: TGI or LMI lines, or chat chunks, in event-stream frames
 )
 
 func (c *Config) wire() wire {
@@ -56,6 +56,9 @@ func (c *call) appendBody(dst []byte, model string, maxTokens int) []byte {
 	case wireBedrock:
 		return awsstream.AppendConverseRequest(dst, c.spec.Prompt, c.spec.PromptBytes, maxTokens)
 	case wireSageMaker:
+		if b.cfg.SageMakerBody == SageMakerBodyChat {
+			return awsstream.AppendChatRequest(dst, c.spec.Prompt, c.spec.PromptBytes, maxTokens, c.spec.Hints)
+		}
 		return awsstream.AppendTGIRequest(dst, c.spec.Prompt, c.spec.PromptBytes, maxTokens)
 	case wireAnthropic:
 		r := anthropic.RequestBody{Model: model, Prompt: c.spec.Prompt, PromptBytes: c.spec.PromptBytes, MaxTokens: maxTokens, Stream: true}
