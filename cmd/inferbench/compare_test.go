@@ -174,3 +174,29 @@ func TestCompareGobenchTwoSeeds(t *testing.T) {
 		}
 	}
 }
+
+// A reasoning model that thinks three times as long tonight: `serve
+// --reasoning-tokens 4` then 12, the same load against each. TTFT (the first
+// token, reasoning or not) stays put; compare exits 3 naming the TTFO and
+// reasoning rows, which a comparison of runs without reasoning never shows.
+func TestCompareGatesOnReasoning(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	getenv := func(string) string { return "" }
+	for _, n := range []string{"4", "12"} {
+		url, stop := startServe(t, getenv, "--reasoning-tokens", n)
+		code, _, stderr := invokeEnv(getenv, "run", "--backend", url, "--model", "llama-3.1-8b", "--concurrency", "4",
+			"--requests", "24", "--input-tokens", "32", "--output-tokens", "16", "-o", filepath.Join(dir, n+".json"))
+		if code != exitOK {
+			t.Fatalf("run against --reasoning-tokens %s: exit %d: %s", n, code, stderr)
+		}
+		stop()
+	}
+	code, out, stderr := invokeEnv(getenv, "compare", filepath.Join(dir, "4.json"), filepath.Join(dir, "12.json"))
+	if code != exitRegression {
+		t.Fatalf("compare: exit %d, want %d: %s%s", code, exitRegression, out, stderr)
+	}
+	if !strings.Contains(stderr, "TTFO p50 +") || !strings.Contains(stderr, "reasoning tok/req +") {
+		t.Errorf("regressions should name TTFO and reasoning:\n%s", stderr)
+	}
+}

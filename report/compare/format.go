@@ -176,7 +176,7 @@ func baseValue(row Row) string {
 
 func writeFooter(w io.Writer, r *Result, bullet string) {
 	fmt.Fprintln(w)
-	fmt.Fprintf(w, "%s~: no significant change (p ≥ %g). With repetitions on both sides, every row: Welch's t test on the logs of the runs' figures. Otherwise latency rows: Mann-Whitney U on the histograms' values; throughput, energy, cost: Poisson rate test on completed requests. \"too few ... to judge\": no test at α=%g could have found a change.\n", bullet, r.Alpha, r.Alpha)
+	fmt.Fprintf(w, "%s~: no significant change (p ≥ %g). With repetitions on both sides, every row: Welch's t test on the logs of the runs' figures. Otherwise latency rows: Mann-Whitney U on the histograms' values; throughput, reasoning tokens, energy, cost: Poisson rate test on completed requests. \"too few ... to judge\": no test at α=%g could have found a change.\n", bullet, r.Alpha, r.Alpha)
 	regs := r.Regressions()
 	if len(regs) > 0 {
 		var names []string
