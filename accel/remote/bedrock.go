@@ -196,8 +196,8 @@ func (s *esState) payloadPart(p []byte) error {
 	}
 }
 
-// line reads one line of a TGI (server-sent events) or LMI (JSON lines)
-// stream.
+// line reads one line of a TGI (server-sent events), LMI (JSON lines) or
+// chat-completions stream.
 func (s *esState) line(l []byte) error {
 	l = bytes.TrimSpace(bytes.TrimPrefix(bytes.TrimSpace(l), []byte("data:")))
 	if len(l) == 0 || l[0] != '{' { // blank, an SSE comment or field, [DONE]
@@ -213,10 +213,13 @@ func (s *esState) line(l []byte) error {
 	if t.GeneratedTokens >= 0 {
 		s.usage = t.GeneratedTokens
 	}
+	if t.InputTokens >= 0 {
+		s.res.InputTokens = t.InputTokens
+	}
 	if t.FinishReason != nil {
 		s.res.FinishReason, s.stopped = finishReason(t.FinishReason), true
 	}
-	s.tokens(t.Text, 0)
+	s.tokens(t.Text, t.Reasoning)
 	return nil
 }
 
