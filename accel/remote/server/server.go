@@ -75,6 +75,9 @@ type Config struct {
 	// Dialect is the wire format served (DialectOpenAI when empty): which
 	// routes answer, and how their streams are written.
 	Dialect string
+	// SageMakerContainer is the container the sagemaker dialect answers as:
+	// SageMakerTGI (the default, when empty) or SageMakerLMI.
+	SageMakerContainer string
 	// ReasoningTokens makes the first this many tokens of every streamed
 	// chat answer reasoning, as a reasoning model's are (reasoning_content
 	// in chat, reasoning_text deltas in Responses, a thinking block in
@@ -131,10 +134,32 @@ const (
 	// name (the signature itself is not checked).
 	DialectBedrock = "bedrock"
 	// DialectSageMaker serves SageMaker Runtime's
-	// /endpoints/{name}/invocations-response-stream: Text Generation
-	// Inference's token stream in PayloadPart frames (the APIKey as for
-	// bedrock).
+	// /endpoints/{name}/invocations-response-stream: the container's stream
+	// in PayloadPart frames, as Config.SageMakerContainer writes it (the
+	// APIKey as for bedrock).
 	DialectSageMaker = "sagemaker"
+)
+
+// The containers the sagemaker dialect answers as (Config.SageMakerContainer).
+// Each reads a generate body (inputs, parameters) or a chat-completions
+// body (messages), and answers in that body's stream, as the container's
+// documentation and code write it.
+const (
+	// SageMakerTGI answers as Text Generation Inference: server-sent
+	// events, `data:{"index":..,"token":{..},"generated_text":..,
+	// "details":..}` for a generate body (router/src/lib.rs StreamResponse)
+	// and `data: {chat.completion.chunk}` ending in `data: [DONE]`, with the
+	// usage chunk stream_options asks for, for a chat body (router/src/
+	// sagemaker.rs sends either to its handler).
+	SageMakerTGI = "tgi"
+	// SageMakerLMI answers as the LMI container's rolling-batch handlers
+	// (DJL Serving: lmi-dist, vLLM, TensorRT-LLM, Neuron): JSON lines,
+	// `{"token": {"id": .., "text": .., "log_prob": ..}}` with
+	// generated_text and (parameters.details) details on the last, for a
+	// generate body, and bare chat.completion.chunk lines, finish_reason on
+	// the last and no usage, for a chat body (djl_python/output_formatter.py:
+	// _jsonlines_output_formatter, _jsonlines_chat_output_formatter).
+	SageMakerLMI = "lmi"
 )
 
 // The limits a zero Config field stands for.
@@ -169,6 +194,10 @@ func (c *Config) Validate() error {
 		return errors.New("server: no backend")
 	case c.Dialect != "" && c.Dialect != DialectOpenAI && c.Dialect != DialectResponses && c.Dialect != DialectAnthropic && c.Dialect != DialectBedrock && c.Dialect != DialectSageMaker:
 		return fmt.Errorf("dialect %q: want %s, %s, %s, %s or %s", c.Dialect, DialectOpenAI, DialectResponses, DialectAnthropic, DialectBedrock, DialectSageMaker)
+	case c.SageMakerContainer != "" && c.SageMakerContainer != SageMakerTGI && c.SageMakerContainer != SageMakerLMI:
+		return fmt.Errorf("sagemaker container %q: want %s or %s", c.SageMakerContainer, SageMakerTGI, SageMakerLMI)
+	case c.SageMakerContainer != "" && c.Dialect != DialectSageMaker:
+		return fmt.Errorf("sagemaker container %q: only the %s dialect answers as a container (dialect %q)", c.SageMakerContainer, DialectSageMaker, c.Dialect)
 	case c.ErrorRate < 0 || c.ErrorRate > 1 || math.IsNaN(c.ErrorRate):
 		return fmt.Errorf("error rate %v: want a fraction from 0 to 1", c.ErrorRate)
 	case c.ReasoningTokens < 0:
@@ -520,7 +549,11 @@ type request struct {
 	stream       bool
 	usage        bool
 	seq          uint64
-	arrived      time.Time // when the request reached the server (see arrivedAt)
+	// details and inputs: a SageMaker generate body's parameters.details
+	// and prompt, which LMI's last line repeats.
+	details bool
+	inputs  string
+	arrived time.Time // when the request reached the server (see arrivedAt)
 
 	// prefix names the prompt's blocks for a prefix-caching backend (prefix.go).
 	prefix *blockChain
@@ -551,7 +584,7 @@ func (s *Server) parse(w http.ResponseWriter, r *http.Request, rc *http.Response
 	case formatBedrock:
 		q, e = s.decodeConverse(body, r.PathValue("modelId"))
 	case formatSageMaker:
-		q, e = s.decodeTGI(body)
+		q, e = s.decodeSageMaker(body)
 	default:
 		q, e = s.decode(body, chat, r.PathValue("deployment") != "")
 	}
@@ -728,22 +761,33 @@ func (s *Server) decodeConverse(body io.Reader, model string) (request, *apiErro
 	return q, e
 }
 
-// decodeTGI reads a Text Generation Inference request, as a SageMaker
-// endpoint passes it to its container: inputs, parameters.max_new_tokens.
-// The model is the server's (the endpoint serves one); it is always
-// streamed.
-func (s *Server) decodeTGI(body io.Reader) (request, *apiError) {
+// decodeSageMaker reads a request as a SageMaker endpoint passes it to its
+// container, which picks the schema from the body, as TGI and LMI do: with
+// messages, a chat-completions request (max_tokens, stream_options); else
+// a generate request (inputs, parameters.max_new_tokens and
+// parameters.details). The model is the server's (the endpoint serves
+// one); it is always streamed.
+func (s *Server) decodeSageMaker(body io.Reader) (request, *apiError) {
 	var in struct {
+		openai.Request
 		Inputs     *string `json:"inputs"`
 		Parameters *struct {
 			MaxNewTokens *int `json:"max_new_tokens"`
+			Details      bool `json:"details"`
 		} `json:"parameters"`
 	}
 	if e := s.decodeJSON(body, &in); e != nil {
 		return request{}, e
 	}
+	if in.Messages != nil {
+		in.Request.Stream = true
+		q, e := s.check(&in.Request, true, false)
+		q.format = formatSageMaker
+		q.usage = q.usage && s.cfg.SageMakerContainer != SageMakerLMI // LMI's chat stream has no usage
+		return q, e
+	}
 	if in.Inputs == nil {
-		return request{}, invalid("inputs", "inputs: want the prompt string")
+		return request{}, invalid("inputs", "inputs: want the prompt string (or messages, for chat)")
 	}
 	var maxTokens *int
 	if in.Parameters != nil {
@@ -752,6 +796,7 @@ func (s *Server) decodeTGI(body io.Reader) (request, *apiError) {
 	prompt, _ := json.Marshal(*in.Inputs)
 	q, e := s.check(&openai.Request{Prompt: prompt, MaxTokens: maxTokens, Stream: true}, false, false)
 	q.format, q.usage = formatSageMaker, true
+	q.details, q.inputs = in.Parameters != nil && in.Parameters.Details, *in.Inputs
 	return q, e
 }
 
@@ -1058,7 +1103,7 @@ func (s *Server) generate(w http.ResponseWriter, r *http.Request, rc *http.Respo
 	sn := s.streams.Add(1)
 	stall := s.cfg.StallEvery > 0 && sn%uint64(s.cfg.StallEvery) == 0
 	drop := s.cfg.DropStreamEvery > 0 && sn%uint64(s.cfg.DropStreamEvery) == 0
-	st := stream{w: w, rc: rc, q: q, reasoning: s.cfg.ReasoningTokens}
+	st := stream{w: w, rc: rc, q: q, reasoning: s.cfg.ReasoningTokens, container: s.cfg.SageMakerContainer}
 	st.hdr = openai.ChunkHeader{ID: idFor(q.chat, q.seq), Object: openai.ObjectChatCompletionChunk, Created: time.Now().Unix(), Model: q.model}
 	if !q.chat {
 		st.hdr.Object = openai.ObjectTextCompletion
@@ -1170,8 +1215,9 @@ type stream struct {
 	enc     *eventstream.Encoder // Bedrock's frames
 	scratch []byte               // a frame's payload
 
-	reasoning int // the answer's first tokens that are reasoning (Config.ReasoningTokens)
-	block     int // Messages' and Bedrock's content block in progress: 0, or 1 after reasoning
+	container string // the container a SageMaker answer is written as (Config.SageMakerContainer)
+	reasoning int    // the answer's first tokens that are reasoning (Config.ReasoningTokens)
+	block     int    // Messages' and Bedrock's content block in progress: 0, or 1 after reasoning
 }
 
 // isReasoning says whether token i is reasoning.
@@ -1192,6 +1238,131 @@ func (st *stream) payloadPart(p []byte) {
 	hs.Set(awsstream.HeaderContentType, eventstream.StringValue("application/octet-stream"))
 	hs.Set(awsstream.HeaderMessageType, eventstream.StringValue("event"))
 	st.encode(eventstream.Message{Headers: hs, Payload: p})
+}
+
+// sageMakerSSE says whether the container writes server-sent events (TGI)
+// rather than JSON lines (LMI).
+func (st *stream) sageMakerSSE() bool { return st.container != SageMakerLMI }
+
+// sageMakerEvent appends one event of the container's stream, whose JSON
+// f appends, in a PayloadPart of its own: `data: ` and a blank line after
+// it from TGI, a line from LMI.
+func (st *stream) sageMakerEvent(f func([]byte) []byte) {
+	sse := st.sageMakerSSE()
+	st.scratch = st.scratch[:0]
+	if sse {
+		st.scratch = append(st.scratch, "data: "...)
+	}
+	st.scratch = f(st.scratch)
+	if sse {
+		st.scratch = append(st.scratch, '\n')
+	}
+	st.scratch = append(st.scratch, '\n')
+	st.payloadPart(st.scratch)
+}
+
+// sageMakerToken appends token i of a SageMaker answer in the container's
+// stream: a chat chunk (reasoning as vLLM's reasoning_content from TGI;
+// LMI's handlers have none, and put the role and, on the last token, the
+// finish reason in the token's own chunk), TGI's token event, or LMI's
+// token line, the last with the whole text and (when asked) the details.
+func (st *stream) sageMakerToken(i int, tok string, think bool) {
+	q := st.q
+	last := i == q.maxTokens-1
+	switch {
+	case q.chat && st.sageMakerSSE():
+		if think {
+			st.sageMakerEvent(func(b []byte) []byte { return st.hdr.AppendReasoningChunk(b, tok) })
+		} else {
+			st.sageMakerEvent(func(b []byte) []byte { return st.hdr.AppendChunk(b, "", tok, "") })
+		}
+	case q.chat:
+		role, finish := "", ""
+		if i == 0 {
+			role = "assistant"
+		}
+		if last {
+			finish = "length"
+		}
+		st.sageMakerEvent(func(b []byte) []byte { return st.hdr.AppendChunk(b, role, tok, finish) })
+	case st.sageMakerSSE():
+		st.scratch = append(st.scratch[:0], `data:{"index":`...)
+		st.scratch = strconv.AppendInt(st.scratch, int64(i+1), 10)
+		st.scratch = append(st.scratch, `,"token":{"id":`...)
+		st.scratch = strconv.AppendInt(st.scratch, int64(i+1), 10)
+		st.scratch = append(st.scratch, `,"text":`...)
+		st.scratch = openai.AppendString(st.scratch, tok)
+		st.scratch = append(st.scratch, `,"logprob":-0.5,"special":false},"generated_text":null,"details":null}`+"\n\n"...)
+		st.payloadPart(st.scratch)
+	default: // LMI writes Python's json.dumps: ", " and ": " between items
+		st.scratch = append(st.scratch[:0], `{"token": {"id": `...)
+		st.scratch = strconv.AppendInt(st.scratch, int64(i+1), 10)
+		st.scratch = append(st.scratch, `, "text": `...)
+		st.scratch = openai.AppendString(st.scratch, tok)
+		st.scratch = append(st.scratch, `, "log_prob": -0.5}`...)
+		if last {
+			st.scratch = st.lmiEnd(st.scratch, i+1, "length")
+		}
+		st.scratch = append(st.scratch, "}\n"...)
+		st.payloadPart(st.scratch)
+	}
+}
+
+// lmiEnd appends what LMI's last line adds after its token: the whole
+// text of n tokens and, when the request asked, the details.
+func (st *stream) lmiEnd(dst []byte, n int, finish string) []byte {
+	var text strings.Builder
+	for i := range n {
+		text.WriteString(tokenText(i))
+	}
+	dst = append(dst, `, "generated_text": `...)
+	dst = openai.AppendString(dst, text.String())
+	if st.q.details {
+		dst = append(dst, `, "details": {"finish_reason": `...)
+		dst = openai.AppendString(dst, finish)
+		dst = append(dst, `, "generated_tokens": `...)
+		dst = strconv.AppendInt(dst, int64(n), 10)
+		dst = append(dst, `, "inputs": `...)
+		dst = openai.AppendString(dst, st.q.inputs)
+		dst = append(dst, '}')
+	}
+	return dst
+}
+
+// sageMakerClose appends the end of a SageMaker answer of sent tokens.
+// TGI ends a generate stream with a line of its own, whose details say
+// why and how many; LMI's last token line said so already, unless the
+// answer ended short, when an end-of-sequence line does; TGI's chat stream
+// ends as vLLM's (finish chunk, usage, [DONE]); LMI's chat stream ends with
+// its last token's chunk, or a finish chunk when short.
+func (st *stream) sageMakerClose(sent int) {
+	q := st.q
+	short := sent < q.maxTokens
+	switch {
+	case q.chat && st.sageMakerSSE():
+		st.sageMakerEvent(func(b []byte) []byte { return st.hdr.AppendChunk(b, "", "", "length") })
+		if q.usage {
+			st.sageMakerEvent(func(b []byte) []byte {
+				return st.hdr.AppendUsageChunk(b, openai.Usage{PromptTokens: q.promptTokens, CompletionTokens: sent, TotalTokens: q.promptTokens + sent,
+					ReasoningTokens: st.reasoned(sent)})
+			})
+		}
+		st.payloadPart([]byte("data: [DONE]\n\n"))
+	case q.chat:
+		if short {
+			st.sageMakerEvent(func(b []byte) []byte { return st.hdr.AppendChunk(b, "", "", "eos_token") })
+		}
+	case st.sageMakerSSE():
+		st.payloadPart(fmt.Appendf(nil, `data:{"index":%d,"token":{"id":0,"text":"","logprob":0,"special":true},"generated_text":"","details":{"finish_reason":"length","generated_tokens":%d,"input_length":%d,"seed":null}}`+"\n\n",
+			sent+1, sent, q.promptTokens))
+	default:
+		if short {
+			st.scratch = append(st.scratch[:0], `{"token": {"id": 2, "text": "", "log_prob": 0.0, "special_token": true}`...)
+			st.scratch = st.lmiEnd(st.scratch, sent, "eos_token")
+			st.scratch = append(st.scratch, "}\n"...)
+			st.payloadPart(st.scratch)
+		}
+	}
 }
 
 // frame appends one Bedrock event frame of the type with a JSON payload.
@@ -1231,7 +1402,10 @@ func (st *stream) open() {
 		st.buf = st.rw.AppendStart(st.buf)
 	case formatBedrock:
 		st.frame("messageStart", `{"role":"assistant"}`)
-	case formatSageMaker: // TGI sends tokens only
+	case formatSageMaker: // TGI's and LMI's generate streams send tokens only
+		if st.q.chat && st.sageMakerSSE() {
+			st.sageMakerEvent(func(b []byte) []byte { return st.hdr.AppendChunk(b, "assistant", "", "") })
+		}
 	case formatAnthropic:
 		st.buf = anthropic.AppendMessageStart(st.buf, st.hdr.ID, st.q.model, st.q.promptTokens)
 		if st.reasoning > 0 {
@@ -1265,14 +1439,7 @@ func (st *stream) token(i int, tok string) {
 	}
 	switch st.q.format {
 	case formatSageMaker:
-		st.scratch = append(st.scratch[:0], `data:{"index":`...)
-		st.scratch = strconv.AppendInt(st.scratch, int64(i+1), 10)
-		st.scratch = append(st.scratch, `,"token":{"id":`...)
-		st.scratch = strconv.AppendInt(st.scratch, int64(i+1), 10)
-		st.scratch = append(st.scratch, `,"text":`...)
-		st.scratch = openai.AppendString(st.scratch, tok)
-		st.scratch = append(st.scratch, `,"logprob":-0.5,"special":false},"generated_text":null,"details":null}`+"\n\n"...)
-		st.payloadPart(st.scratch)
+		st.sageMakerToken(i, tok, think)
 	case formatResponses:
 		if think {
 			st.buf = st.rw.AppendReasoningDelta(st.buf, tok)
@@ -1324,8 +1491,7 @@ func (st *stream) close(sent int) {
 		st.frame("metadata", fmt.Sprintf(`{"usage":{"inputTokens":%d,"outputTokens":%d,"totalTokens":%d},"metrics":{"latencyMs":%d}}`,
 			q.promptTokens, sent, q.promptTokens+sent, time.Since(q.arrived).Milliseconds()))
 	case formatSageMaker:
-		// TGI's last line: the whole text and the details.
-		st.payloadPart(fmt.Appendf(nil, `data:{"index":%d,"token":{"id":0,"text":"","logprob":0,"special":true},"generated_text":"","details":{"finish_reason":"length","generated_tokens":%d,"seed":null}}`+"\n\n", sent+1, sent))
+		st.sageMakerClose(sent)
 	case formatAnthropic:
 		stop := "end_turn"
 		if sent >= q.maxTokens {
