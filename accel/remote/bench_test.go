@@ -7,11 +7,13 @@ import (
 	"crypto/tls"
 	"encoding/pem"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -55,7 +57,8 @@ func cannedTLS(tb testing.TB, tokens int) (url, caFile string) {
 }
 
 // cannedDialect is canned in another wire format: the Responses API's or
-// Anthropic's Messages events, one HTTP chunk per event.
+// Anthropic's Messages events, Bedrock's ConverseStream or SageMaker's
+// PayloadPart event-stream frames, one HTTP chunk per event.
 func cannedDialect(tb testing.TB, dialect string, tokens int) string {
 	tb.Helper()
 	var resp bytes.Buffer
@@ -75,32 +78,142 @@ func cannedDialect(tb testing.TB, dialect string, tokens int) string {
 			event(anthropic.AppendTextDelta(nil, 0, " tok"))
 		}
 		event(anthropic.AppendMessageStop(anthropic.AppendMessageDelta(anthropic.AppendBlockStop(nil, 0), "max_tokens", tokens)))
-	case server.DialectBedrock:
+	case server.DialectBedrock, server.DialectSageMaker:
 		resp.Reset()
 		resp.WriteString("HTTP/1.1 200 OK\r\nContent-Type: application/vnd.amazon.eventstream\r\nTransfer-Encoding: chunked\r\n\r\n")
-		enc := eventstream.NewEncoder()
-		frame := func(typ, payload string) {
-			var hs eventstream.Headers
-			hs.Set(":event-type", eventstream.StringValue(typ))
-			hs.Set(":content-type", eventstream.StringValue("application/json"))
-			hs.Set(":message-type", eventstream.StringValue("event"))
-			var b bytes.Buffer
-			enc.Encode(&b, eventstream.Message{Headers: hs, Payload: []byte(payload)})
-			event(b.Bytes())
+		for _, f := range eventStreamFrames(tb, dialect, tokens) {
+			event(f)
 		}
-		frame("messageStart", `{"role":"assistant"}`)
-		for range tokens {
-			frame("contentBlockDelta", `{"contentBlockIndex":0,"delta":{"text":" tok"}}`)
-		}
-		frame("contentBlockStop", `{"contentBlockIndex":0}`)
-		frame("messageStop", `{"stopReason":"max_tokens"}`)
-		frame("metadata", fmt.Sprintf(`{"usage":{"inputTokens":128,"outputTokens":%d,"totalTokens":%d},"metrics":{"latencyMs":1}}`, tokens, 128+tokens))
 	default:
 		tb.Fatalf("dialect %q", dialect)
 	}
 	resp.WriteString("0\r\n\r\n")
 	canned := resp.Bytes()
 	return "http://" + serveConns(tb, nil, func(c net.Conn) { serveCanned(c, canned) }) + "/v1"
+}
+
+// eventStreamFrames is an answer of tokens tokens in event-stream frames,
+// encoded by aws-sdk-go-v2: Bedrock's ConverseStream events (messageStart,
+// a contentBlockDelta per token, contentBlockStop, messageStop, metadata
+// with usage), or SageMaker's PayloadParts carrying TGI's server-sent
+// events, one token line each (as TGI flushes them), the last with
+// details' count and finish reason.
+func eventStreamFrames(tb testing.TB, dialect string, tokens int) [][]byte {
+	tb.Helper()
+	enc := eventstream.NewEncoder()
+	var frames [][]byte
+	frame := func(typ, contentType string, payload []byte) {
+		var hs eventstream.Headers
+		hs.Set(":event-type", eventstream.StringValue(typ))
+		hs.Set(":content-type", eventstream.StringValue(contentType))
+		hs.Set(":message-type", eventstream.StringValue("event"))
+		var b bytes.Buffer
+		if err := enc.Encode(&b, eventstream.Message{Headers: hs, Payload: payload}); err != nil {
+			tb.Fatal(err)
+		}
+		frames = append(frames, b.Bytes())
+	}
+	switch dialect {
+	case server.DialectBedrock:
+		event := func(typ, payload string) { frame(typ, "application/json", []byte(payload)) }
+		event("messageStart", `{"role":"assistant"}`)
+		for range tokens {
+			event("contentBlockDelta", `{"contentBlockIndex":0,"delta":{"text":" tok"}}`)
+		}
+		event("contentBlockStop", `{"contentBlockIndex":0}`)
+		event("messageStop", `{"stopReason":"max_tokens"}`)
+		event("metadata", fmt.Sprintf(`{"usage":{"inputTokens":128,"outputTokens":%d,"totalTokens":%d},"metrics":{"latencyMs":1}}`, tokens, 128+tokens))
+	case server.DialectSageMaker:
+		for i := range tokens {
+			details := "null"
+			if i == tokens-1 {
+				details = fmt.Sprintf(`{"finish_reason":"length","generated_tokens":%d,"seed":null}`, tokens)
+			}
+			frame("PayloadPart", "application/octet-stream", fmt.Appendf(nil,
+				`data:{"token":{"id":%d,"text":" tok","logprob":-0.5,"special":false},"generated_text":null,"details":%s}`+"\n\n", i+1, details))
+		}
+	default:
+		tb.Fatalf("dialect %q has no event stream", dialect)
+	}
+	return frames
+}
+
+// eventStreamConfig is the client's configuration for an event-stream
+// dialect: signed with the test's static credentials.
+func eventStreamConfig(dialect string) remote.Config {
+	cfg := bedrockConfig(testAKID)
+	if dialect == server.DialectSageMaker {
+		cfg.Dialect = remote.DialectSageMaker
+	}
+	return cfg
+}
+
+// TestEventStreamAllocsAreTheSDKs: on the event-stream paths (Bedrock,
+// SageMaker), every allocation that grows with the answer is
+// aws-sdk-go-v2's decoder's. The known answer is the SDK decoding the same
+// frames alone, as the client calls it (through a bufio.Reader, its payload
+// buffer reused): what a request of 512 tokens allocates beyond one of 8 is
+// what the SDK allocates for the frames between them, and nothing of ours
+// (the header check, ParseEvent or the SageMaker line joiner, the timing).
+func TestEventStreamAllocsAreTheSDKs(t *testing.T) {
+	if raceEnabled {
+		t.Skip("allocation counts are not meaningful under the race detector")
+	}
+	const short, long = 8, 512
+	for _, tc := range []struct {
+		dialect string
+		cfg     remote.Config
+	}{{server.DialectBedrock, eventStreamConfig(server.DialectBedrock)}, {server.DialectSageMaker, eventStreamConfig(server.DialectSageMaker)}} {
+		t.Run(tc.dialect, func(t *testing.T) {
+			client := func(tokens int) float64 {
+				cfg := tc.cfg
+				cfg.Transport = remote.TransportNetHTTP
+				b := open(t, cannedDialect(t, tc.dialect, tokens), cfg)
+				req := accel.Request{InputTokens: 128, OutputTokens: tokens}
+				var res accel.Result
+				return testing.AllocsPerRun(20, func() {
+					res.Reset()
+					if err := b.Infer(context.Background(), &req, &res); err != nil {
+						t.Fatal(err)
+					}
+				})
+			}
+			sdk := func(tokens int) float64 {
+				var all bytes.Buffer
+				for _, f := range eventStreamFrames(t, tc.dialect, tokens) {
+					all.Write(f)
+				}
+				dec := eventstream.NewDecoder()
+				src := bytes.NewReader(all.Bytes())
+				br := bufio.NewReaderSize(src, 16<<10)
+				payload := make([]byte, 0, 4<<10)
+				return testing.AllocsPerRun(20, func() {
+					src.Reset(all.Bytes())
+					br.Reset(src)
+					for {
+						if _, err := dec.Decode(br, payload[:0]); err != nil {
+							if err != io.EOF {
+								t.Fatal(err)
+							}
+							return
+						}
+					}
+				})
+			}
+			ours, theirs := client(long)-client(short), sdk(long)-sdk(short)
+			if theirs < long-short {
+				t.Fatalf("the SDK decoder allocates %v for %d more frames: fewer than one a frame; this test's premise is gone, and ours may be 0 too", theirs, long-short)
+			}
+			// net/http's reads of the body are not frames: a few may
+			// allocate, as scheduling splits the stream (see
+			// TestAllocationsPerRequest). One per 8 frames is far from
+			// one per frame.
+			if d := ours - theirs; d > (long-short)/8 || d < -(long-short)/8 {
+				t.Errorf("client %v allocations for %d more tokens, the SDK's decoder %v: %+.1f per frame are ours", ours, long-short, theirs, d/(long-short))
+			}
+			t.Logf("%d more tokens: client %v allocations, the SDK's decoder %v (%.1f per frame)", long-short, ours, theirs, theirs/(long-short))
+		})
+	}
 }
 
 // cannedOver serves the canned stream, over TLS when conf is set.
@@ -195,14 +308,15 @@ func BenchmarkRemoteStream(b *testing.B) {
 			}
 		}
 	}
-	// The other SSE wire formats, over plain HTTP: the same loop, their parsers.
+	// The other wire formats, over plain HTTP: the same loop, their parsers
+	// (the SSE ones, and the event-stream ones over net/http, which signs).
 	for _, d := range []struct {
 		dialect string
 		cfg     remote.Config
 	}{{server.DialectResponses, remote.Config{API: remote.APIResponses}}, {server.DialectAnthropic, remote.Config{Dialect: remote.DialectAnthropic}},
-		{server.DialectBedrock, bedrockConfig(testAKID)}} {
+		{server.DialectBedrock, eventStreamConfig(server.DialectBedrock)}, {server.DialectSageMaker, eventStreamConfig(server.DialectSageMaker)}} {
 		for _, tr := range transports {
-			if d.dialect == server.DialectBedrock && tr == remote.TransportH1 {
+			if (d.dialect == server.DialectBedrock || d.dialect == server.DialectSageMaker) && tr == remote.TransportH1 {
 				continue // signed requests go through net/http
 			}
 			for _, tokens := range []int{64, 512} {
@@ -228,7 +342,10 @@ func benchStream(b *testing.B, tr string, overTLS bool, tokens int) {
 	benchOpen(b, open(b, url, cfg), tokens)
 }
 
-// benchOpen drives be with requests for tokens tokens.
+// benchOpen drives be with requests for tokens tokens. Besides ns/op and
+// allocs/op it reports the cost per streamed token (the request's included,
+// as a run pays it): ns/token and allocs/token, the figures issue 17's
+// bound compares across dialects.
 func benchOpen(b *testing.B, be *remote.Backend, tokens int) {
 	req := accel.Request{InputTokens: 128, OutputTokens: tokens}
 	var g gapCount
@@ -236,16 +353,22 @@ func benchOpen(b *testing.B, be *remote.Backend, tokens int) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	b.ReportAllocs()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
 	for b.Loop() {
 		res.Reset()
 		if err := be.Infer(ctx, &req, &res); err != nil {
 			b.Fatal(err)
 		}
 	}
+	runtime.ReadMemStats(&after)
 	if res.OutputTokens != tokens {
 		b.Fatalf("%d tokens, want %d", res.OutputTokens, tokens)
 	}
-	b.ReportMetric(float64(tokens)*float64(b.N)/b.Elapsed().Seconds(), "tokens/s")
+	n := float64(tokens) * float64(b.N)
+	b.ReportMetric(n/b.Elapsed().Seconds(), "tokens/s")
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/n, "ns/token")
+	b.ReportMetric(float64(after.Mallocs-before.Mallocs)/n, "allocs/token")
 }
 
 // BenchmarkRemoteStreamParallel drives the client from GOMAXPROCS goroutines.
