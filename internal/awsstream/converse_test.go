@@ -1,8 +1,14 @@
 package awsstream
 
 import (
+	"bufio"
+	"bytes"
 	"errors"
+	"io"
+	"runtime"
 	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws/protocol/eventstream"
 
 	"github.com/inferbench/inferbench/internal/jsonscan"
 )
@@ -91,5 +97,81 @@ func TestParseTokenLine(t *testing.T) {
 	}
 	if got := string(AppendTGIRequest(nil, "hi", nil, 8)); got != `{"inputs":"hi","parameters":{"details":true,"max_new_tokens":8},"stream":true}` {
 		t.Errorf("request %s", got)
+	}
+}
+
+// converseFrames is frames contentBlockDelta events of one short token each,
+// as Bedrock streams them, encoded by aws-sdk-go-v2.
+func converseFrames(tb testing.TB, frames int) []byte {
+	tb.Helper()
+	var hs eventstream.Headers
+	hs.Set(HeaderEventType, eventstream.StringValue("contentBlockDelta"))
+	hs.Set(HeaderContentType, eventstream.StringValue("application/json"))
+	hs.Set(HeaderMessageType, eventstream.StringValue("event"))
+	m := eventstream.Message{Headers: hs, Payload: []byte(`{"contentBlockIndex":0,"delta":{"text":" tok"}}`)}
+	var b bytes.Buffer
+	enc := eventstream.NewEncoder()
+	for range frames {
+		if err := enc.Encode(&b, m); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	return b.Bytes()
+}
+
+// BenchmarkConverseFrames splits the event-stream path's cost per frame
+// (one frame is one token) between aws-sdk-go-v2's decoder and our side,
+// read as the client reads them: through a bufio.Reader, the payload
+// buffer reused. "decode" is the SDK's Decoder.Decode alone; "client" adds
+// what readEventStream does with each message (the :message-type check and
+// ParseEvent). Their difference is ours; "parse" is ParseEvent alone.
+func BenchmarkConverseFrames(b *testing.B) {
+	const frames = 512
+	stream := converseFrames(b, frames)
+	for _, step := range []string{"decode", "client", "parse"} {
+		b.Run("step="+step, func(b *testing.B) {
+			dec := eventstream.NewDecoder()
+			src := bytes.NewReader(stream)
+			br := bufio.NewReaderSize(src, 16<<10)
+			payload := make([]byte, 0, 1024)
+			msg, _ := dec.Decode(bytes.NewReader(stream), payload)
+			one := msg.Payload
+			var ev Event
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
+			for b.Loop() {
+				if step == "parse" {
+					for range frames {
+						if err := ParseEvent(one, &ev); err != nil || ev.Text != 4 {
+							b.Fatal(err, ev)
+						}
+					}
+					continue
+				}
+				src.Reset(stream)
+				br.Reset(src)
+				for {
+					msg, err := dec.Decode(br, payload[:0])
+					if err == io.EOF {
+						break
+					}
+					if err != nil {
+						b.Fatal(err)
+					}
+					if step == "client" {
+						if mt := msg.Headers.Get(HeaderMessageType); mt == nil || mt.String() != "event" {
+							b.Fatalf("message type %v", mt)
+						}
+						if err := ParseEvent(msg.Payload, &ev); err != nil || ev.Text != 4 {
+							b.Fatal(err, ev)
+						}
+					}
+				}
+			}
+			runtime.ReadMemStats(&after)
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*frames), "ns/frame")
+			b.ReportMetric(float64(after.Mallocs-before.Mallocs)/float64(b.N*frames), "allocs/frame")
+			b.ReportMetric(float64(after.TotalAlloc-before.TotalAlloc)/float64(b.N*frames), "B/frame")
+		})
 	}
 }
