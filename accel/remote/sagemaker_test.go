@@ -355,6 +355,11 @@ func TestSageMakerBodySetting(t *testing.T) {
 			t.Errorf("%+v: %v, want %q", tc.cfg, err, tc.want)
 		}
 	}
+	o := server.Options{Batching: server.BatchingIsolated, Dialect: server.DialectSageMaker, SageMakerContainer: server.SageMakerLMI,
+		DefaultMaxTokens: 16, MaxBodyBytes: 1 << 20, MaxStreams: 8}
+	if c, err := o.Config(noop.Backend{}); err != nil || c.SageMakerContainer != server.SageMakerLMI {
+		t.Errorf("serve's options: %+v, %v; want the lmi container", c, err)
+	}
 }
 
 // TestSageMakerServeBytes: what serve's sagemaker dialect writes inside its

@@ -27,18 +27,21 @@ const (
 // context (at most DefaultMaxTokensCap), and the limits must be set.
 // Validate's errors name each setting as serve's flag does.
 type Options struct {
-	Batching         string // BatchingIsolated or BatchingContinuous
-	Dialect          string // DialectOpenAI (or ""), DialectResponses, DialectAnthropic or DialectBedrock
-	ReasoningTokens  int    // the first tokens of each chat answer that are reasoning (Config.ReasoningTokens)
-	DefaultMaxTokens int
-	MaxBodyBytes     int64
-	MaxTokensCap     int // 0: ContextTokens, at most DefaultMaxTokensCap
-	MaxStreams       int
-	ContextTokens    int // the model's context, prompt and completion; 0: unknown
-	ErrorRate        float64
-	StallEvery       int
-	StallDuration    time.Duration
-	DropStreamEvery  int
+	Batching string // BatchingIsolated or BatchingContinuous
+	Dialect  string // DialectOpenAI (or ""), DialectResponses, DialectAnthropic, DialectBedrock or DialectSageMaker
+	// SageMakerContainer is the container the sagemaker dialect answers as
+	// (Config.SageMakerContainer): SageMakerTGI (or "") or SageMakerLMI.
+	SageMakerContainer string
+	ReasoningTokens    int // the first tokens of each chat answer that are reasoning (Config.ReasoningTokens)
+	DefaultMaxTokens   int
+	MaxBodyBytes       int64
+	MaxTokensCap       int // 0: ContextTokens, at most DefaultMaxTokensCap
+	MaxStreams         int
+	ContextTokens      int // the model's context, prompt and completion; 0: unknown
+	ErrorRate          float64
+	StallEvery         int
+	StallDuration      time.Duration
+	DropStreamEvery    int
 }
 
 // Validate checks the limits and the batching; each error names the bad
@@ -64,6 +67,10 @@ func (o Options) Validate() error {
 		return fmt.Errorf("--batching %q: want %s or %s", o.Batching, BatchingIsolated, BatchingContinuous)
 	case o.Dialect != "" && o.Dialect != DialectOpenAI && o.Dialect != DialectResponses && o.Dialect != DialectAnthropic && o.Dialect != DialectBedrock && o.Dialect != DialectSageMaker:
 		return fmt.Errorf("--dialect %q: want %s, %s, %s, %s or %s", o.Dialect, DialectOpenAI, DialectResponses, DialectAnthropic, DialectBedrock, DialectSageMaker)
+	case o.SageMakerContainer != "" && o.SageMakerContainer != SageMakerTGI && o.SageMakerContainer != SageMakerLMI:
+		return fmt.Errorf("--sagemaker-container %q: want %s or %s", o.SageMakerContainer, SageMakerTGI, SageMakerLMI)
+	case o.SageMakerContainer != "" && o.Dialect != DialectSageMaker:
+		return fmt.Errorf("--sagemaker-container %q: only --dialect %s answers as a container", o.SageMakerContainer, DialectSageMaker)
 	}
 	return nil
 }
@@ -88,7 +95,7 @@ func (o Options) Config(backend accel.Backend) (Config, error) {
 		return Config{}, err
 	}
 	return Config{
-		Backend: backend, Dialect: o.Dialect, ReasoningTokens: o.ReasoningTokens, DefaultMaxTokens: o.DefaultMaxTokens, MaxBodyBytes: o.MaxBodyBytes, MaxTokensCap: o.maxTokensCap(),
+		Backend: backend, Dialect: o.Dialect, SageMakerContainer: o.SageMakerContainer, ReasoningTokens: o.ReasoningTokens, DefaultMaxTokens: o.DefaultMaxTokens, MaxBodyBytes: o.MaxBodyBytes, MaxTokensCap: o.maxTokensCap(),
 		MaxStreams: o.MaxStreams, ContextTokens: o.ContextTokens, ErrorRate: o.ErrorRate, StallEvery: o.StallEvery,
 		StallDuration: o.StallDuration, DropStreamEvery: o.DropStreamEvery,
 	}, nil
