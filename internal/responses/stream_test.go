@@ -228,6 +228,25 @@ func TestDocumentedEvents(t *testing.T) {
 	}
 }
 
+// TestDocumentedReasoningUsage: the API reference shows no streamed event
+// whose usage has reasoning tokens, but its "Reasoning" example response
+// (o1, reasoning effort high) does, and response.completed carries that
+// object as its "response". The test wraps the documented object so, byte
+// for byte inside, and reads its usage.
+func TestDocumentedReasoningUsage(t *testing.T) {
+	t.Parallel()
+	obj := documented(t, "reasoning-response.json", "e19608746c319fd5488c2e6bc980f4abc14d7982dd01f40131f089189625dff5", 0)
+	ev := append(append([]byte(`{"type":"response.completed","response":`), obj...), '}')
+	var e Event
+	if err := ParseEvent(ev, &e); err != nil {
+		t.Fatal(err)
+	}
+	want := got{typ: "response.completed", status: "completed", terminal: true, usage: true, in: 81, out: 1035, reason: 832}
+	if g := e.got(); g != want {
+		t.Errorf("got  %+v\nwant %+v", g, want)
+	}
+}
+
 func TestWriterRoundTrip(t *testing.T) {
 	t.Parallel()
 	w := Writer{ID: "resp_1", ItemID: "msg_1", Model: "m", Created: 1}
