@@ -80,6 +80,11 @@ func (s *awsSigner) sign(ctx context.Context, r *http.Request, body []byte) erro
 // line by line. An exception frame fails the request with the service's
 // message: throttlingException and validationException as http_4xx, the
 // rest http_5xx.
+//
+// The decoder is where a frame's time goes: it allocates about 38 objects
+// a frame (each header's name and value, a CRC hash, tee and limit
+// readers), none of which its arguments can spare. What this adds per frame
+// allocates nothing (TestEventStreamAllocsAreTheSDKs); keep it so.
 func (c *call) readEventStream(parent context.Context, body io.Reader, start time.Time, res *accel.Result) error {
 	if c.dec == nil {
 		c.dec = eventstream.NewDecoder()
