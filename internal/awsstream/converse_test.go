@@ -3,40 +3,84 @@ package awsstream
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"errors"
 	"io"
+	"net/http"
+	"net/http/httptest"
 	"runtime"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/protocol/eventstream"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime"
+	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime/types"
+	"github.com/aws/smithy-go"
 
 	"github.com/inferbench/inferbench/internal/jsonscan"
 )
 
-// TestParseEvent reads ConverseStream events' payloads in the shapes of the
-// Bedrock API reference (ContentBlockDeltaEvent, MessageStopEvent,
-// ConverseStreamMetadataEvent, the exceptions), padding field "p" included.
+// converseEvents are ConverseStream event payloads, one per event type the
+// client reads, as Bedrock sends them in an event-stream message whose
+// :event-type (or :exception-type) header names it: the member's own JSON
+// object, keys in the order Bedrock writes them, padded with a "p" field of
+// random length.
+//
+// They are not copies: AWS publishes no example payload for these events.
+// The API reference's response syntax
+// (https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_ConverseStream.html#API_runtime_ConverseStream_ResponseSyntax)
+// names each event's members with type placeholders ("text": "string",
+// "latencyMs": number), and the member names below are those of
+// aws-sdk-go-v2's bedrockruntime (v1.63.13, schemas/schemas.go), generated
+// from the same Smithy model. So TestConverseEventsSDK has the provider's
+// own client read each payload, and it must find what ParseEvent finds.
+var converseEvents = []struct {
+	name, typ, exception, payload string
+	want                          Event
+	sdk                           sdkEvent // what aws-sdk-go-v2 decodes
+}{
+	{"messageStart", "messageStart", "", `{"p":"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0","role":"assistant"}`,
+		Event{LatencyMs: -1}, sdkEvent{role: "assistant"}},
+	{"contentBlockStart toolUse", "contentBlockStart", "", `{"contentBlockIndex":1,"p":"abcdefghijklmnop","start":{"toolUse":{"name":"get_weather","toolUseId":"tooluse_kZJMlvQmRJ6eAyJE5GIl7Q"}}}`,
+		Event{LatencyMs: -1}, sdkEvent{}},
+	{"text delta", "contentBlockDelta", "", `{"contentBlockIndex":0,"delta":{"text":"Hello"},"p":"abcdefghijk"}`,
+		Event{Text: 5, LatencyMs: -1}, sdkEvent{text: "Hello"}},
+	{"reasoning delta", "contentBlockDelta", "", `{"contentBlockIndex":0,"delta":{"reasoningContent":{"text":"Let me think"}},"p":"ab"}`,
+		Event{Reasoning: 12, LatencyMs: -1}, sdkEvent{reasoning: "Let me think"}},
+	{"reasoning signature", "contentBlockDelta", "", `{"contentBlockIndex":0,"delta":{"reasoningContent":{"signature":"EqQBCgIYAh"}},"p":"abcd"}`,
+		Event{LatencyMs: -1}, sdkEvent{}},
+	{"reasoning redacted", "contentBlockDelta", "", `{"contentBlockIndex":0,"delta":{"reasoningContent":{"redactedContent":"ZW5jcnlwdGVk"}},"p":"abc"}`,
+		Event{LatencyMs: -1}, sdkEvent{}},
+	// A tool call's arguments are output too; lengths are of the JSON text
+	// as sent, escapes in place (the SDK decodes them: 8 bytes, not 10).
+	{"tool use delta", "contentBlockDelta", "", `{"contentBlockIndex":1,"delta":{"toolUse":{"input":"{\"city\":"}},"p":"abcdefgh"}`,
+		Event{Text: len(`{\"city\":`), LatencyMs: -1}, sdkEvent{text: `{"city":`}},
+	{"contentBlockStop", "contentBlockStop", "", `{"contentBlockIndex":0,"p":"abcdefghijklmnopqrstuvwxyzABCDEFGHIJ"}`,
+		Event{LatencyMs: -1}, sdkEvent{}},
+	{"messageStop", "messageStop", "", `{"p":"abcd","stopReason":"max_tokens"}`,
+		Event{StopReason: []byte("max_tokens"), LatencyMs: -1}, sdkEvent{stop: "max_tokens"}},
+	{"metadata", "metadata", "", `{"metrics":{"latencyMs":1012},"p":"abcdefghijklmnopqrstu","usage":{"inputTokens":25,"outputTokens":64,"totalTokens":89}}`,
+		Event{HasUsage: true, InputTokens: 25, OutputTokens: 64, LatencyMs: 1012}, sdkEvent{usage: true, in: 25, out: 64, latency: 1012}},
+	// With prompt caching, inputTokens leaves out the cached prompt, which
+	// Bedrock counts apart; ParseEvent reads inputTokens alone.
+	{"metadata with cache", "metadata", "", `{"metrics":{"latencyMs":320},"p":"ab","usage":{"cacheReadInputTokens":1024,"cacheWriteInputTokens":0,"inputTokens":25,"outputTokens":64,"totalTokens":1113}}`,
+		Event{HasUsage: true, InputTokens: 25, OutputTokens: 64, LatencyMs: 320}, sdkEvent{usage: true, in: 25, out: 64, latency: 320}},
+	{"throttlingException", "", "throttlingException", `{"message":"Too many requests, please wait before trying again."}`,
+		Event{Message: []byte("Too many requests, please wait before trying again."), LatencyMs: -1},
+		sdkEvent{err: "ThrottlingException: Too many requests, please wait before trying again."}},
+	{"modelStreamErrorException", "", "modelStreamErrorException", `{"message":"Model stream error","originalMessage":"upstream reset","originalStatusCode":500}`,
+		Event{Message: []byte("Model stream error"), LatencyMs: -1}, sdkEvent{err: "ModelStreamErrorException: Model stream error"}},
+}
+
+// TestParseEvent reads each ConverseStream payload above.
 func TestParseEvent(t *testing.T) {
 	t.Parallel()
-	for _, tt := range []struct {
-		name, in string
-		want     Event
-	}{
-		{"messageStart", `{"p":"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0","role":"assistant"}`, Event{LatencyMs: -1}},
-		{"text delta", `{"contentBlockIndex":0,"delta":{"text":"Hello"},"p":"abcdefghijk"}`, Event{Text: 5, LatencyMs: -1}},
-		{"reasoning delta", `{"contentBlockIndex":0,"delta":{"reasoningContent":{"text":"Let me think"}},"p":"ab"}`, Event{Reasoning: 12, LatencyMs: -1}},
-		{"reasoning signature", `{"contentBlockIndex":0,"delta":{"reasoningContent":{"signature":"EqQBCgIYAh"}}}`, Event{LatencyMs: -1}},
-		{"tool use delta", `{"contentBlockIndex":1,"delta":{"toolUse":{"input":"{\"city\":"}}}`, Event{Text: len(`{\"city\":`), LatencyMs: -1}},
-		{"messageStop", `{"p":"abcd","stopReason":"max_tokens"}`, Event{StopReason: []byte("max_tokens"), LatencyMs: -1}},
-		{"metadata", `{"metrics":{"latencyMs":1012},"p":"abcdefghijklmnopqrstu","usage":{"inputTokens":25,"outputTokens":64,"totalTokens":89}}`,
-			Event{HasUsage: true, InputTokens: 25, OutputTokens: 64, LatencyMs: 1012}},
-		{"exception", `{"message":"Too many requests, please wait before trying again."}`,
-			Event{Message: []byte("Too many requests, please wait before trying again."), LatencyMs: -1}},
-	} {
+	for _, tt := range converseEvents {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			var e Event
-			if err := ParseEvent([]byte(tt.in), &e); err != nil {
+			if err := ParseEvent([]byte(tt.payload), &e); err != nil {
 				t.Fatal(err)
 			}
 			if e.Text != tt.want.Text || e.Reasoning != tt.want.Reasoning || string(e.StopReason) != string(tt.want.StopReason) ||
@@ -51,6 +95,92 @@ func TestParseEvent(t *testing.T) {
 		if err := ParseEvent([]byte(in), &e); !errors.Is(err, jsonscan.ErrSyntax) {
 			t.Errorf("%q: err %v, want ErrSyntax", in, err)
 		}
+	}
+}
+
+// sdkEvent is what aws-sdk-go-v2's bedrockruntime decoded from one event.
+type sdkEvent struct {
+	role, text, reasoning, stop string
+	usage                       bool
+	in, out                     int32
+	latency                     int64
+	err                         string // the stream's error, for an exception
+}
+
+// TestConverseEventsSDK streams each payload to aws-sdk-go-v2's
+// bedrockruntime client, framed as Bedrock frames it, and checks the SDK
+// decodes what ParseEvent read: the samples are the shape the provider's
+// own client expects.
+func TestConverseEventsSDK(t *testing.T) {
+	t.Parallel()
+	for _, tt := range converseEvents {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var hs eventstream.Headers
+			if tt.exception != "" {
+				hs.Set(HeaderMessageType, eventstream.StringValue("exception"))
+				hs.Set(HeaderExceptionType, eventstream.StringValue(tt.exception))
+			} else {
+				hs.Set(HeaderMessageType, eventstream.StringValue("event"))
+				hs.Set(HeaderEventType, eventstream.StringValue(tt.typ))
+			}
+			hs.Set(HeaderContentType, eventstream.StringValue("application/json"))
+			ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", ContentType)
+				if err := eventstream.NewEncoder().Encode(w, eventstream.Message{Headers: hs, Payload: []byte(tt.payload)}); err != nil {
+					t.Error(err)
+				}
+			}))
+			defer ts.Close()
+			c := bedrockruntime.New(bedrockruntime.Options{Region: "us-east-1", BaseEndpoint: aws.String(ts.URL), RetryMaxAttempts: 1,
+				Credentials: credentials.NewStaticCredentialsProvider("AKID", "secret", "")})
+			out, err := c.ConverseStream(context.Background(), &bedrockruntime.ConverseStreamInput{ModelId: aws.String("m")})
+			if err != nil {
+				t.Fatal(err)
+			}
+			stream := out.GetStream()
+			defer stream.Close()
+			var got sdkEvent
+			for ev := range stream.Events() {
+				switch v := ev.(type) {
+				case *types.ConverseStreamOutputMemberMessageStart:
+					got.role = string(v.Value.Role)
+				case *types.ConverseStreamOutputMemberContentBlockDelta:
+					switch d := v.Value.Delta.(type) {
+					case *types.ContentBlockDeltaMemberText:
+						got.text = d.Value
+					case *types.ContentBlockDeltaMemberToolUse:
+						got.text = aws.ToString(d.Value.Input)
+					case *types.ContentBlockDeltaMemberReasoningContent:
+						if r, ok := d.Value.(*types.ReasoningContentBlockDeltaMemberText); ok {
+							got.reasoning = r.Value
+						}
+					}
+				case *types.ConverseStreamOutputMemberMessageStop:
+					got.stop = string(v.Value.StopReason)
+				case *types.ConverseStreamOutputMemberMetadata:
+					if u := v.Value.Usage; u != nil {
+						got.usage, got.in, got.out = true, aws.ToInt32(u.InputTokens), aws.ToInt32(u.OutputTokens)
+					}
+					if m := v.Value.Metrics; m != nil {
+						got.latency = aws.ToInt64(m.LatencyMs)
+					}
+				case *types.ConverseStreamOutputMemberContentBlockStart, *types.ConverseStreamOutputMemberContentBlockStop:
+				default:
+					t.Errorf("the SDK read %T", ev)
+				}
+			}
+			if err := stream.Err(); err != nil {
+				var ae smithy.APIError
+				if !errors.As(err, &ae) {
+					t.Fatalf("stream error %v", err)
+				}
+				got.err = ae.ErrorCode() + ": " + ae.ErrorMessage()
+			}
+			if got != tt.sdk {
+				t.Errorf("the SDK read %+v, want %+v", got, tt.sdk)
+			}
+		})
 	}
 }
 
