@@ -1,9 +1,10 @@
 // Package scrape samples an inference server's Prometheus /metrics endpoint
 // during a run and maps what each server calls its queue and cache onto one
 // set of readings: requests running and waiting, KV-cache use, and
-// prefix-cache hits. vLLM, TGI, SGLang, TensorRT-LLM behind NVIDIA Dynamo,
-// and `inferbench serve` each name these differently (Names); the text is
-// read with prometheus/common's parser, as Prometheus reads it.
+// prefix-cache hits. vLLM, SGLang, TensorRT-LLM (trtllm-serve's
+// /prometheus/metrics), TGI, NVIDIA Dynamo and `inferbench serve` each name
+// these differently (Names); the text is read with prometheus/common's
+// parser, as Prometheus reads it.
 package scrape
 
 import (
@@ -11,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -30,12 +32,16 @@ const (
 	PrefixHitRate              // fraction of prefix-cache lookups that hit, as the server computes it
 	PrefixHits                 // prefix-cache hits (tokens or blocks), a counter
 	PrefixQueries              // prefix-cache lookups, a counter
+	// PrefixMisses are prefix-cache lookups that missed, a counter: what
+	// TensorRT-LLM counts instead of lookups. Parse adds them to the hits
+	// for PrefixQueries when the server has no lookup count.
+	PrefixMisses
 	numFields
 )
 
 // String is the reading's name in reports.
 func (f Field) String() string {
-	return [...]string{"running", "waiting", "kv_cache_usage", "prefix_hit_rate", "prefix_hits", "prefix_queries"}[f]
+	return [...]string{"running", "waiting", "kv_cache_usage", "prefix_hit_rate", "prefix_hits", "prefix_queries", "prefix_misses"}[f]
 }
 
 // Metric maps one server's metric onto a reading. Scale multiplies the
@@ -44,35 +50,108 @@ type Metric struct {
 	Name   string
 	Field  Field
 	Scale  float64
-	Server string // vllm, tgi, sglang, dynamo, inferbench
+	Server string // vllm, sglang, trtllm, tgi, dynamo, inferbench
+	// Minus names a metric whose value is taken off this one's: Dynamo's
+	// frontend counts the requests still waiting for their first token
+	// among those in flight.
+	Minus string
+	// Label and Value, when set, keep only the series whose label has that
+	// value: a Dynamo worker counts its internal endpoints' requests in
+	// flight too.
+	Label, Value string
 }
 
-// Names returns the metrics read, by server. A metric with several label
-// sets (a model, an engine, a worker each) is summed, except the fractions,
-// which are averaged. Where a server has two names for one reading (vLLM
-// renamed gpu_cache_usage_perc), both are listed; the first found wins.
+// Names returns the metrics read, by server, each server's table checked
+// against its source at the commit cited beside it. A metric with several
+// label sets (a model, an engine, a worker each) is summed, except the
+// fractions, which are averaged. Where a server has had two names for one
+// reading, both are listed, the current one first; the first found wins.
+//
+// A name with a colon is also found with the colon written as an
+// underscore (Parse): a scraper that negotiates Prometheus's
+// escaping=underscores gets SGLang's and vLLM's names so from
+// prometheus_client (prometheus/client_python#1177), and SGLang's router
+// (sgl-model-gateway /engine_metrics) rewrites them so (sgl-project/sglang
+// #12970).
 func Names() []Metric {
+	m := func(name string, f Field, server string) Metric {
+		return Metric{Name: name, Field: f, Scale: 1, Server: server}
+	}
 	return []Metric{
-		{"vllm:num_requests_running", Running, 1, "vllm"},
-		{"vllm:num_requests_waiting", Waiting, 1, "vllm"},
-		{"vllm:kv_cache_usage_perc", KVCacheUsage, 1, "vllm"}, // 0..1 despite its name
-		{"vllm:gpu_cache_usage_perc", KVCacheUsage, 1, "vllm"},
-		{"vllm:gpu_prefix_cache_hit_rate", PrefixHitRate, 1, "vllm"},
-		{"vllm:prefix_cache_hits_total", PrefixHits, 1, "vllm"},
-		{"vllm:prefix_cache_queries_total", PrefixQueries, 1, "vllm"},
-		{"sglang:num_running_reqs", Running, 1, "sglang"},
-		{"sglang:num_queue_reqs", Waiting, 1, "sglang"},
-		{"sglang:token_usage", KVCacheUsage, 1, "sglang"},
-		{"sglang:cache_hit_rate", PrefixHitRate, 1, "sglang"},
-		{"tgi_batch_current_size", Running, 1, "tgi"},
-		{"tgi_queue_size", Waiting, 1, "tgi"},
-		{"dynamo_frontend_inflight_requests", Running, 1, "dynamo"},
-		{"dynamo_frontend_queued_requests", Waiting, 1, "dynamo"},
-		{"dynamo_component_kvstats_gpu_cache_usage_percent", KVCacheUsage, 1, "dynamo"},
-		{"dynamo_component_kvstats_gpu_prefix_cache_hit_rate", PrefixHitRate, 1, "dynamo"},
-		{"inferbench_serve_num_requests_running", Running, 1, "inferbench"},
-		{"inferbench_serve_num_requests_waiting", Waiting, 1, "inferbench"},
-		{"inferbench_serve_kv_cache_usage_ratio", KVCacheUsage, 1, "inferbench"},
+		// vLLM V1: vllm-project/vllm vllm/v1/metrics/loggers.py at
+		// 005a810bc40faa25b8870fbc8559c3462581eee3 (PrometheusStatLogger).
+		// Counters are exposed with prometheus_client's _total suffix.
+		// kv_cache_usage_perc is 0..1 despite its name ("1 means 100
+		// percent usage"); gpu_cache_usage_perc and the gpu_prefix_cache_*
+		// counters are its names before 0.9 ("Deprecated in 0.9").
+		// gpu_prefix_cache_hit_rate is V0's gauge (vllm/engine/metrics.py,
+		// "DEPRECATED: use vllm:gpu_prefix_cache_queries ... in V1"; V0 is
+		// gone, so not pinned to a commit here).
+		m("vllm:num_requests_running", Running, "vllm"),
+		m("vllm:num_requests_waiting", Waiting, "vllm"),
+		m("vllm:kv_cache_usage_perc", KVCacheUsage, "vllm"),
+		m("vllm:gpu_cache_usage_perc", KVCacheUsage, "vllm"),
+		m("vllm:prefix_cache_hits_total", PrefixHits, "vllm"),
+		m("vllm:prefix_cache_queries_total", PrefixQueries, "vllm"),
+		m("vllm:gpu_prefix_cache_hits_total", PrefixHits, "vllm"),
+		m("vllm:gpu_prefix_cache_queries_total", PrefixQueries, "vllm"),
+		m("vllm:gpu_prefix_cache_hit_rate", PrefixHitRate, "vllm"),
+		// SGLang: sgl-project/sglang python/sglang/srt/metrics/collector.py
+		// at 00ae9c1590d2d0bb6c0bfff39e312c34ae3dd538
+		// (SchedulerMetricsCollector): token_usage is the KV pool's used
+		// fraction, cache_hit_rate the radix cache's.
+		m("sglang:num_running_reqs", Running, "sglang"),
+		m("sglang:num_queue_reqs", Waiting, "sglang"),
+		m("sglang:token_usage", KVCacheUsage, "sglang"),
+		m("sglang:cache_hit_rate", PrefixHitRate, "sglang"),
+		// TensorRT-LLM: NVIDIA/TensorRT-LLM tensorrt_llm/metrics/collector.py
+		// at 050f80def8df236e326949c8bd9dee10fd896a83 (MetricsCollector,
+		// prefix trtllm_), which trtllm-serve publishes on
+		// /prometheus/metrics (its /metrics is JSON iteration stats) and
+		// Dynamo's TensorRT-LLM worker passes through. From the iteration
+		// stats: num_requests_running is numActiveRequests,
+		// num_requests_waiting numQueuedRequests, kv_cache_utilization
+		// usedNumBlocks/maxNumBlocks, kv_cache_hit_rate cacheHitRate; the
+		// reused and missed blocks are counters.
+		m("trtllm_num_requests_running", Running, "trtllm"),
+		m("trtllm_num_requests_waiting", Waiting, "trtllm"),
+		m("trtllm_kv_cache_utilization", KVCacheUsage, "trtllm"),
+		m("trtllm_kv_cache_hit_rate", PrefixHitRate, "trtllm"),
+		m("trtllm_kv_cache_reused_blocks_total", PrefixHits, "trtllm"),
+		m("trtllm_kv_cache_missed_blocks_total", PrefixMisses, "trtllm"),
+		// TGI: huggingface/text-generation-inference backends/v3/src/backend.rs
+		// and queue.rs at db931fcf42da018a3657580c64bf2720f167f9ab (the
+		// gauges described in router/src/server.rs). TGI publishes no KV
+		// cache or prefix cache figure.
+		m("tgi_batch_current_size", Running, "tgi"),
+		m("tgi_queue_size", Waiting, "tgi"),
+		// NVIDIA Dynamo. The frontend (:8000/metrics):
+		// ai-dynamo/dynamo lib/runtime/src/metrics/prometheus_names.rs at
+		// 04070c75b52f33346a2d5723eed93a0093e77bad (frontend_service) and
+		// lib/llm/src/http/service/metrics.rs at
+		// 79a21ca4f5200e76a2bcc19580eb6176298c7e59: a request is in flight
+		// from the handler's start to its end and queued until its first
+		// token ("HTTP queue time is a subset of inflight time"), so the
+		// running ones are those in flight less those queued, and the
+		// waiting ones include prefills. A worker (:8081/metrics): its work
+		// handler's requests in flight on the generate endpoint, and its KV
+		// cache use, named dynamo_component_gpu_cache_usage_percent in
+		// Dynamo 1.0 (docs/observability/metrics-comparison.md at
+		// 4032c5611e625ad3e6f6f689159cfbe231666823) and
+		// dynamo_component_kvstats_* before, with the prefix-cache hit rate
+		// (prometheus_names.rs kvstats at
+		// 4415465e3e0d30b12163c3c3f15d49ed78b300a8). A worker serving vLLM
+		// or SGLang passes their own metrics through, read above.
+		{Name: "dynamo_frontend_inflight_requests", Field: Running, Scale: 1, Server: "dynamo", Minus: "dynamo_frontend_queued_requests"},
+		m("dynamo_frontend_queued_requests", Waiting, "dynamo"),
+		{Name: "dynamo_component_inflight_requests", Field: Running, Scale: 1, Server: "dynamo", Label: "dynamo_endpoint", Value: "generate"},
+		m("dynamo_component_gpu_cache_usage_percent", KVCacheUsage, "dynamo"),
+		m("dynamo_component_kvstats_gpu_cache_usage_percent", KVCacheUsage, "dynamo"),
+		m("dynamo_component_kvstats_gpu_prefix_cache_hit_rate", PrefixHitRate, "dynamo"),
+		// inferbench serve: accel/remote/server.
+		m("inferbench_serve_num_requests_running", Running, "inferbench"),
+		m("inferbench_serve_num_requests_waiting", Waiting, "inferbench"),
+		m("inferbench_serve_kv_cache_usage_ratio", KVCacheUsage, "inferbench"),
 	}
 }
 
@@ -98,20 +177,37 @@ func Parse(in io.Reader, r *Reading) error {
 		return err
 	}
 	r.Valid, r.Server = 0, ""
+	find := func(name string) *dto.MetricFamily {
+		if f, ok := fams[name]; ok && len(f.GetMetric()) > 0 {
+			return f
+		}
+		if strings.Contains(name, ":") { // escaped by the exposition or a router
+			if f, ok := fams[strings.ReplaceAll(name, ":", "_")]; ok && len(f.GetMetric()) > 0 {
+				return f
+			}
+		}
+		return nil
+	}
 	for _, m := range Names() {
 		if r.Has(m.Field) {
 			continue
 		}
-		fam, ok := fams[m.Name]
-		if !ok || len(fam.GetMetric()) == 0 {
+		fam := find(m.Name)
+		if fam == nil {
 			continue
 		}
-		sum := 0.0
-		for _, mt := range fam.GetMetric() {
-			sum += value(fam.GetType(), mt)
+		sum, n := total(fam, m.Label, m.Value)
+		if n == 0 {
+			continue
 		}
 		if m.Field == KVCacheUsage || m.Field == PrefixHitRate {
-			sum /= float64(len(fam.GetMetric()))
+			sum /= float64(n)
+		}
+		if m.Minus != "" {
+			if less := find(m.Minus); less != nil {
+				d, _ := total(less, "", "")
+				sum = max(sum-d, 0)
+			}
 		}
 		r.Values[m.Field] = sum * m.Scale
 		r.Valid |= 1 << m.Field
@@ -119,10 +215,37 @@ func Parse(in io.Reader, r *Reading) error {
 			r.Server = m.Server
 		}
 	}
+	if r.Has(PrefixHits) && r.Has(PrefixMisses) && !r.Has(PrefixQueries) {
+		r.Values[PrefixQueries] = r.Values[PrefixHits] + r.Values[PrefixMisses]
+		r.Valid |= 1 << PrefixQueries
+	}
 	return nil
 }
 
-func value(t dto.MetricType, m *dto.Metric) float64 {
+// total sums a family's series, those whose label has value when label is
+// set, and says how many it summed.
+func total(fam *dto.MetricFamily, label, value string) (float64, int) {
+	sum, n := 0.0, 0
+	for _, mt := range fam.GetMetric() {
+		if label != "" && !hasLabel(mt, label, value) {
+			continue
+		}
+		sum += valueOf(fam.GetType(), mt)
+		n++
+	}
+	return sum, n
+}
+
+func hasLabel(m *dto.Metric, name, value string) bool {
+	for _, l := range m.GetLabel() {
+		if l.GetName() == name {
+			return l.GetValue() == value
+		}
+	}
+	return false
+}
+
+func valueOf(t dto.MetricType, m *dto.Metric) float64 {
 	switch t {
 	case dto.MetricType_COUNTER:
 		return m.GetCounter().GetValue()
