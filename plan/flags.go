@@ -93,7 +93,7 @@ func BindFlags(fs *pflag.FlagSet, p *Plan, extra func(*pflag.FlagSet)) *Flags {
 	fs.StringVar(&r.Transport, "transport", r.Transport, `endpoints: auto (h1 for http and https, net/http through a proxy), h1 or net/http (HTTP/2 where offered) (default "auto")`)
 	fs.StringSliceVar(&p.GPUs, "telemetry", p.GPUs, "watch these GPUs through NVML during each run, e.g. nvml:0 or nvml:0,nvml:1 (index or UUID; see 'inferbench devices')")
 	fs.DurationVar(d(&p.Interval), "telemetry-interval", p.Interval.Std(), "time between GPU telemetry readings (default "+nvml.DefaultInterval.String()+")")
-	fs.StringVar(&p.Scrape, "scrape", p.Scrape, "sample this Prometheus /metrics URL during each run (vLLM, SGLang, TGI, Dynamo, inferbench serve): running and waiting requests, KV-cache use, prefix-cache hits, into the report's server_metrics (every --telemetry-interval, default 1s)")
+	fs.StringVar(&p.Scrape, "scrape", p.Scrape, "sample this Prometheus /metrics URL during each run (vLLM, SGLang, TensorRT-LLM's /prometheus/metrics, TGI, Dynamo, inferbench serve): running and waiting requests, KV-cache use, prefix-cache hits, into the report's server_metrics (every --telemetry-interval, default 1s)")
 	fs.StringVar(&p.Endpoint, "endpoint", p.Endpoint, "nvml:N backends: the inference server on that GPU that takes the load, e.g. http://localhost:8000/v1")
 	fs.Float64Var(&f.maxErrorRate, "max-error-rate", f.maxErrorRate, "fail a run (exit 1, report still written) when more than this fraction of its requests fail; 0 fails on any error, 1 never")
 	fs.BoolVar(&p.AllowInvalid, "allow-invalid", p.AllowInvalid, "exit 0 even when a run is invalid (its figures describe the harness, or it missed a floor); it stays marked invalid in every format")
