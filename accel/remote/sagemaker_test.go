@@ -380,7 +380,7 @@ func TestSageMakerServeBytes(t *testing.T) {
 			`data:{"index":1,"token":{"id":1,"text":" The","logprob":-0.5,"special":false},"generated_text":null,"details":null}` + "\n\n",
 			`data:{"index":2,"token":{"id":2,"text":" quick","logprob":-0.5,"special":false},"generated_text":null,"details":null}` + "\n\n",
 			`data:{"index":3,"token":{"id":3,"text":" brown","logprob":-0.5,"special":false},"generated_text":null,"details":null}` + "\n\n",
-			`data:{"index":4,"token":{"id":0,"text":"","logprob":0,"special":true},"generated_text":"","details":{"finish_reason":"length","generated_tokens":3,"input_length":4,"seed":null}}` + "\n\n",
+			`data:{"index":4,"token":{"id":0,"text":"","logprob":0,"special":true},"generated_text":"","details":{"finish_reason":"length","generated_tokens":3,"seed":null,"input_length":4}}` + "\n\n",
 		}},
 		{server.SageMakerLMI, gen, []string{
 			`{"token": {"id": 1, "text": " The", "log_prob": -0.5}}` + "\n",

@@ -32,15 +32,18 @@ const (
 	lmiChatFirst = `{"id": "chatcmpl-0", "object": "chat.completion.chunk", "created": 1712792433, "choices": [{"index": 0, "delta": {"content": " Oh", "role": "assistant"}, "logprobs": [{"content": [{"token": " Oh", "logprob": -4.499478340148926, "bytes": [32, 79, 104], "top_logprobs": [{"token": -4.499478340148926, "logprob": -4.499478340148926, "bytes": [32, 79, 104]}]}]}], "finish_reason": null}]}`
 	lmiChatLast  = `{"id": "chatcmpl-0", "object": "chat.completion.chunk", "created": 1712792436, "choices": [{"index": 0, "delta": {"content": " assist"}, "logprobs": [{"content": [{"token": " assist", "logprob": -1.019672155380249, "bytes": [32, 97, 115, 115, 105, 115, 116], "top_logprobs": [{"token": -1.019672155380249, "logprob": -1.019672155380249, "bytes": [32, 97, 115, 115, 105, 115, 116]}]}]}], "finish_reason": "length"}]}`
 
+	// TGI's own documentation prints one line of generate_stream,
+	// verbatim (the last of 16, without details: none were asked for):
+	// https://github.com/huggingface/text-generation-inference/blob/db931fcf42da018a3657580c64bf2720f167f9ab/docs/source/basic_tutorials/visual_language_models.md
+	tgiDoc = `data:{"index":16,"token":{"id":28723,"text":".","logprob":-0.6196289,"special":false},"generated_text":"This is a picture of an anthropomorphic rabbit in a space suit.","details":null}`
 	// A TGI-shaped stream line as DeepInfra's documentation prints one,
-	// verbatim (https://deepinfra.com/docs/advanced/log_probs). TGI's own
-	// documentation prints no raw stream.
+	// verbatim (https://deepinfra.com/docs/advanced/log_probs).
 	tgiDeepInfra = `data: {"token": {"id": 29892, "text": ",", "logprob": -2.65625, "special": false}, "generated_text": null, "details": null}`
 	// TGI's last line, written from its StreamResponse and StreamDetails
 	// (huggingface/text-generation-inference router/src/lib.rs; the fields
-	// as in its OpenAPI schema, TextGenerationStreamOutputStreamDetails:
-	// finish_reason, generated_tokens, input_length, seed): not verbatim.
-	tgiLast = `{"index":20,"token":{"id":2,"text":"</s>","logprob":-0.01,"special":true},"generated_text":"Deep learning is a subset of machine learning.","details":{"finish_reason":"eos_token","generated_tokens":20,"input_length":6,"seed":null}}`
+	// in their serialization order at
+	// db931fcf42da018a3657580c64bf2720f167f9ab): not verbatim.
+	tgiLast = `{"index":20,"token":{"id":2,"text":"</s>","logprob":-0.01,"special":true},"generated_text":"Deep learning is a subset of machine learning.","details":{"finish_reason":"eos_token","generated_tokens":20,"seed":null,"input_length":6}}`
 
 	// vLLM's chat stream (TGI's and LMI's vLLM async mode write the same
 	// chunks): `data: ` and the chunk's model_dump_json(exclude_unset=True),
@@ -76,6 +79,7 @@ func TestParseTokenLineContainers(t *testing.T) {
 		})},
 		{"lmi chat first", lmiChatFirst, with(func(e *TokenLine) { e.Token, e.Chat, e.Text = true, true, 3 })},
 		{"lmi chat last", lmiChatLast, with(func(e *TokenLine) { e.Token, e.Chat, e.Text, e.FinishReason = true, true, 7, []byte("length") })},
+		{"tgi documented", strings.TrimPrefix(tgiDoc, "data:"), with(func(e *TokenLine) { e.Token, e.Text = true, 1 })},
 		{"tgi deepinfra", strings.TrimPrefix(tgiDeepInfra, "data: "), with(func(e *TokenLine) { e.Token, e.Text = true, 1 })},
 		{"tgi last, end token", tgiLast, with(func(e *TokenLine) {
 			e.Token, e.FinishReason, e.GeneratedTokens, e.InputTokens = true, []byte("eos_token"), 20, 6

@@ -1353,7 +1353,7 @@ func (st *stream) sageMakerClose(sent int) {
 			st.sageMakerEvent(func(b []byte) []byte { return st.hdr.AppendChunk(b, "", "", "eos_token") })
 		}
 	case st.sageMakerSSE():
-		st.payloadPart(fmt.Appendf(nil, `data:{"index":%d,"token":{"id":0,"text":"","logprob":0,"special":true},"generated_text":"","details":{"finish_reason":"length","generated_tokens":%d,"input_length":%d,"seed":null}}`+"\n\n",
+		st.payloadPart(fmt.Appendf(nil, `data:{"index":%d,"token":{"id":0,"text":"","logprob":0,"special":true},"generated_text":"","details":{"finish_reason":"length","generated_tokens":%d,"seed":null,"input_length":%d}}`+"\n\n",
 			sent+1, sent, q.promptTokens))
 	default:
 		if short {
