@@ -188,15 +188,26 @@ const (
 		`data:{"token": {"id": 278, "text": " is", "log_prob": -0.007458459585905075}}` + "\n"
 	lmiDocChat = `{"id": "chatcmpl-0", "object": "chat.completion.chunk", "created": 1712792433, "choices": [{"index": 0, "delta": {"content": " Oh", "role": "assistant"}, "logprobs": [{"content": [{"token": " Oh", "logprob": -4.499478340148926, "bytes": [32, 79, 104], "top_logprobs": [{"token": -4.499478340148926, "logprob": -4.499478340148926, "bytes": [32, 79, 104]}]}]}], "finish_reason": null}]}` + "\n" +
 		`{"id": "chatcmpl-0", "object": "chat.completion.chunk", "created": 1712792436, "choices": [{"index": 0, "delta": {"content": " assist"}, "logprobs": [{"content": [{"token": " assist", "logprob": -1.019672155380249, "bytes": [32, 97, 115, 115, 105, 115, 116], "top_logprobs": [{"token": -1.019672155380249, "logprob": -1.019672155380249, "bytes": [32, 97, 115, 115, 105, 115, 116]}]}]}], "finish_reason": "length"}]}` + "\n"
+	// vLLM's chat stream as vllm/entrypoints/openai/serving_chat.py (at
+	// 99c5632fc2d252a6f25afa76347df392eb898c42) frames it, `data: ` and a
+	// blank line, then `data: [DONE]`; the chunks written from its
+	// protocol, not verbatim: the role, a reasoning delta, the answer with
+	// its finish reason, the usage stream_options asks for.
+	vllmChat = `data: {"id":"chatcmpl-7","object":"chat.completion.chunk","created":1733000000,"model":"m","choices":[{"index":0,"delta":{"role":"assistant","content":""},"logprobs":null,"finish_reason":null}]}` + "\n\n" +
+		`data: {"id":"chatcmpl-7","object":"chat.completion.chunk","created":1733000000,"model":"m","choices":[{"index":0,"delta":{"reasoning_content":"Hmm"},"logprobs":null,"finish_reason":null}]}` + "\n\n" +
+		`data: {"id":"chatcmpl-7","object":"chat.completion.chunk","created":1733000000,"model":"m","choices":[{"index":0,"delta":{"content":" Hi"},"logprobs":null,"finish_reason":"stop","stop_reason":null}]}` + "\n\n" +
+		`data: {"id":"chatcmpl-7","object":"chat.completion.chunk","created":1733000000,"model":"m","choices":[],"usage":{"prompt_tokens":9,"total_tokens":12,"completion_tokens":3}}` + "\n\n" +
+		"data: [DONE]\n\n"
 	lmiDocError = `{"token": {"id": 304, "text": "Deep ", "log_prob": -0.052432529628276825}}` + "\n" +
 		`{"token": {"id": -1, "text": "", "log_prob": -1, "special_token": true}, "generated_text": "", "details": {"finish_reason": "error", "generated_tokens": null, "inputs": null}}` + "\n"
 )
 
 // TestSageMakerDocumentedStreams: the LMI container's streams as its
-// documentation prints them, cut anywhere, read by the client with either
-// body: the count from details where LMI sends them (100, its example's,
-// though 4 lines came), else the chunks; a failure line is a failed
-// request, not a short answer.
+// documentation prints them, and vLLM's chat stream, cut anywhere, read by
+// the client with either body: the count from details or the usage where
+// the container sends them (100, LMI's example's, though 4 lines came),
+// else the chunks; the prompt count from the usage; reasoning counted
+// apart; a failure line is a failed request, not a short answer.
 func TestSageMakerDocumentedStreams(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
@@ -209,6 +220,7 @@ func TestSageMakerDocumentedStreams(t *testing.T) {
 		{"lmi json lines", lmiDocLines, false, accel.Result{OutputTokens: 100, Counted: accel.CountedUsage, FinishReason: accel.FinishLength}, 3, ""},
 		{"lmi sse, no details", lmiDocSSE, false, accel.Result{OutputTokens: 3, Counted: accel.CountedChunks}, 2, ""},
 		{"lmi chat lines", lmiDocChat, true, accel.Result{OutputTokens: 2, Counted: accel.CountedChunks, FinishReason: accel.FinishLength}, 1, ""},
+		{"vllm chat sse", vllmChat, true, accel.Result{OutputTokens: 3, Counted: accel.CountedUsage, InputTokens: 9, FinishReason: accel.FinishStop, ReasoningTokens: 1}, 1, ""},
 		{"lmi error line", lmiDocError, false, accel.Result{}, 0, `container error in stream: generation failed: details.finish_reason "error"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -388,13 +400,13 @@ func TestSageMakerServeBytes(t *testing.T) {
 			`{"token": {"id": 3, "text": " brown", "log_prob": -0.5}, "generated_text": " The quick brown", "details": {"finish_reason": "length", "generated_tokens": 3, "inputs": "a b c d"}}` + "\n",
 		}},
 		{server.SageMakerTGI, chat, []string{
-			"data: " + hdr(1) + `,"model":"llama-3.1-8b","choices":[{"index":0,"delta":{"role":"assistant","content":""},"logprobs":null,"finish_reason":null}]}` + "\n\n",
-			"data: " + hdr(1) + `,"model":"llama-3.1-8b","choices":[{"index":0,"delta":{"content":" The"},"logprobs":null,"finish_reason":null}]}` + "\n\n",
-			"data: " + hdr(1) + `,"model":"llama-3.1-8b","choices":[{"index":0,"delta":{"content":" quick"},"logprobs":null,"finish_reason":null}]}` + "\n\n",
-			"data: " + hdr(1) + `,"model":"llama-3.1-8b","choices":[{"index":0,"delta":{"content":" brown"},"logprobs":null,"finish_reason":null}]}` + "\n\n",
-			"data: " + hdr(1) + `,"model":"llama-3.1-8b","choices":[{"index":0,"delta":{},"logprobs":null,"finish_reason":"length"}]}` + "\n\n",
-			"data: " + hdr(1) + `,"model":"llama-3.1-8b","choices":[],"usage":{"prompt_tokens":4,"completion_tokens":3,"total_tokens":7}}` + "\n\n",
-			"data: [DONE]\n\n",
+			"data:" + hdr(1) + `,"model":"llama-3.1-8b","choices":[{"index":0,"delta":{"role":"assistant","content":""},"logprobs":null,"finish_reason":null}]}` + "\n\n",
+			"data:" + hdr(1) + `,"model":"llama-3.1-8b","choices":[{"index":0,"delta":{"content":" The"},"logprobs":null,"finish_reason":null}]}` + "\n\n",
+			"data:" + hdr(1) + `,"model":"llama-3.1-8b","choices":[{"index":0,"delta":{"content":" quick"},"logprobs":null,"finish_reason":null}]}` + "\n\n",
+			"data:" + hdr(1) + `,"model":"llama-3.1-8b","choices":[{"index":0,"delta":{"content":" brown"},"logprobs":null,"finish_reason":null}]}` + "\n\n",
+			"data:" + hdr(1) + `,"model":"llama-3.1-8b","choices":[{"index":0,"delta":{},"logprobs":null,"finish_reason":"length"}]}` + "\n\n",
+			"data:" + hdr(1) + `,"model":"llama-3.1-8b","choices":[],"usage":{"prompt_tokens":4,"completion_tokens":3,"total_tokens":7}}` + "\n\n",
+			"data:[DONE]\n\n",
 		}},
 		{server.SageMakerLMI, chat, []string{
 			hdr(1) + `,"model":"llama-3.1-8b","choices":[{"index":0,"delta":{"role":"assistant","content":" The"},"logprobs":null,"finish_reason":null}]}` + "\n",

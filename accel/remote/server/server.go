@@ -146,11 +146,14 @@ const (
 // documentation and code write it.
 const (
 	// SageMakerTGI answers as Text Generation Inference: server-sent
-	// events, `data:{"index":..,"token":{..},"generated_text":..,
-	// "details":..}` for a generate body (router/src/lib.rs StreamResponse)
-	// and `data: {chat.completion.chunk}` ending in `data: [DONE]`, with the
-	// usage chunk stream_options asks for, for a chat body (router/src/
-	// sagemaker.rs sends either to its handler).
+	// events as axum writes them (no space after `data:`),
+	// `data:{"index":..,"token":{..},"generated_text":..,"details":..}` for
+	// a generate body (router/src/lib.rs StreamResponse) and
+	// `data:{chat.completion.chunk}` ending in `data:[DONE]`, with the usage
+	// chunk stream_options asks for, for a chat body (router/src/server.rs
+	// chat_completions; router/src/sagemaker.rs sends either body to its
+	// handler; huggingface/text-generation-inference at
+	// db931fcf42da018a3657580c64bf2720f167f9ab).
 	SageMakerTGI = "tgi"
 	// SageMakerLMI answers as the LMI container's rolling-batch handlers
 	// (DJL Serving: lmi-dist, vLLM, TensorRT-LLM, Neuron): JSON lines,
@@ -1245,13 +1248,13 @@ func (st *stream) payloadPart(p []byte) {
 func (st *stream) sageMakerSSE() bool { return st.container != SageMakerLMI }
 
 // sageMakerEvent appends one event of the container's stream, whose JSON
-// f appends, in a PayloadPart of its own: `data: ` and a blank line after
+// f appends, in a PayloadPart of its own: `data:` and a blank line after
 // it from TGI, a line from LMI.
 func (st *stream) sageMakerEvent(f func([]byte) []byte) {
 	sse := st.sageMakerSSE()
 	st.scratch = st.scratch[:0]
 	if sse {
-		st.scratch = append(st.scratch, "data: "...)
+		st.scratch = append(st.scratch, "data:"...)
 	}
 	st.scratch = f(st.scratch)
 	if sse {
@@ -1333,7 +1336,7 @@ func (st *stream) lmiEnd(dst []byte, n int, finish string) []byte {
 // TGI ends a generate stream with a line of its own, whose details say
 // why and how many; LMI's last token line said so already, unless the
 // answer ended short, when an end-of-sequence line does; TGI's chat stream
-// ends as vLLM's (finish chunk, usage, [DONE]); LMI's chat stream ends with
+// ends with a finish chunk, the usage and [DONE]; LMI's chat stream ends with
 // its last token's chunk, or a finish chunk when short.
 func (st *stream) sageMakerClose(sent int) {
 	q := st.q
@@ -1347,7 +1350,7 @@ func (st *stream) sageMakerClose(sent int) {
 					ReasoningTokens: st.reasoned(sent)})
 			})
 		}
-		st.payloadPart([]byte("data: [DONE]\n\n"))
+		st.payloadPart([]byte("data:[DONE]\n\n"))
 	case q.chat:
 		if short {
 			st.sageMakerEvent(func(b []byte) []byte { return st.hdr.AppendChunk(b, "", "", "eos_token") })
