@@ -32,6 +32,22 @@ import (
 //     lines (LMI's rolling-batch handlers), finish_reason on the last
 //     choice and usage in a last chunk where the server reports it.
 //
+// Sources: TGI at huggingface/text-generation-inference
+// db931fcf42da018a3657580c64bf2720f167f9ab (router/src/lib.rs
+// StreamResponse, router/src/server.rs, router/src/sagemaker.rs, which
+// hands a generate, chat or completions body to its handler); LMI at
+// deepjavalibrary/djl-serving: serving/docs/lmi/user_guides/
+// lmi_input_output_schema.md (0971984022bfc5e09bddfbef8e312f90345ae1bf),
+// chat_input_output_schema.md (2924b70311d51316700240a8c318a766aad8c9b4:
+// "If the request contains the messages field, LMI will treat the request
+// as a chat completions style request") and
+// engines/python/setup/djl_python/output_formatter.py
+// (1567ff1f7665461b5ce4920e317c7391b77e7b1f), which every rolling-batch
+// backend writes through (vLLM, lmi-dist, TensorRT-LLM and Neuron's
+// NeuronRollingBatch all subclass RollingBatch); vLLM's chat framing at
+// vllm-project/vllm vllm/entrypoints/openai/serving_chat.py
+// (99c5632fc2d252a6f25afa76347df392eb898c42).
+//
 // ParseTokenLine reads a line of any of them.
 
 // EventPayloadPart is the :event-type of a piece of the container's stream.
