@@ -21,11 +21,14 @@ type CalibrationFile struct {
 // CalibrationCase is one measurement: the `inferbench simulate` arguments that
 // reproduce its setup, the metric measured, its value and its source.
 type CalibrationCase struct {
-	ID           string  `json:"id"`
-	Profile      string  `json:"profile"`
-	Chips        int     `json:"chips"`
-	Model        string  `json:"model"`
-	Precision    string  `json:"precision"`
+	ID        string `json:"id"`
+	Profile   string `json:"profile"`
+	Chips     int    `json:"chips"`
+	Model     string `json:"model"`
+	Precision string `json:"precision"`
+	// KVPrecision is the KV cache's format where the setup states one
+	// (TensorRT-LLM's kv_cache_config dtype fp8); "" is the precision's usual.
+	KVPrecision  string  `json:"kv_precision,omitempty"`
 	Mode         string  `json:"mode"` // "latency" (static batch) or "offline"
 	Batch        int     `json:"batch,omitempty"`
 	Requests     int     `json:"requests,omitempty"`
@@ -43,7 +46,7 @@ type CalibrationCase struct {
 
 // Scenario is the simulate configuration the case describes.
 func (c CalibrationCase) Scenario() Scenario {
-	s := Scenario{Profile: c.Profile, Chips: c.Chips, Model: c.Model, Precision: c.Precision,
+	s := Scenario{Profile: c.Profile, Chips: c.Chips, Model: c.Model, Precision: c.Precision, KVPrecision: c.KVPrecision,
 		InputTokens: c.InputTokens, OutputTokens: c.OutputTokens, Batch: c.Batch}
 	if c.Mode == "offline" {
 		s.Requests = c.Requests

@@ -3,6 +3,7 @@ package sim
 import (
 	"context"
 	"fmt"
+	"github.com/inferbench/inferbench/fixtures"
 	"math"
 	"sort"
 	"strconv"
@@ -20,6 +21,9 @@ type Knob struct {
 	// a typical figure from DESIGN.md, not from any measurement, so a fit
 	// without a family knows nothing of it (calibrate --leave-out).
 	Prior float64
+	// MoE marks a knob of Fit's second stage: set by the mixture-of-experts
+	// cases, with the first stage's figures (set by the dense cases) held.
+	MoE bool
 }
 
 // Name says which figure of which profiles the knob sets.
@@ -33,7 +37,12 @@ func (k Knob) Name() string {
 // covers reports whether the knob sets p's field.
 func (k Knob) covers(p Profile) bool {
 	if k.Profile != "" {
-		return p.ID == k.Profile
+		for _, id := range strings.Split(k.Profile, ",") {
+			if p.ID == id {
+				return true
+			}
+		}
+		return false
 	}
 	return p.Platform == k.Platform
 }
@@ -78,7 +87,52 @@ func Knobs() []Knob {
 			Knob{Field: "first_token_overhead_us", Profile: id, Min: 0, Max: 60000, Prior: 0},
 		)
 	}
-	return ks
+	return append(ks, moeKnobs()...)
+}
+
+// The profile groups the MoE stage fits: the generations with
+// mixture-of-experts measurements (fixtures/calibration-moe.json), the
+// chips of one architecture together.
+const (
+	hopperGroup    = "h100-sxm,h100-pcie,h200"
+	blackwellGroup = "b200,gb200,b300"
+)
+
+// moeKnobs are Fit's second stage, set by the mixture-of-experts cases
+// (TensorRT-LLM's PyTorch flow for gpt-oss and Qwen3, its C++ engines for
+// Mixtral):
+//
+//   - per generation, the routed experts' grouped-GEMM share of peak
+//     (eff_moe_matmul) and the rows per expert at which it is half reached
+//     (moe_half_rows; prior 64, a common GEMM tile's rows: an assumption,
+//     not DESIGN.md's); on Hopper also the share for experts in a
+//     weight-only format (MXFP4 through Triton kernels), which no Blackwell
+//     case runs;
+//   - Blackwell's own efficiencies and step cost. Its chips had none
+//     measured: the first stage's NVIDIA figures come from Hopper and
+//     Ampere measurements of another stack. The MoE cases are the only
+//     Blackwell measurements embedded, so they set Blackwell's matmul,
+//     attention and KV figures and its fixed cost a step for dense models
+//     too, and its sources say so.
+func moeKnobs() []Knob {
+	eff := func(field, group string, min, prior float64) Knob {
+		return Knob{Field: field, Profile: group, Min: min, Max: maxEff, Prior: prior, MoE: true}
+	}
+	rows := func(group string) Knob {
+		return Knob{Field: "moe_half_rows", Profile: group, Min: 0, Max: 2000, Prior: 64, MoE: true}
+	}
+	return []Knob{
+		eff("eff_moe_matmul", hopperGroup, 0.005, 0.6),
+		eff("eff_moe_matmul_weight_only", hopperGroup, 0.005, 0.6),
+		rows(hopperGroup),
+		eff("eff_prefill_matmul", blackwellGroup, 0.02, 0.6),
+		eff("eff_decode_matmul", blackwellGroup, 0.1, 0.8),
+		eff("eff_attention", blackwellGroup, 0.01, 0.6),
+		eff("eff_kv", blackwellGroup, 0.02, 0.8),
+		eff("eff_moe_matmul", blackwellGroup, 0.005, 0.6),
+		rows(blackwellGroup),
+		{Field: "step_overhead_us", Profile: blackwellGroup, Min: 0, Max: 1000, Prior: 300, MoE: true},
+	}
 }
 
 // maxEff bounds a fitted efficiency: no kernel sustains more than 90% of a
@@ -105,6 +159,12 @@ func (k Knob) field(p *Profile) *float64 {
 		return &p.EffKV
 	case "eff_elementwise":
 		return &p.EffElementwise
+	case "eff_moe_matmul":
+		return &p.EffMoEMatmul
+	case "eff_moe_matmul_weight_only":
+		return &p.EffMoEMatmulWeightOnly
+	case "moe_half_rows":
+		return &p.MoEHalfRows
 	case "step_overhead_us":
 		return &p.StepOverheadUS
 	case "first_token_overhead_us":
@@ -168,6 +228,36 @@ type FitResult struct {
 	Families []string
 	Cases    int
 	Skipped  []string
+	// Stages are the cases of Fit's two stages: the dense models' (which set
+	// the knobs that are not MoE) and the mixture-of-experts models'.
+	Stages [2]Stage
+}
+
+// Stage is what one stage of a fit was set from.
+type Stage struct {
+	Cases    int
+	Families []string
+}
+
+// StageOf is the stage that set knob k.
+func (r *FitResult) StageOf(k Knob) Stage {
+	if k.MoE {
+		return r.Stages[1]
+	}
+	return r.Stages[0]
+}
+
+// valueCovering is the value of the last of r's knobs that sets k's field
+// in a profile k covers.
+func (r *FitResult) valueCovering(k Knob) (float64, bool) {
+	p := knobProfile(k)
+	v, ok := 0.0, false
+	for i, b := range r.Knobs {
+		if b.Field == k.Field && b.covers(p) {
+			v, ok = r.Values[i], true
+		}
+	}
+	return v, ok
 }
 
 // Value returns the fitted value of the knob named name.
@@ -190,7 +280,66 @@ func (r *FitResult) Value(name string) (float64, bool) {
 // does not depend on what is fitted. Energy cases (joules_per_output_token)
 // are left to the power model. A knob no case depends on keeps its prior and
 // is listed in Skipped.
+//
+// It fits in two stages. The dense models' cases set the knobs that are not
+// MoE; then the mixture-of-experts cases, priced with what the first stage
+// found, set the MoE knobs. The MoE measurements come from another serving
+// stack (TensorRT-LLM's PyTorch flow, 2025) than most dense ones, and from
+// the only Blackwell measurements: letting them pull on the dense figures
+// would trade the dense families' error for theirs.
 func Fit(ctx context.Context, cases []CalibrationCase, knobs []Knob) (*FitResult, error) {
+	var dense, moe []CalibrationCase
+	for _, c := range cases {
+		if isMoECase(c) {
+			moe = append(moe, c)
+		} else {
+			dense = append(dense, c)
+		}
+	}
+	var dk, mk []Knob
+	for _, k := range knobs {
+		if k.MoE {
+			mk = append(mk, k)
+		} else {
+			dk = append(dk, k)
+		}
+	}
+	first, err := fitStage(ctx, dense, dk, nil)
+	if err != nil {
+		return nil, err
+	}
+	second, err := fitStage(ctx, moe, mk, first)
+	if err != nil {
+		return nil, err
+	}
+	r := &FitResult{Knobs: knobs, Values: make([]float64, len(knobs)), Cases: first.Cases + second.Cases,
+		Stages: [2]Stage{{Cases: first.Cases, Families: first.Families}, {Cases: second.Cases, Families: second.Families}}}
+	r.Families = append(append(r.Families, first.Families...), second.Families...)
+	sort.Strings(r.Families)
+	r.Skipped = append(append(r.Skipped, first.Skipped...), second.Skipped...)
+	di, mi := 0, 0
+	for i, k := range knobs {
+		if k.MoE {
+			r.Values[i] = second.Values[mi]
+			mi++
+		} else {
+			r.Values[i] = first.Values[di]
+			di++
+		}
+	}
+	return r, nil
+}
+
+// isMoECase says a case runs a mixture-of-experts model (an unknown model
+// counts as dense: prepare reports it).
+func isMoECase(c CalibrationCase) bool {
+	m, err := fixtures.LookupModel(c.Model)
+	return err == nil && m.MoE()
+}
+
+// fitStage fits knobs over cases (one stage of Fit), with base's figures
+// (an earlier stage's) set first on every device they cover.
+func fitStage(ctx context.Context, cases []CalibrationCase, knobs []Knob, base *FitResult) (*FitResult, error) {
 	var fcs []*fitCase
 	fams := map[string]bool{}
 	for _, c := range cases {
@@ -200,6 +349,13 @@ func Fit(ctx context.Context, cases []CalibrationCase, knobs []Knob) (*FitResult
 		fc, err := prepare(ctx, c)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", c.ID, err)
+		}
+		if base != nil {
+			for i, k := range base.Knobs {
+				if k.covers(fc.dev.Profile) {
+					k.set(fc.dev, base.Values[i])
+				}
+			}
 		}
 		fcs = append(fcs, fc)
 		fams[c.Family] = true
@@ -212,6 +368,13 @@ func Fit(ctx context.Context, cases []CalibrationCase, knobs []Knob) (*FitResult
 	affected := make([][]*fitCase, len(knobs))
 	for i, k := range knobs {
 		r.Values[i] = k.Prior
+		if base != nil {
+			// A knob of a later stage over a field an earlier one set (the
+			// Blackwell group's eff_kv over the platform's) starts there.
+			if v, ok := base.valueCovering(k); ok {
+				r.Values[i] = v
+			}
+		}
 		for _, fc := range fcs {
 			if k.covers(fc.dev.Profile) {
 				affected[i] = append(affected[i], fc)
@@ -299,6 +462,10 @@ func fieldOf(k Knob, p Profile) float64 {
 			return p.EffPrefillMatmul
 		case "eff_kv":
 			return p.EffAttention
+		case "eff_moe_matmul":
+			return p.EffPrefillMatmul
+		case "eff_moe_matmul_weight_only":
+			return fieldOf(Knob{Field: "eff_moe_matmul"}, p)
 		}
 	}
 	return *f
@@ -560,7 +727,8 @@ func Losses(ctx context.Context, cases []CalibrationCase, moves []Move) (base fl
 		}
 		moved[i] = base - mv.Knob.penalty(v0) + mv.Knob.penalty(v1)
 		for _, fc := range fcs {
-			if !mv.Knob.covers(fc.dev.Profile) {
+			// Fit's stages: a knob answers to its own stage's cases.
+			if !mv.Knob.covers(fc.dev.Profile) || mv.Knob.MoE != fc.dev.Model.MoE() {
 				continue
 			}
 			v0 := fieldOf(mv.Knob, fc.dev.Profile)

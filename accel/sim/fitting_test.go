@@ -1,6 +1,7 @@
 package sim_test
 
 import (
+	"slices"
 	"context"
 	"math"
 	"os"
@@ -123,7 +124,10 @@ func TestFittedProfiles(t *testing.T) {
 		if v := sim.FieldOf(mv.Knob, profileOf(mv.Knob)) * mv.Factor; v > mv.Knob.Max || v < mv.Knob.Min && v > 0 {
 			continue // the fit holds a figure at its bound: it may not go past it
 		}
-		if moved[i] < base-1e-9 {
+		// 1e-6: the fit rounds each figure to three significant digits,
+		// which on a knob the loss is nearly flat in (a step cost fitted
+		// to 0.016 µs) moves the loss by about 1e-8.
+		if moved[i] < base-1e-6 {
 			t.Errorf("%s × %.2f lowers the loss %.5f → %.5f: profiles.json is not the fit (go test ./accel/sim -run TestFittedProfiles -update)", mv.Knob.Name(), mv.Factor, base, moved[i])
 		}
 	}
@@ -132,7 +136,7 @@ func TestFittedProfiles(t *testing.T) {
 // profileOf is a profile the knob sets.
 func profileOf(k sim.Knob) sim.Profile {
 	for _, p := range sim.Profiles() {
-		if p.ID == k.Profile || k.Profile == "" && p.Platform == k.Platform {
+		if slices.Contains(strings.Split(k.Profile, ","), p.ID) || k.Profile == "" && p.Platform == k.Platform {
 			return p
 		}
 	}

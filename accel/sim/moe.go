@@ -23,6 +23,7 @@ type moeShape struct {
 	activeParams float64
 	fixedBytes   float64
 	expertBytes  float64
+	expertParams float64 // one routed expert's parameters
 	experts, k   float64
 	moeLayers    float64
 	chips        float64 // expert parallelism: routed experts spread over the chips
@@ -126,6 +127,7 @@ func newMoEShape(d *Device) *moeShape {
 		s.experts, s.k = float64(m.Experts), float64(m.ExpertsPerToken)
 		s.moeLayers = float64(m.MoELayers())
 		routed = s.moeLayers * s.experts * m.ExpertParams()
+		s.expertParams = m.ExpertParams()
 		s.expertBytes = m.ExpertParams() * d.Precision.WeightBytes
 		if upcast {
 			s.expertBytes = m.ExpertParams() * d.layerStream
@@ -143,7 +145,8 @@ func newMoEShape(d *Device) *moeShape {
 	return s
 }
 
-// matmul is a step's weight-matmul FLOPs and bytes over tokens tokens:
+// matmul is a step's weight-matmul FLOPs (of them the routed experts'),
+// and bytes, over tokens tokens:
 //
 //	FLOPs = 2 · active parameters · tokens
 //	bytes = fixed weights + MoE layers · experts read · one expert's bytes
@@ -154,17 +157,48 @@ func newMoEShape(d *Device) *moeShape {
 // which at the aggregate bandwidth the roofline divides by costs as n ·
 // max(distinct/n, 1) = max(distinct, n) experts (batch 1 on 8 chips: each
 // of 4 chips reads one of the 4 experts, in one expert's time).
-func (s *moeShape) matmul(tokens float64) (flops, bytes float64) {
+func (s *moeShape) matmul(tokens float64) (flops, expertFLOPs, bytes float64) {
 	flops = 2 * s.activeParams * tokens
 	bytes = s.fixedBytes
 	if s.moeLayers > 0 {
+		expertFLOPs = 2 * s.moeLayers * s.k * s.expertParams * tokens
 		read := DistinctExperts(s.experts, s.k, tokens)
 		if s.chips > 1 {
 			read = math.Max(read, math.Min(s.chips, s.experts))
 		}
 		bytes += s.moeLayers * read * s.expertBytes
 	}
-	return flops, bytes
+	return flops, expertFLOPs, bytes
+}
+
+// computeTime is the matmuls' compute time of a step, in seconds: mmF
+// FLOPs, expF of them the routed experts', over tokens tokens. The experts
+// run as grouped GEMMs at their own share of peak (Efficiencies.MoEMatmul,
+// or MoEMatmulWeightOnly where the chip dequantizes their format in the
+// kernel), lower when each expert gets few rows; the rest at pm. A checkpoint that quantizes only its experts
+// (gpt-oss: MXFP4 experts, bf16 attention) runs the rest at the chip's
+// 16-bit rate, whatever the experts' format computes at.
+func (s *moeShape) computeTime(mmF, expF, tokens, pm float64, e Efficiencies, d *Device) float64 {
+	rest := d.matmulFLOPS()
+	if d.Model.QuantizedExpertsOnly && d.Precision.WeightBytes < d.Precision.HeadBytes {
+		rest = d.attnFLOPS() // the 16-bit rate
+	}
+	eff := pm
+	switch {
+	case d.Precision.WeightOnly && d.matmulTF == d.Profile.TFLOPS16 && e.MoEMatmulWeightOnly > 0:
+		eff = e.MoEMatmulWeightOnly
+	case e.MoEMatmul > 0:
+		eff = e.MoEMatmul
+	}
+	// Each expert a step touches gets m = tokens·k / DistinctExperts rows
+	// (1 at batch 1, tokens·k/E at a large one): a few rows leave most of a
+	// tile (and of the chip) idle, so the experts' share of peak rises with
+	// m, halfway at MoEHalfRows (eff · m/(m + h)).
+	if h := d.Profile.MoEHalfRows; h > 0 && s.experts > 0 && tokens > 0 {
+		m := tokens * s.k / DistinctExperts(s.experts, s.k, tokens)
+		eff *= m / (m + h)
+	}
+	return (mmF-expF)/(pm*rest) + expF/(eff*d.matmulFLOPS())
 }
 
 // attention is a step's attention FLOPs and KV bytes. Full-attention

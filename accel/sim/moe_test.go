@@ -34,16 +34,23 @@ func TestDistinctExperts(t *testing.T) {
 // layers multiply, per token, 36 × (attention 2·2880·64·64 + 2·2880·8·64 =
 // 26,542,080; router 2880·128 = 368,640; 4 experts of 3·2880·2880 =
 // 99,532,800) = 4,551,966,720 weights, not the 114.7 B of all its experts.
-// MXFP4 on an H100 (no FP4 units) computes at the 16-bit rate.
+// MXFP4 on an H100 (no FP4 units) computes at the 16-bit rate: the
+// attention and router weights at the matmuls' share of peak, the
+// 3,583,180,800 expert weights at the experts' weight-only share, lowered
+// by a 4096-token prefill's 128 rows per expert (4096·4/128) against the
+// profile's half-efficiency rows.
 func TestMoEActiveParamFLOPs(t *testing.T) {
 	d := device(t, "h100-sxm", 1, "gpt-oss-120b", "mxfp4")
-	const active = 4_551_966_720.0
+	const active, experts = 4_551_966_720.0, 36 * 99_532_800.0
 	tokens := 4096.0
-	want := 2 * active * tokens / (d.Eff.PrefillMatmul * d.Profile.TFLOPS16 * 1e12)
+	peak := d.Profile.TFLOPS16 * 1e12
+	rows := tokens * 4 / 128
+	expEff := d.Eff.MoEMatmulWeightOnly * rows / (rows + d.Profile.MoEHalfRows)
+	want := 2*(active-experts)*tokens/(d.Eff.PrefillMatmul*peak) + 2*experts*tokens/(expEff*peak)
 	got := d.Cost(sim.Step{PrefillTokens: int(tokens)}).ComputeTime.Seconds()
-	if math.Abs(got/want-1) > 1e-6 {
-		t.Errorf("gpt-oss-120b 4096-token prefill compute %.6f s, want %.6f s (2 · %.0f · %v tokens at %.3f of %v TFLOPS)",
-			got, want, active, tokens, d.Eff.PrefillMatmul, d.Profile.TFLOPS16)
+	if math.Abs(got/want-1) > 1e-6 || !(d.Eff.MoEMatmulWeightOnly > 0 && d.Profile.MoEHalfRows > 0) {
+		t.Errorf("gpt-oss-120b 4096-token prefill compute %.6f s, want %.6f s (2 · %.0f · %v tokens: experts at %.3f·%.0f/(%.0f + %.1f), the rest at %.3f, of %v TFLOPS)",
+			got, want, active, tokens, d.Eff.MoEMatmulWeightOnly, rows, rows, d.Profile.MoEHalfRows, d.Eff.PrefillMatmul, d.Profile.TFLOPS16)
 	}
 }
 

@@ -26,6 +26,11 @@ type Efficiencies struct {
 	KV        float64
 	// Elementwise is the bandwidth share of element-wise kernels.
 	Elementwise float64
+	// MoEMatmul is the routed experts' matmuls' share of peak FLOPS (a
+	// mixture of experts' grouped GEMMs); 0: as the other matmuls.
+	// MoEMatmulWeightOnly replaces it where the experts' format is
+	// weight-only on the chip (dequantized inside the GEMM: MXFP4 on Hopper).
+	MoEMatmul, MoEMatmulWeightOnly float64
 	// StepOverhead is the fixed cost of one model iteration (launches,
 	// scheduling, sampling), independent of its size.
 	StepOverhead time.Duration
@@ -46,6 +51,7 @@ func ProfileEfficiencies(p Profile) Efficiencies {
 	return Efficiencies{
 		PrefillMatmul: p.EffPrefillMatmul, PrefillMatmulTP: p.EffPrefillMatmulTP, DecodeMatmul: p.EffDecodeMatmul,
 		Attention: p.EffAttention, KV: p.EffKV, Elementwise: p.EffElementwise,
+		MoEMatmul: p.EffMoEMatmul, MoEMatmulWeightOnly: p.EffMoEMatmulWeightOnly,
 		StepOverhead: us(p.StepOverheadUS), FirstTokenOverhead: us(p.FirstTokenOverheadUS),
 		AllReduceLatency: us(p.LinkLatencyUS),
 	}
@@ -365,10 +371,10 @@ func (d *Device) parts(s Step) costParts {
 	if !m.Encoder {
 		logits = float64(s.PromptsDone + s.DecodeSeqs)
 	}
-	var mmF, mmB float64
+	var mmF, mmB, expF float64 // expF: the routed experts' share of mmF
 	switch {
 	case tokens > 0 && d.moe != nil:
-		mmF, mmB = d.moe.matmul(tokens)
+		mmF, expF, mmB = d.moe.matmul(tokens)
 	case tokens > 0:
 		mmF += 2 * d.layerParams * tokens
 		mmB += d.layerParams * d.layerStream
@@ -391,6 +397,9 @@ func (d *Device) parts(s Step) costParts {
 	}
 	var c costParts
 	c.mmC, c.mmM = mmF/(pm*d.matmulFLOPS()), mmB/(e.DecodeMatmul*bw)
+	if d.moe != nil {
+		c.mmC = d.moe.computeTime(mmF, expF, tokens, pm, e, d)
+	}
 	c.mm = math.Max(c.mmC, c.mmM)
 	c.atC, c.atM = atF/(e.Attention*d.attnFLOPS()), atB/(e.KV*bw)
 	c.ewM = ewB / (e.Elementwise * bw)
