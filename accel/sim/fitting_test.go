@@ -1,10 +1,10 @@
 package sim_test
 
 import (
-	"slices"
 	"context"
 	"math"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
