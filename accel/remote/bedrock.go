@@ -95,7 +95,7 @@ func (c *call) readEventStream(parent context.Context, body io.Reader, start tim
 	// the transport's body reader each.
 	c.br.Reset(body)
 	body = c.br
-	st := esState{c: c, res: res, start: start, usage: -1}
+	st := esState{c: c, res: res, start: start, usage: -1, usageReasoning: -1}
 	c.lines = c.lines[:0]
 	var ev awsstream.Event
 	for {
@@ -158,6 +158,7 @@ type esState struct {
 	chunks, reasoning int
 	text, stopped     bool
 	usage             int // the server's output count, -1 until it says
+	usageReasoning    int // the server's reasoning count (chat usage), -1 until it says
 }
 
 // tokens times an event carrying text bytes of answer and reasoning of
@@ -221,6 +222,9 @@ func (s *esState) line(l []byte) error {
 	if t.InputTokens >= 0 {
 		s.res.InputTokens = t.InputTokens
 	}
+	if t.ReasoningTokens >= 0 {
+		s.usageReasoning = t.ReasoningTokens
+	}
 	if t.FinishReason != nil {
 		s.res.FinishReason, s.stopped = finishReason(t.FinishReason), true
 	}
@@ -248,6 +252,9 @@ func (s *esState) finish() error {
 		res.OutputTokens, res.Counted = s.chunks, accel.CountedChunks
 	}
 	res.ReasoningTokens = s.reasoning
+	if s.usageReasoning > 0 { // the server's count, where its usage has one, as for chat
+		res.ReasoningTokens = s.usageReasoning
+	}
 	res.NoTokenTimes = res.OutputTokens > 1 && s.chunks < 2
 	return nil
 }

@@ -198,6 +198,13 @@ const (
 		`data: {"id":"chatcmpl-7","object":"chat.completion.chunk","created":1733000000,"model":"m","choices":[{"index":0,"delta":{"content":" Hi"},"logprobs":null,"finish_reason":"stop","stop_reason":null}]}` + "\n\n" +
 		`data: {"id":"chatcmpl-7","object":"chat.completion.chunk","created":1733000000,"model":"m","choices":[],"usage":{"prompt_tokens":9,"total_tokens":12,"completion_tokens":3}}` + "\n\n" +
 		"data: [DONE]\n\n"
+	// The same with the usage's reasoning count (vLLM's
+	// completion_tokens_details when its reasoning parser is on): 2 of the
+	// 3 tokens were reasoning, though one reasoning chunk came.
+	vllmChatReasoningUsage = `data: {"id":"chatcmpl-8","object":"chat.completion.chunk","created":1733000000,"model":"m","choices":[{"index":0,"delta":{"reasoning_content":"Hmm, ok"},"logprobs":null,"finish_reason":null}]}` + "\n\n" +
+		`data: {"id":"chatcmpl-8","object":"chat.completion.chunk","created":1733000000,"model":"m","choices":[{"index":0,"delta":{"content":" Hi"},"logprobs":null,"finish_reason":"stop","stop_reason":null}]}` + "\n\n" +
+		`data: {"id":"chatcmpl-8","object":"chat.completion.chunk","created":1733000000,"model":"m","choices":[],"usage":{"prompt_tokens":9,"total_tokens":12,"completion_tokens":3,"completion_tokens_details":{"reasoning_tokens":2}}}` + "\n\n" +
+		"data: [DONE]\n\n"
 	lmiDocError = `{"token": {"id": 304, "text": "Deep ", "log_prob": -0.052432529628276825}}` + "\n" +
 		`{"token": {"id": -1, "text": "", "log_prob": -1, "special_token": true}, "generated_text": "", "details": {"finish_reason": "error", "generated_tokens": null, "inputs": null}}` + "\n"
 )
@@ -221,6 +228,7 @@ func TestSageMakerDocumentedStreams(t *testing.T) {
 		{"lmi sse, no details", lmiDocSSE, false, accel.Result{OutputTokens: 3, Counted: accel.CountedChunks}, 2, ""},
 		{"lmi chat lines", lmiDocChat, true, accel.Result{OutputTokens: 2, Counted: accel.CountedChunks, FinishReason: accel.FinishLength}, 1, ""},
 		{"vllm chat sse", vllmChat, true, accel.Result{OutputTokens: 3, Counted: accel.CountedUsage, InputTokens: 9, FinishReason: accel.FinishStop, ReasoningTokens: 1}, 1, ""},
+		{"vllm chat sse, reasoning in usage", vllmChatReasoningUsage, true, accel.Result{OutputTokens: 3, Counted: accel.CountedUsage, InputTokens: 9, FinishReason: accel.FinishStop, ReasoningTokens: 2}, 1, ""},
 		{"lmi error line", lmiDocError, false, accel.Result{}, 0, `container error in stream: generation failed: details.finish_reason "error"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
