@@ -33,7 +33,9 @@ type Event struct {
 	// stop_sequence, tool_use, guardrail_intervened, content_filtered), nil
 	// when absent.
 	StopReason []byte
-	// HasUsage is set by a metadata event with usage.
+	// HasUsage is set by a metadata event with usage. InputTokens is the
+	// prompt the model served: usage.inputTokens plus the prompt cache's
+	// cacheReadInputTokens and cacheWriteInputTokens.
 	HasUsage                  bool
 	InputTokens, OutputTokens int
 	// LatencyMs is metadata's metrics.latencyMs, the service's own figure;
@@ -77,8 +79,14 @@ func ParseEvent(b []byte, e *Event) error {
 			e.HasUsage = true
 			return jsonscan.EachKey(b, v, func(key []byte, v int) (int, error) {
 				switch string(key) {
-				case "inputTokens":
-					return jsonscan.ReadInt(b, v, &e.InputTokens)
+				case "inputTokens", "cacheReadInputTokens", "cacheWriteInputTokens":
+					// The prompt the model served: with prompt caching
+					// inputTokens leaves out the cached part, counted
+					// apart (as Anthropic's input_tokens does, summed there).
+					var n int
+					end, err := jsonscan.ReadInt(b, v, &n)
+					e.InputTokens += n
+					return end, err
 				case "outputTokens":
 					return jsonscan.ReadInt(b, v, &e.OutputTokens)
 				}

@@ -63,9 +63,10 @@ var converseEvents = []struct {
 	{"metadata", "metadata", "", `{"metrics":{"latencyMs":1012},"p":"abcdefghijklmnopqrstu","usage":{"inputTokens":25,"outputTokens":64,"totalTokens":89}}`,
 		Event{HasUsage: true, InputTokens: 25, OutputTokens: 64, LatencyMs: 1012}, sdkEvent{usage: true, in: 25, out: 64, latency: 1012}},
 	// With prompt caching, inputTokens leaves out the cached prompt, which
-	// Bedrock counts apart; ParseEvent reads inputTokens alone.
+	// Bedrock counts apart (the SDK's InputTokens is 25); ParseEvent sums
+	// them, the prompt the model served, as for Anthropic's usage.
 	{"metadata with cache", "metadata", "", `{"metrics":{"latencyMs":320},"p":"ab","usage":{"cacheReadInputTokens":1024,"cacheWriteInputTokens":0,"inputTokens":25,"outputTokens":64,"totalTokens":1113}}`,
-		Event{HasUsage: true, InputTokens: 25, OutputTokens: 64, LatencyMs: 320}, sdkEvent{usage: true, in: 25, out: 64, latency: 320}},
+		Event{HasUsage: true, InputTokens: 1049, OutputTokens: 64, LatencyMs: 320}, sdkEvent{usage: true, in: 25, out: 64, latency: 320}},
 	{"throttlingException", "", "throttlingException", `{"message":"Too many requests, please wait before trying again."}`,
 		Event{Message: []byte("Too many requests, please wait before trying again."), LatencyMs: -1},
 		sdkEvent{err: "ThrottlingException: Too many requests, please wait before trying again."}},
