@@ -21,6 +21,7 @@ vet:
 
 test: vet
 	$(GO) test -race -count=1 ./...
+	$(GO) test -count=1 -run '^(TestCalibration|TestFittedProfiles|TestTraceMetricIsPredict)$$' ./accel/sim
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...

@@ -14,6 +14,9 @@ import (
 // 15%; the first cases (fixtures/calibration.json, the acceptance check's
 // own) are each within 25%. The table is printed with -v.
 func TestCalibration(t *testing.T) {
+	if sim.RaceEnabled {
+		t.Skip("pure arithmetic: make test runs it without -race (sim.RaceEnabled)")
+	}
 	t.Parallel()
 	f, err := sim.ParseCalibration(fixtures.Calibration())
 	if err != nil {

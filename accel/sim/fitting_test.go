@@ -19,6 +19,9 @@ import (
 // every sixth case besides (all of them take half a minute under -race):
 // the fit prices what the simulator predicts.
 func TestTraceMetricIsPredict(t *testing.T) {
+	if sim.RaceEnabled {
+		t.Skip("pure arithmetic: make test runs it without -race (sim.RaceEnabled)")
+	}
 	t.Parallel()
 	f, err := sim.ParseCalibration(fixtures.Calibration())
 	if err != nil {
@@ -88,6 +91,9 @@ func TestFitRecoversKnownFigures(t *testing.T) {
 // lower the loss, so none was tuned by hand. With -update the fit is run
 // again and profiles.json rewritten (about a minute).
 func TestFittedProfiles(t *testing.T) {
+	if sim.RaceEnabled {
+		t.Skip("pure arithmetic: make test runs it without -race (sim.RaceEnabled)")
+	}
 	f, err := sim.ParseCalibration(fixtures.Calibration())
 	if err != nil {
 		t.Fatal(err)
