@@ -22,6 +22,8 @@ package golden
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"flag"
 	"os"
 	"path/filepath"
@@ -112,4 +114,29 @@ func roundNumber(num []byte) []byte {
 		return num
 	}
 	return strconv.AppendFloat(nil, v, 'g', 10, 64)
+}
+
+// Upstream reads a testdata file copied byte for byte from elsewhere (a
+// provider's documentation, an SDK's recorded fixture) and fails t unless
+// it still is: the sha256 of the file less its last added bytes must be
+// the upstream's, and those added bytes may only be newlines (the blank
+// line that ends a stream's last event, which a code block in the docs
+// cannot show). It returns the file and the bytes as published.
+func Upstream(t testing.TB, path, sha256hex string, added int) (data, published []byte) {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if added < 0 || added > len(data) {
+		t.Fatalf("%s: %d added bytes of %d", path, added, len(data))
+	}
+	published = data[:len(data)-added]
+	if h := sha256.Sum256(published); hex.EncodeToString(h[:]) != sha256hex {
+		t.Fatalf("%s is no longer the upstream bytes: sha256 %x, upstream %s", path, h, sha256hex)
+	}
+	if len(bytes.Trim(data[len(published):], "\n")) != 0 {
+		t.Fatalf("%s: added bytes %q, want newlines only", path, data[len(published):])
+	}
+	return data, published
 }

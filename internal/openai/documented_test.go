@@ -2,10 +2,8 @@ package openai
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"fmt"
+	"github.com/inferbench/inferbench/internal/golden"
 	"io"
-	"os"
 	"strings"
 	"testing"
 
@@ -43,13 +41,7 @@ func parsed(t *testing.T, data []byte) chunk {
 // names each source), checking it is still the upstream bytes.
 func upstream(t *testing.T, file, sha string) []byte {
 	t.Helper()
-	data, err := os.ReadFile("testdata/" + file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if h := sha256.Sum256(data); fmt.Sprintf("%x", h) != sha {
-		t.Fatalf("%s is no longer the upstream bytes: sha256 %x, want %s", file, h, sha)
-	}
+	data, _ := golden.Upstream(t, "testdata/"+file, sha, 0)
 	return data
 }
 

@@ -2,11 +2,9 @@ package responses
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
+	"github.com/inferbench/inferbench/internal/golden"
 	"io"
-	"os"
 	"strings"
 	"testing"
 
@@ -99,26 +97,14 @@ func readStream(t *testing.T, data []byte) sum {
 	return s
 }
 
-// documented reads a testdata file copied from the provider's
-// documentation (testdata/README.md names each source), after checking it
-// is still the upstream bytes: sha256 of the file without the added bytes
-// (the blank line that ends the last event, which a code block in the docs
-// cannot show) is the upstream's. A stream cut before that blank line is
-// incomplete: its last event is not dispatched (the SSE standard), which
-// the reader reports as io.ErrUnexpectedEOF.
+// documented reads a testdata file copied byte for byte
+// (testdata/README.md names each source; golden.Upstream checks it still
+// is). A stream cut before the blank line added after its last event is
+// incomplete as published: that event is not dispatched (the SSE
+// standard), which the reader reports as io.ErrUnexpectedEOF.
 func documented(t *testing.T, file, sha string, added int) []byte {
 	t.Helper()
-	data, err := os.ReadFile("testdata/" + file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	up := data[:len(data)-added]
-	if h := sha256.Sum256(up); hex.EncodeToString(h[:]) != sha {
-		t.Fatalf("%s is no longer the documented bytes: sha256 %x, upstream %s", file, h, sha)
-	}
-	if strings.Trim(string(data[len(up):]), "\n") != "" {
-		t.Fatalf("%s: added bytes %q, want newlines only", file, data[len(up):])
-	}
+	data, up := golden.Upstream(t, "testdata/"+file, sha, added)
 	if added > 0 {
 		if _, err := readEvents(t, up); err != io.ErrUnexpectedEOF {
 			t.Errorf("%s as published (no final blank line): err %v, want io.ErrUnexpectedEOF", file, err)
