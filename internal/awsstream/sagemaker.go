@@ -141,14 +141,7 @@ func ParseTokenLine(b []byte, e *TokenLine) error {
 				e.ErrorMessage = s
 				return end, err
 			}
-			return jsonscan.EachKey(b, v, func(key []byte, v int) (int, error) {
-				if string(key) == "message" && v < len(b) && b[v] == '"' {
-					s, end, err := jsonscan.ReadString(b, v)
-					e.ErrorMessage = s
-					return end, err
-				}
-				return jsonscan.SkipValue(b, v)
-			})
+			return jsonscan.StringField(b, v, "message", &e.ErrorMessage)
 		}
 		return jsonscan.SkipValue(b, v)
 	})

@@ -218,3 +218,18 @@ func Object(b []byte, f func(key []byte, v int) (int, error)) error {
 	}
 	return nil
 }
+
+// StringField reads the object at b[i:], sets *dst to its key's value where
+// that is a string (pointing into b, escapes in place) and skips the rest:
+// an error object's message, an incomplete response's reason. It returns
+// the offset after the object.
+func StringField(b []byte, i int, key string, dst *[]byte) (int, error) {
+	return EachKey(b, i, func(k []byte, v int) (int, error) {
+		if string(k) == key && v < len(b) && b[v] == '"' {
+			s, end, err := ReadString(b, v)
+			*dst = s
+			return end, err
+		}
+		return SkipValue(b, v)
+	})
+}

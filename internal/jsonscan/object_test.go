@@ -31,3 +31,19 @@ func TestObject(t *testing.T) {
 		}
 	}
 }
+
+// StringField takes its key's string value, pointing into the input, and
+// skips the other keys and a value of another kind.
+func TestStringField(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{`{"type":"overloaded_error","message":"Overloaded"}`, "Overloaded"},
+		{`{"message":7,"x":[1,{"message":"deep"}]}`, ""},
+		{`{"code":null}`, ""},
+	} {
+		var got []byte
+		end, err := StringField([]byte(tc.in), 0, "message", &got)
+		if err != nil || end != len(tc.in) || string(got) != tc.want {
+			t.Errorf("StringField(%s) = %q, end %d, err %v; want %q, end %d", tc.in, got, end, err, tc.want, len(tc.in))
+		}
+	}
+}

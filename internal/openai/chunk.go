@@ -99,14 +99,7 @@ func ParseChunk(b []byte, c *Chunk) error {
 				c.ErrorMessage = s
 				return end, err
 			}
-			return jsonscan.EachKey(b, v, func(key []byte, v int) (int, error) {
-				if string(key) == "message" && v < len(b) && b[v] == '"' {
-					s, end, err := jsonscan.ReadString(b, v)
-					c.ErrorMessage = s
-					return end, err
-				}
-				return jsonscan.SkipValue(b, v)
-			})
+			return jsonscan.StringField(b, v, "message", &c.ErrorMessage)
 		}
 		return jsonscan.SkipValue(b, v)
 	})

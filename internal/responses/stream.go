@@ -106,26 +106,12 @@ func (e *Event) response(b, key []byte, v int) (int, error) {
 		if jsonscan.IsNull(b, v) {
 			break
 		}
-		return jsonscan.EachKey(b, v, func(key []byte, v int) (int, error) {
-			if string(key) == "reason" && v < len(b) && b[v] == '"' {
-				s, end, err := jsonscan.ReadString(b, v)
-				e.Incomplete = s
-				return end, err
-			}
-			return jsonscan.SkipValue(b, v)
-		})
+		return jsonscan.StringField(b, v, "reason", &e.Incomplete)
 	case "error":
 		if jsonscan.IsNull(b, v) {
 			break
 		}
-		return jsonscan.EachKey(b, v, func(key []byte, v int) (int, error) {
-			if string(key) == "message" && v < len(b) && b[v] == '"' {
-				s, end, err := jsonscan.ReadString(b, v)
-				e.ErrorMessage = s
-				return end, err
-			}
-			return jsonscan.SkipValue(b, v)
-		})
+		return jsonscan.StringField(b, v, "message", &e.ErrorMessage)
 	case "usage":
 		if jsonscan.IsNull(b, v) {
 			break
