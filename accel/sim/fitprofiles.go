@@ -11,8 +11,8 @@ import (
 // FitSource is the source a fitted figure carries in profiles.json.
 func FitSource(r *FitResult, k Knob, date string) string {
 	st, from := r.StageOf(k), "DESIGN.md's typical figure"
-	if k.MoE {
-		from = "its prior, with the dense stage's figures held (the MoE stage)"
+	if k.Second {
+		from = "its prior, with the first stage's figures held (the second stage: MoE models and Blackwell chips)"
 	}
 	return fmt.Sprintf("fit: %s over %d cases of families %s in fixtures/calibration*.json, from %s: squared log error, then absolute log error capped at ln 1.5 a case (accel/sim.Fit; `go test ./accel/sim -run TestFittedProfiles -update`, %s)",
 		k.Name(), st.Cases, strings.Join(st.Families, ", "), from, date)

@@ -21,9 +21,10 @@ type Knob struct {
 	// a typical figure from DESIGN.md, not from any measurement, so a fit
 	// without a family knows nothing of it (calibrate --leave-out).
 	Prior float64
-	// MoE marks a knob of Fit's second stage: set by the mixture-of-experts
-	// cases, with the first stage's figures (set by the dense cases) held.
-	MoE bool
+	// Second marks a knob of Fit's second stage: set by the cases of
+	// mixture-of-experts models and of Blackwell chips (SecondStage), with
+	// the first stage's figures held.
+	Second bool
 }
 
 // Name says which figure of which profiles the knob sets.
@@ -90,7 +91,7 @@ func Knobs() []Knob {
 	return append(ks, moeKnobs()...)
 }
 
-// The profile groups the MoE stage fits: the generations with
+// The profile groups the second stage fits: the generations with
 // mixture-of-experts measurements (fixtures/calibration-moe.json), the
 // chips of one architecture together.
 const (
@@ -100,7 +101,8 @@ const (
 
 // moeKnobs are Fit's second stage, set by the mixture-of-experts cases
 // (TensorRT-LLM's PyTorch flow for gpt-oss and Qwen3, its C++ engines for
-// Mixtral):
+// Mixtral) and the dense Blackwell ones (the PyTorch flow, Llama 3.3 70B
+// FP4):
 //
 //   - per generation, the routed experts' grouped-GEMM share of peak
 //     (eff_moe_matmul) and the rows per expert at which it is half reached
@@ -108,18 +110,16 @@ const (
 //     not DESIGN.md's); on Hopper also the share for experts in a
 //     weight-only format (MXFP4 through Triton kernels), which no Blackwell
 //     case runs;
-//   - Blackwell's own efficiencies and step cost. Its chips had none
-//     measured: the first stage's NVIDIA figures come from Hopper and
-//     Ampere measurements of another stack. The MoE cases are the only
-//     Blackwell measurements embedded, so they set Blackwell's matmul,
-//     attention and KV figures and its fixed cost a step for dense models
-//     too, and its sources say so.
+//   - Blackwell's own efficiencies and step cost, from its only
+//     measurements (the same perf-overview page's MoE and dense rows): the
+//     first stage's NVIDIA figures come from Hopper and Ampere measurements
+//     of another stack.
 func moeKnobs() []Knob {
 	eff := func(field, group string, min, prior float64) Knob {
-		return Knob{Field: field, Profile: group, Min: min, Max: maxEff, Prior: prior, MoE: true}
+		return Knob{Field: field, Profile: group, Min: min, Max: maxEff, Prior: prior, Second: true}
 	}
 	rows := func(group string) Knob {
-		return Knob{Field: "moe_half_rows", Profile: group, Min: 0, Max: 2000, Prior: 64, MoE: true}
+		return Knob{Field: "moe_half_rows", Profile: group, Min: 0, Max: 2000, Prior: 64, Second: true}
 	}
 	return []Knob{
 		eff("eff_moe_matmul", hopperGroup, 0.005, 0.6),
@@ -131,7 +131,7 @@ func moeKnobs() []Knob {
 		eff("eff_kv", blackwellGroup, 0.02, 0.8),
 		eff("eff_moe_matmul", blackwellGroup, 0.005, 0.6),
 		rows(blackwellGroup),
-		{Field: "step_overhead_us", Profile: blackwellGroup, Min: 0, Max: 1000, Prior: 300, MoE: true},
+		{Field: "step_overhead_us", Profile: blackwellGroup, Min: 0, Max: 1000, Prior: 300, Second: true},
 	}
 }
 
@@ -228,8 +228,8 @@ type FitResult struct {
 	Families []string
 	Cases    int
 	Skipped  []string
-	// Stages are the cases of Fit's two stages: the dense models' (which set
-	// the knobs that are not MoE) and the mixture-of-experts models'.
+	// Stages are the cases of Fit's two stages: the first's (which set the
+	// knobs that are not Second) and the second's (SecondStage).
 	Stages [2]Stage
 }
 
@@ -241,7 +241,7 @@ type Stage struct {
 
 // StageOf is the stage that set knob k.
 func (r *FitResult) StageOf(k Knob) Stage {
-	if k.MoE {
+	if k.Second {
 		return r.Stages[1]
 	}
 	return r.Stages[0]
@@ -281,16 +281,18 @@ func (r *FitResult) Value(name string) (float64, bool) {
 // are left to the power model. A knob no case depends on keeps its prior and
 // is listed in Skipped.
 //
-// It fits in two stages. The dense models' cases set the knobs that are not
-// MoE; then the mixture-of-experts cases, priced with what the first stage
-// found, set the MoE knobs. The MoE measurements come from another serving
-// stack (TensorRT-LLM's PyTorch flow, 2025) than most dense ones, and from
-// the only Blackwell measurements: letting them pull on the dense figures
-// would trade the dense families' error for theirs.
+// It fits in two stages. The first stage's cases (dense models on chips
+// before Blackwell) set the knobs that are not Second; then the second
+// stage's (SecondStage: mixture-of-experts models, and any model on a
+// Blackwell chip), priced with what the first found, set the Second knobs.
+// The second stage's measurements come from another serving stack
+// (TensorRT-LLM's PyTorch flow, 2025) than most of the first's: letting
+// them pull on the first stage's figures would trade those families' error
+// for theirs.
 func Fit(ctx context.Context, cases []CalibrationCase, knobs []Knob) (*FitResult, error) {
 	var dense, moe []CalibrationCase
 	for _, c := range cases {
-		if isMoECase(c) {
+		if SecondStage(c) {
 			moe = append(moe, c)
 		} else {
 			dense = append(dense, c)
@@ -298,7 +300,7 @@ func Fit(ctx context.Context, cases []CalibrationCase, knobs []Knob) (*FitResult
 	}
 	var dk, mk []Knob
 	for _, k := range knobs {
-		if k.MoE {
+		if k.Second {
 			mk = append(mk, k)
 		} else {
 			dk = append(dk, k)
@@ -319,7 +321,7 @@ func Fit(ctx context.Context, cases []CalibrationCase, knobs []Knob) (*FitResult
 	r.Skipped = append(append(r.Skipped, first.Skipped...), second.Skipped...)
 	di, mi := 0, 0
 	for i, k := range knobs {
-		if k.MoE {
+		if k.Second {
 			r.Values[i] = second.Values[mi]
 			mi++
 		} else {
@@ -330,9 +332,13 @@ func Fit(ctx context.Context, cases []CalibrationCase, knobs []Knob) (*FitResult
 	return r, nil
 }
 
-// isMoECase says a case runs a mixture-of-experts model (an unknown model
-// counts as dense: prepare reports it).
-func isMoECase(c CalibrationCase) bool {
+// SecondStage says a case belongs to Fit's second stage: it runs a
+// mixture-of-experts model or on a Blackwell chip (an unknown model counts
+// as dense: prepare reports it).
+func SecondStage(c CalibrationCase) bool {
+	if (Knob{Profile: blackwellGroup}).covers(Profile{ID: c.Profile}) {
+		return true
+	}
 	m, err := fixtures.LookupModel(c.Model)
 	return err == nil && m.MoE()
 }
@@ -728,7 +734,7 @@ func Losses(ctx context.Context, cases []CalibrationCase, moves []Move) (base fl
 		moved[i] = base - mv.Knob.penalty(v0) + mv.Knob.penalty(v1)
 		for _, fc := range fcs {
 			// Fit's stages: a knob answers to its own stage's cases.
-			if !mv.Knob.covers(fc.dev.Profile) || mv.Knob.MoE != fc.dev.Model.MoE() {
+			if !mv.Knob.covers(fc.dev.Profile) || mv.Knob.Second != SecondStage(fc.c) {
 				continue
 			}
 			v0 := fieldOf(mv.Knob, fc.dev.Profile)
