@@ -76,9 +76,9 @@ func ParseEvent(b []byte, e *Event) error {
 			return jsonscan.EachKey(b, v, func(key []byte, v int) (int, error) {
 				switch string(key) {
 				case "text":
-					return str(b, v, &e.Text)
+					return jsonscan.StringLen(b, v, &e.Text)
 				case "thinking":
-					return str(b, v, &e.Thinking)
+					return jsonscan.StringLen(b, v, &e.Thinking)
 				}
 				return jsonscan.SkipValue(b, v)
 			})
@@ -89,17 +89,13 @@ func ParseEvent(b []byte, e *Event) error {
 			return jsonscan.EachKey(b, v, func(key []byte, v int) (int, error) {
 				switch string(key) {
 				case "text":
-					return str(b, v, &e.Text)
+					return jsonscan.StringLen(b, v, &e.Text)
 				case "partial_json":
-					return str(b, v, &jsonLen)
+					return jsonscan.StringLen(b, v, &jsonLen)
 				case "thinking":
-					return str(b, v, &e.Thinking)
+					return jsonscan.StringLen(b, v, &e.Thinking)
 				case "stop_reason":
-					if v < len(b) && b[v] == '"' {
-						s, end, err := jsonscan.ReadString(b, v)
-						e.StopReason = s
-						return end, err
-					}
+					return jsonscan.String(b, v, &e.StopReason)
 				}
 				return jsonscan.SkipValue(b, v)
 			})
@@ -159,16 +155,6 @@ func (e *Event) usage(b []byte, v int) (int, error) {
 		}
 		return jsonscan.SkipValue(b, v)
 	})
-}
-
-// str adds the length of a string value to n (null counts as empty).
-func str(b []byte, v int, n *int) (int, error) {
-	if v < len(b) && b[v] == '"' {
-		s, end, err := jsonscan.ReadString(b, v)
-		*n += len(s)
-		return end, err
-	}
-	return jsonscan.SkipValue(b, v)
 }
 
 // The appenders below write whole events (the event: line, the data: line

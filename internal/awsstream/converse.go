@@ -58,7 +58,7 @@ func ParseEvent(b []byte, e *Event) error {
 			return jsonscan.EachKey(b, v, func(key []byte, v int) (int, error) {
 				switch string(key) {
 				case "text":
-					return str(b, v, &e.Text)
+					return jsonscan.StringLen(b, v, &e.Text)
 				case "reasoningContent":
 					return inner(b, v, "text", &e.Reasoning)
 				case "toolUse":
@@ -67,11 +67,7 @@ func ParseEvent(b []byte, e *Event) error {
 				return jsonscan.SkipValue(b, v)
 			})
 		case "stopReason":
-			if v < len(b) && b[v] == '"' {
-				s, end, err := jsonscan.ReadString(b, v)
-				e.StopReason = s
-				return end, err
-			}
+			return jsonscan.String(b, v, &e.StopReason)
 		case "usage":
 			if jsonscan.IsNull(b, v) {
 				break
@@ -103,11 +99,7 @@ func ParseEvent(b []byte, e *Event) error {
 				return jsonscan.SkipValue(b, v)
 			})
 		case "message", "Message":
-			if v < len(b) && b[v] == '"' {
-				s, end, err := jsonscan.ReadString(b, v)
-				e.Message = s
-				return end, err
-			}
+			return jsonscan.String(b, v, &e.Message)
 		}
 		return jsonscan.SkipValue(b, v)
 	})
@@ -124,19 +116,10 @@ func inner(b []byte, v int, name string, n *int) (int, error) {
 	}
 	return jsonscan.EachKey(b, v, func(key []byte, v int) (int, error) {
 		if string(key) == name {
-			return str(b, v, n)
+			return jsonscan.StringLen(b, v, n)
 		}
 		return jsonscan.SkipValue(b, v)
 	})
-}
-
-func str(b []byte, v int, n *int) (int, error) {
-	if v < len(b) && b[v] == '"' {
-		s, end, err := jsonscan.ReadString(b, v)
-		*n += len(s)
-		return end, err
-	}
-	return jsonscan.SkipValue(b, v)
 }
 
 // AppendConverseRequest appends a ConverseStream request body: one user

@@ -104,7 +104,7 @@ func ParseTokenLine(b []byte, e *TokenLine) error {
 			return jsonscan.EachKey(b, v, func(key []byte, v int) (int, error) {
 				switch string(key) {
 				case "text":
-					return str(b, v, &text)
+					return jsonscan.StringLen(b, v, &text)
 				case "special", "special_token": // TGI's, LMI's
 					special = special || v+4 <= len(b) && string(b[v:v+4]) == "true"
 				}
@@ -117,11 +117,7 @@ func ParseTokenLine(b []byte, e *TokenLine) error {
 			return jsonscan.EachKey(b, v, func(key []byte, v int) (int, error) {
 				switch string(key) {
 				case "finish_reason":
-					if v < len(b) && b[v] == '"' {
-						s, end, err := jsonscan.ReadString(b, v)
-						e.FinishReason = s
-						return end, err
-					}
+					return jsonscan.String(b, v, &e.FinishReason)
 				case "generated_tokens":
 					return readCount(b, v, &e.GeneratedTokens)
 				case "input_length":

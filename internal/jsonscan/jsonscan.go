@@ -233,3 +233,25 @@ func StringField(b []byte, i int, key string, dst *[]byte) (int, error) {
 		return SkipValue(b, v)
 	})
 }
+
+// String sets *dst to the string value at b[i:] (pointing into b, escapes
+// in place) and skips a value of any other kind, leaving *dst: a stop
+// reason, a status, a message. It returns the offset after the value.
+func String(b []byte, i int, dst *[]byte) (int, error) {
+	if i < len(b) && b[i] == '"' {
+		s, end, err := ReadString(b, i)
+		*dst = s
+		return end, err
+	}
+	return SkipValue(b, i)
+}
+
+// StringLen adds the length in bytes of the string value at b[i:] to *n
+// (escapes counted as sent) and skips a value of any other kind (null
+// counts as empty): the text a stream event carries.
+func StringLen(b []byte, i int, n *int) (int, error) {
+	var s []byte
+	end, err := String(b, i, &s)
+	*n += len(s)
+	return end, err
+}

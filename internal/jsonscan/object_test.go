@@ -47,3 +47,24 @@ func TestStringField(t *testing.T) {
 		}
 	}
 }
+
+// String takes a string value and skips any other, leaving dst; StringLen
+// adds a string's length, and nothing for null or another kind.
+func TestString(t *testing.T) {
+	for _, tc := range []struct {
+		in, want string
+		n        int
+	}{
+		{`"end_turn",`, "end_turn", 8},
+		{`"a\"b"`, `a\"b`, 4},
+		{`null}`, "keep", 0},
+		{`{"x":"y"}]`, "keep", 0},
+	} {
+		got, n := []byte("keep"), 0
+		end, err := String([]byte(tc.in), 0, &got)
+		end2, err2 := StringLen([]byte(tc.in), 0, &n)
+		if err != nil || err2 != nil || string(got) != tc.want || n != tc.n || end != end2 || strings.TrimLeft(tc.in[end:], ",}]") != "" {
+			t.Errorf("%s: String %q end %d err %v; StringLen %d end %d err %v; want %q, %d", tc.in, got, end, err, n, end2, err2, tc.want, tc.n)
+		}
+	}
+}

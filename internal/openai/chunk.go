@@ -120,35 +120,21 @@ func (c *Chunk) choice(b []byte, i int) (int, error) {
 			return jsonscan.EachKey(b, v, func(key []byte, v int) (int, error) {
 				switch string(key) {
 				case "content":
-					return c.text(b, v, &c.Content)
+					return jsonscan.StringLen(b, v, &c.Content)
 				case "reasoning_content", "reasoning":
-					return c.text(b, v, &c.Reasoning)
+					return jsonscan.StringLen(b, v, &c.Reasoning)
 				}
 				return jsonscan.SkipValue(b, v)
 			})
 		case "text":
-			return c.text(b, v, &c.Content)
+			return jsonscan.StringLen(b, v, &c.Content)
 		case "finish_reason":
 			if jsonscan.IsNull(b, v) {
 				break
 			}
 			c.Finished = true
-			if v < len(b) && b[v] == '"' {
-				s, end, err := jsonscan.ReadString(b, v)
-				c.FinishReason = s
-				return end, err
-			}
+			return jsonscan.String(b, v, &c.FinishReason)
 		}
 		return jsonscan.SkipValue(b, v)
 	})
-}
-
-// text adds the length of a string value to n (null counts as empty).
-func (c *Chunk) text(b []byte, v int, n *int) (int, error) {
-	if v < len(b) && b[v] == '"' {
-		s, end, err := jsonscan.ReadString(b, v)
-		*n += len(s)
-		return end, err
-	}
-	return jsonscan.SkipValue(b, v)
 }

@@ -62,11 +62,7 @@ func ParseEvent(b []byte, e *Event) error {
 				return end, err
 			}
 		case "message": // the error event's
-			if v < len(b) && b[v] == '"' {
-				s, end, err := jsonscan.ReadString(b, v)
-				e.ErrorMessage = s
-				return end, err
-			}
+			return jsonscan.String(b, v, &e.ErrorMessage)
 		case "response":
 			if jsonscan.IsNull(b, v) {
 				break
@@ -97,11 +93,7 @@ func ParseEvent(b []byte, e *Event) error {
 func (e *Event) response(b, key []byte, v int) (int, error) {
 	switch string(key) {
 	case "status":
-		if v < len(b) && b[v] == '"' {
-			s, end, err := jsonscan.ReadString(b, v)
-			e.Status = s
-			return end, err
-		}
+		return jsonscan.String(b, v, &e.Status)
 	case "incomplete_details":
 		if jsonscan.IsNull(b, v) {
 			break
