@@ -175,23 +175,34 @@ func AppendMessageStart(dst []byte, id, model string, inputTokens int) []byte {
 
 // AppendBlockStart appends content_block_start for a text block.
 func AppendBlockStart(dst []byte, index int) []byte {
-	dst = append(dst, "event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":"...)
-	dst = appendInt(dst, index)
-	return append(dst, ",\"content_block\":{\"type\":\"text\",\"text\":\"\"}}\n\n"...)
+	return appendBlockStart(dst, index, `{"type":"text","text":""}`)
 }
 
 // AppendThinkingBlockStart appends content_block_start for a thinking block.
 func AppendThinkingBlockStart(dst []byte, index int) []byte {
+	return appendBlockStart(dst, index, `{"type":"thinking","thinking":"","signature":""}`)
+}
+
+// appendBlockStart appends content_block_start with its index and block.
+func appendBlockStart(dst []byte, index int, block string) []byte {
 	dst = append(dst, "event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":"...)
 	dst = appendInt(dst, index)
-	return append(dst, ",\"content_block\":{\"type\":\"thinking\",\"thinking\":\"\",\"signature\":\"\"}}\n\n"...)
+	dst = append(dst, `,"content_block":`...)
+	dst = append(dst, block...)
+	return append(dst, "}\n\n"...)
 }
 
 // AppendThinkingDelta appends content_block_delta with a thinking_delta.
 func AppendThinkingDelta(dst []byte, index int, text string) []byte {
+	return appendDelta(dst, index, `,"delta":{"type":"thinking_delta","thinking":`, text)
+}
+
+// appendDelta appends content_block_delta: its index, then delta (the
+// delta object up to its text value's colon), then text as a JSON string.
+func appendDelta(dst []byte, index int, delta, text string) []byte {
 	dst = append(dst, "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":"...)
 	dst = appendInt(dst, index)
-	dst = append(dst, `,"delta":{"type":"thinking_delta","thinking":`...)
+	dst = append(dst, delta...)
 	dst = appendString(dst, text)
 	return append(dst, "}}\n\n"...)
 }
@@ -203,11 +214,7 @@ func AppendPing(dst []byte) []byte {
 
 // AppendTextDelta appends content_block_delta with a text_delta.
 func AppendTextDelta(dst []byte, index int, text string) []byte {
-	dst = append(dst, "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":"...)
-	dst = appendInt(dst, index)
-	dst = append(dst, `,"delta":{"type":"text_delta","text":`...)
-	dst = appendString(dst, text)
-	return append(dst, "}}\n\n"...)
+	return appendDelta(dst, index, `,"delta":{"type":"text_delta","text":`, text)
 }
 
 // AppendBlockStop appends content_block_stop.
