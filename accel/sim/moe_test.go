@@ -37,20 +37,35 @@ func TestDistinctExperts(t *testing.T) {
 // MXFP4 on an H100 (no FP4 units) computes at the 16-bit rate: the
 // attention and router weights at the matmuls' share of peak, the
 // 3,583,180,800 expert weights at the experts' weight-only share, lowered
-// by a 4096-token prefill's 128 rows per expert (4096·4/128) against the
-// profile's half-efficiency rows.
+// by the rows each touched expert gets against the profile's
+// half-efficiency rows: 1 at batch 1 (4 experts touched, a row each), 128
+// in a 4096-token prefill (4096·4 rows over all 128).
 func TestMoEActiveParamFLOPs(t *testing.T) {
 	d := device(t, "h100-sxm", 1, "gpt-oss-120b", "mxfp4")
 	const active, experts = 4_551_966_720.0, 36 * 99_532_800.0
-	tokens := 4096.0
 	peak := d.Profile.TFLOPS16 * 1e12
-	rows := tokens * 4 / 128
-	expEff := d.Eff.MoEMatmulWeightOnly * rows / (rows + d.Profile.MoEHalfRows)
-	want := 2*(active-experts)*tokens/(d.Eff.PrefillMatmul*peak) + 2*experts*tokens/(expEff*peak)
-	got := d.Cost(sim.Step{PrefillTokens: int(tokens)}).ComputeTime.Seconds()
-	if math.Abs(got/want-1) > 1e-6 || !(d.Eff.MoEMatmulWeightOnly > 0 && d.Profile.MoEHalfRows > 0) {
-		t.Errorf("gpt-oss-120b 4096-token prefill compute %.6f s, want %.6f s (2 · %.0f · %v tokens: experts at %.3f·%.0f/(%.0f + %.1f), the rest at %.3f, of %v TFLOPS)",
-			got, want, active, tokens, d.Eff.MoEMatmulWeightOnly, rows, rows, d.Profile.MoEHalfRows, d.Eff.PrefillMatmul, d.Profile.TFLOPS16)
+	if !(d.Eff.MoEMatmulWeightOnly > 0 && d.Profile.MoEHalfRows > 0) {
+		t.Fatalf("h100-sxm: weight-only expert share %v, half rows %v: want both fitted", d.Eff.MoEMatmulWeightOnly, d.Profile.MoEHalfRows)
+	}
+	for _, c := range []struct {
+		step   sim.Step
+		tokens float64
+		rows   float64
+	}{
+		{sim.Step{PrefillTokens: 4096}, 4096, 128},
+		{sim.Step{DecodeSeqs: 1}, 1, 1},
+	} {
+		expEff := d.Eff.MoEMatmulWeightOnly * c.rows / (c.rows + d.Profile.MoEHalfRows)
+		want := 2*(active-experts)*c.tokens/(d.Eff.PrefillMatmul*peak) + 2*experts*c.tokens/(expEff*peak)
+		if c.step.DecodeSeqs > 0 { // a decoded token also needs logits: the 201,088 × 2880 output head, at 16 bits
+			want += 2 * 201088 * 2880 * c.tokens / (d.Eff.PrefillMatmul * peak)
+		}
+		got := d.Cost(c.step).ComputeTime.Seconds()
+		if math.Abs(got/want-1) > 1e-5 { // the step's whole nanoseconds: 1e-6 of a millisecond
+
+			t.Errorf("gpt-oss-120b, %v tokens: matmul compute %.6g s, want %.6g s (experts at %.3f·%.0f/(%.0f + %.1f), the rest at %.3f, of %v TFLOPS)",
+				c.tokens, got, want, d.Eff.MoEMatmulWeightOnly, c.rows, c.rows, d.Profile.MoEHalfRows, d.Eff.PrefillMatmul, d.Profile.TFLOPS16)
+		}
 	}
 }
 
